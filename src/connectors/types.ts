@@ -1,0 +1,82 @@
+/**
+ * The two seams every connector plugs into. A connector declares what it supports; the engine
+ * asks before it relies on an optional method.
+ */
+import type { Attributes, SourceRecord, Snapshot } from '../core/model.ts';
+
+export interface SourceCapabilities {
+  /** `readChanges` is implemented (Content Sync, DirSync, uSNChanged, modifyTimestamp). */
+  delta: boolean;
+  /** `writeBack` is implemented. */
+  writeBack: boolean;
+}
+
+export interface ChangeBatch {
+  records: SourceRecord[];
+  /** Opaque cursor to pass to the next `readChanges`. */
+  cursor: string;
+  /** False when the server refused or lost the cursor: the engine falls back to a full read. */
+  complete: boolean;
+}
+
+/** A system Callsign reads people from. */
+export interface SourceConnector {
+  readonly name: string;
+  readonly kind: string;
+  readonly capabilities: SourceCapabilities;
+  /**
+   * A full read. Must be paged. Never throws for one bad record: it goes in `problems`.
+   * Throws CallsignError(unavailable|auth) when the source cannot be read at all.
+   */
+  readAll(signal?: AbortSignal): Promise<Snapshot>;
+  readChanges?(cursor: string | undefined, signal?: AbortSignal): Promise<ChangeBatch>;
+  /**
+   * Writes values to the record (null clears the attribute). Values are canonical; the
+   * connector formats them for each attribute's syntax.
+   */
+  writeBack?(record: { externalId: string; dn?: string }, values: WriteBackValues): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Attribute name to value; a value is a canonical number (E.164 or extension digits) or null. */
+export type WriteBackValues = Record<string, string | null>;
+
+export interface TargetPace {
+  /** Operations in flight at once on this target. */
+  concurrency: number;
+  /** Operations started per second; absent means unlimited. */
+  ratePerSecond?: number;
+}
+
+/** One change for a target to make. Targets "ensure": they read first, so a retry is safe. */
+export interface TargetChange {
+  action: 'create' | 'update' | 'delete';
+  type: string;
+  key: string;
+  attributes: Record<string, string>;
+  /** Plain secret for resources that carry one; never logged. */
+  secret?: string;
+}
+
+export interface TargetResult {
+  /** The target's own id for the resource (for delete: the id that was removed, or the key). */
+  externalId: string;
+  /** `noop` when the target already was in the wanted state (a retry after a lost answer). */
+  outcome: 'created' | 'updated' | 'deleted' | 'noop';
+}
+
+/** A telecom platform Callsign provisions resources on. */
+export interface TargetConnector {
+  readonly name: string;
+  readonly kind: string;
+  /** Resource types this target accepts, in dependency order. */
+  readonly resourceTypes: readonly string[];
+  readonly pace: TargetPace;
+  /** Reads one resource by type and key; null when absent. */
+  read(type: string, key: string): Promise<Attributes | null>;
+  /** Makes the change idempotently. Throws CallsignError with the platform's error mapped. */
+  apply(change: TargetChange): Promise<TargetResult>;
+  /** Asks whether a number is already used on the platform (conflict check before assign). */
+  numberInUse?(value: string): Promise<boolean>;
+  close(): Promise<void>;
+}

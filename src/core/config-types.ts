@@ -1,0 +1,136 @@
+/**
+ * The validated shape of a Callsign configuration file. `loadConfig` (config.ts) turns YAML into
+ * this, naming file, line and field in every error. Secrets stay as references (`env:NAME`,
+ * `file:/path`) until a connector resolves them with `resolveSecret`.
+ */
+import type { NumberKind } from './model.ts';
+
+/** `env:NAME` or `file:/path`. Inline secrets are refused by validation. */
+export type SecretRef = string;
+
+export interface LdapSourceConfig {
+  name: string;
+  type: 'ldap';
+  /** `ldap://host:port` or `ldaps://host:port`. */
+  url: string;
+  bindDn: string;
+  password: SecretRef;
+  baseDn: string;
+  /** LDAP filter selecting people. */
+  filter: string;
+  pageSize: number;
+  /** Stable identifier attribute: `entryUUID` (OpenLDAP) or `objectGUID` (AD). */
+  idAttribute: string;
+  /** Callsign attribute name → LDAP attribute name. */
+  attributes: Record<string, string>;
+  /** How a disabled person is recognised. */
+  disabled?: { attribute: string; values: string[] } | { userAccountControl: true };
+  /** LDAP attribute → which number (`did` or `extension`) to write there. */
+  writeBack: Record<string, NumberKind>;
+  /** PEM file of the CA for ldaps:// or StartTLS. */
+  tlsCa?: string;
+  startTls?: boolean;
+  timeoutMs: number;
+}
+
+export interface KamailioTargetConfig {
+  name: string;
+  type: 'kamailio';
+  /** Path of Kamailio's SQLite database (the one its db_sqlite module reads). */
+  database: string;
+  /** SIP domain of subscribers and aliases. */
+  domain: string;
+  /** Kamailio JSON-RPC endpoint, e.g. `http://127.0.0.1:5070/RPC`; used to drop registrations. */
+  rpcUrl?: string;
+  concurrency: number;
+  ratePerSecond?: number;
+}
+
+/** Test-only and benchmark target that records changes and does nothing. */
+export interface NullTargetConfig {
+  name: string;
+  type: 'null';
+  concurrency: number;
+  ratePerSecond?: number;
+}
+
+export type SourceConfig = LdapSourceConfig;
+export type TargetConfig = KamailioTargetConfig | NullTargetConfig;
+
+export interface PoolConfig {
+  name: string;
+  kind: NumberKind;
+  site?: string;
+  /** Default region for parsing DIDs (ISO 3166 alpha-2), e.g. `US`. */
+  region?: string;
+  /** Inclusive range; extensions as digits, DIDs in E.164. */
+  range: { start: string; end: string };
+  /** Values never to assign. */
+  exclude: string[];
+  quarantineDays: number;
+}
+
+/** An attribute template; `mode: create` sets it only when the resource is created. */
+export interface AttributeTemplate {
+  value: string;
+  mode: 'enforce' | 'create';
+}
+
+export interface ResourceTemplate {
+  target: string;
+  type: string;
+  /** Template of the natural key, e.g. `{{numbers.extension}}`. */
+  key: string;
+  attributes: Record<string, AttributeTemplate>;
+  /** Resource types of the same profile (on any target) to create first. */
+  dependsOn: string[];
+  /** The resource gets a generated secret (SIP password), stored encrypted. */
+  secret: boolean;
+}
+
+export interface ProfileConfig {
+  name: string;
+  resources: ResourceTemplate[];
+}
+
+export interface RuleConfig {
+  name: string;
+  /** CEL expression over `person` (its attributes) that selects the rule. First match wins. */
+  when: string;
+  profile: string;
+  /** Number kind → pool name template (may use `{{person.site}}`). */
+  numbers: Partial<Record<NumberKind, string>>;
+}
+
+export interface SafetyConfig {
+  /** Brake when a run would de-provision more than this share of known people (0..1). */
+  maxDeprovisionShare: number;
+  /** Brake when a run would de-provision more than this many people. */
+  maxDeprovisionCount: number;
+}
+
+export interface EngineConfig {
+  pollIntervalSeconds: number;
+  leaseSeconds: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export interface CallsignConfig {
+  /** Absolute path of the file it was loaded from (for messages). */
+  file: string;
+  /** `sqlite:PATH` (relative to the config file) or `postgres://…`. */
+  store: string;
+  /** Key for encrypting stored secrets: a secret reference to 32 bytes, base64 or hex. */
+  secretKey: SecretRef;
+  /** Attribute names used to tie records of several sources to one person, in order. */
+  correlation: string[];
+  sources: SourceConfig[];
+  targets: TargetConfig[];
+  pools: PoolConfig[];
+  profiles: Record<string, ProfileConfig>;
+  rules: RuleConfig[];
+  safety: SafetyConfig;
+  engine: EngineConfig;
+}

@@ -1,0 +1,203 @@
+/**
+ * The store behind one interface, implemented on SQLite (default, embedded) and PostgreSQL
+ * (several engine processes sharing the work). Every method is atomic on its own; methods that
+ * must be atomic together take a transaction internally. The same test suite runs on both.
+ */
+import type {
+  Attributes,
+  HeldNumber,
+  Link,
+  NumberKind,
+  Person,
+  PersonStatus,
+  PlannedOperation,
+} from '../core/model.ts';
+
+export type RunKind = 'plan' | 'sync' | 'event';
+export type RunState = 'running' | 'braked' | 'approved' | 'rejected' | 'finished' | 'failed';
+
+export interface RunRecord {
+  id: string;
+  kind: RunKind;
+  state: RunState;
+  /** Who or what asked: `cli:root`, `poll`, `api:token-name`. */
+  actor: string;
+  startedAt: string;
+  finishedAt?: string;
+  /** Counts and brake figures, for `status`. */
+  summary: Record<string, unknown>;
+}
+
+export type OperationState =
+  | 'held' // journaled in a braked run, waiting for approval
+  | 'pending'
+  | 'running'
+  | 'done'
+  | 'failed' // a retry cannot help: blocks the person's later operations until an operator acts
+  | 'skipped' // an operator skipped it; later operations go on
+  | 'cancelled';
+
+export interface OperationRecord extends PlannedOperation {
+  id: string;
+  runId: string;
+  /** Order within the person's operations across runs (journal order). */
+  seq: number;
+  state: OperationState;
+  attempts: number;
+  /** Earliest time the next attempt may start (ISO); backoff and Retry-After move it. */
+  notBefore: string;
+  leaseOwner?: string;
+  leaseUntil?: string;
+  /** Incremented at every claim; completion must present the fence it claimed with. */
+  fence: number;
+  lastError?: { code: string; message: string; retryable: boolean };
+  result?: { externalId: string; outcome: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ClaimOptions {
+  owner: string;
+  /** Targets and how many more operations each may take now (free concurrency slots). */
+  slots: Record<string, number>;
+  leaseMs: number;
+  now: Date;
+  limit: number;
+}
+
+export type NumberState = 'available' | 'assigned' | 'quarantined' | 'reserved' | 'held' | 'blocked';
+
+export interface NumberRecord {
+  pool: string;
+  kind: NumberKind;
+  value: string;
+  state: NumberState;
+  personId?: string;
+  /** When a quarantined number may be reused (ISO). */
+  availableAt?: string;
+  updatedAt: string;
+}
+
+export interface AuditEntry {
+  id?: number;
+  at: string;
+  actor: string;
+  runId?: string;
+  personId?: string;
+  /** `operation.done`, `number.assigned`, `run.approved`, `person.excluded`… */
+  action: string;
+  subject: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AuditQuery {
+  personId?: string;
+  runId?: string;
+  action?: string;
+  since?: string;
+  limit?: number;
+}
+
+export interface PoolDefinition {
+  name: string;
+  kind: NumberKind;
+  /** Every value of the range, canonical, in allocation order. */
+  values: string[];
+  quarantineDays: number;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Applies pending migrations. Idempotent; called by `open`. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // People and their correlation keys.
+  getPerson(id: string): Promise<Person | undefined>;
+  listPeople(): Promise<Person[]>;
+  /** Finds people by correlation key values (`employeeId` → `E123`). */
+  findPeopleByKey(key: string, value: string): Promise<Person[]>;
+  findPersonBySourceLink(source: string, externalId: string): Promise<Person | undefined>;
+  /** Insert or replace; keys are the correlation values to index. */
+  savePerson(person: Person, keys: Record<string, string>): Promise<void>;
+  setPersonFlags(
+    id: string,
+    flags: { excluded?: boolean; pinned?: boolean },
+    actor: string,
+  ): Promise<void>;
+
+  // Links between people and resources on targets.
+  listLinks(personId?: string): Promise<Link[]>;
+  saveLink(link: Link): Promise<void>;
+  deleteLink(personId: string, target: string, type: string, key: string): Promise<void>;
+
+  // Number pools.
+  /** Creates missing numbers of the pool as available; never touches existing rows. */
+  syncPool(pool: PoolDefinition): Promise<void>;
+  /**
+   * Atomically takes the lowest available number (or a quarantined one whose time has come)
+   * for the person; returns the person's existing number of that pool if they hold one.
+   * A rehire inside the quarantine window gets their old number back.
+   */
+  allocateNumber(pool: string, personId: string, now: Date, actor: string): Promise<HeldNumber>;
+  /** Returns the number that allocation would give, without taking it (for `plan`). */
+  peekNumber(pool: string, personId: string, now: Date): Promise<HeldNumber | undefined>;
+  /** Moves the person's number to quarantine until now + quarantineDays. */
+  releaseNumber(pool: string, value: string, now: Date, actor: string): Promise<void>;
+  /** Marks a number held (conflict found on a platform), with a reason. */
+  holdNumber(pool: string, value: string, reason: string, actor: string): Promise<void>;
+  numbersOf(personId: string): Promise<HeldNumber[]>;
+  listNumbers(pool?: string): Promise<NumberRecord[]>;
+
+  // Runs and the operation journal/queue.
+  createRun(run: Omit<RunRecord, 'startedAt'> & { startedAt?: string }): Promise<RunRecord>;
+  updateRun(id: string, patch: Partial<Pick<RunRecord, 'state' | 'finishedAt' | 'summary'>>): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  listRuns(limit?: number): Promise<RunRecord[]>;
+  /** Journals operations in one transaction; `state` is `pending` or `held`. Returns ids. */
+  journal(runId: string, ops: PlannedOperation[], state: 'pending' | 'held'): Promise<string[]>;
+  /**
+   * Claims runnable operations: state pending, notBefore <= now, the person's oldest unfinished
+   * operation (nothing earlier pending, running or failed), no other of the person's in flight,
+   * within the target's free slots. Sets state running, lease, fence+1, attempts+1.
+   */
+  claim(options: ClaimOptions): Promise<OperationRecord[]>;
+  /** Extends the lease if still held with that fence; false when lost. */
+  renewLease(id: string, fence: number, leaseMs: number, now: Date): Promise<boolean>;
+  /** Completes a claimed operation; false (and no change) when the fence is stale. */
+  complete(
+    id: string,
+    fence: number,
+    outcome:
+      | { state: 'done'; result: { externalId: string; outcome: string } }
+      | { state: 'failed'; error: { code: string; message: string; retryable: boolean } }
+      | { state: 'pending'; notBefore: Date; error: { code: string; message: string; retryable: boolean } },
+  ): Promise<boolean>;
+  /** Returns expired leases to pending; returns how many. */
+  reapLeases(now: Date): Promise<number>;
+  getOperation(id: string): Promise<OperationRecord | undefined>;
+  listOperations(filter: { runId?: string; personId?: string; state?: OperationState[] }): Promise<OperationRecord[]>;
+  /** held → pending (approve) or held → cancelled (reject) for a run. Returns count. */
+  releaseHeld(runId: string, to: 'pending' | 'cancelled'): Promise<number>;
+  /** Operator actions on a failed operation. */
+  setOperationState(id: string, state: 'pending' | 'skipped' | 'cancelled', actor: string): Promise<void>;
+  /** Count of operations not yet finished (pending, running, held), optionally per run. */
+  countOpen(runId?: string): Promise<number>;
+
+  // Secrets, encrypted by the caller; the store keeps ciphertext only.
+  putSecret(ref: string, ciphertext: string): Promise<void>;
+  getSecret(ref: string): Promise<{ ciphertext: string; deliveredAt?: string } | undefined>;
+  markSecretDelivered(ref: string, at: Date): Promise<void>;
+  deleteSecret(ref: string): Promise<void>;
+
+  // Audit.
+  audit(entry: AuditEntry): Promise<void>;
+  queryAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
+  // Small state: source cursors, last full read counts (for the brake).
+  getState(key: string): Promise<string | undefined>;
+  setState(key: string, value: string): Promise<void>;
+}
+
+export type { Attributes, PersonStatus };
