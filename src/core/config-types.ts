@@ -42,6 +42,11 @@ export interface KamailioTargetConfig {
   domain: string;
   /** Kamailio JSON-RPC endpoint, e.g. `http://127.0.0.1:5070/RPC`; used to drop registrations. */
   rpcUrl?: string;
+  /**
+   * SIP port Kamailio listens on. Alias targets carry it (`domain:port`) when it is not 5060.
+   * Absent: the port of `rpcUrl`, since xhttp serves JSON-RPC on a SIP TCP listener.
+   */
+  sipPort?: number;
   concurrency: number;
   ratePerSecond?: number;
 }

@@ -165,7 +165,12 @@ export interface Store {
   claim(options: ClaimOptions): Promise<OperationRecord[]>;
   /** Extends the lease if still held with that fence; false when lost. */
   renewLease(id: string, fence: number, leaseMs: number, now: Date): Promise<boolean>;
-  /** Completes a claimed operation; false (and no change) when the fence is stale. */
+  /**
+   * Completes a claimed operation; false (and no change) when the fence is stale. A `done`
+   * completion also keeps the person's link in the same transaction: create or update upserts
+   * the link (update merges attributes over the existing ones; externalId from the result),
+   * delete removes the link and the secret stored under `target/type/key`.
+   */
   complete(
     id: string,
     fence: number,

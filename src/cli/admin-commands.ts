@@ -1,0 +1,180 @@
+import type { Command } from 'commander';
+
+import { CallsignError } from '../core/errors.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { OperationState } from '../store/types.ts';
+import type { CliContext } from './main.ts';
+
+interface Common {
+  config?: string;
+  json?: boolean;
+}
+
+/** status, audit, ops, people, numbers: commands that read or adjust the store only. */
+export function registerAdminCommands(
+  program: Command,
+  ctx: CliContext,
+  _setCode: (c: number) => void,
+) {
+  const withStore = async (opts: Common, fn: (engine: Engine) => Promise<unknown>) => {
+    const engine = await ctx.open({ config: opts.config, connectors: false });
+    try {
+      const result = await fn(engine);
+      if (opts.json && result !== undefined) ctx.out(JSON.stringify(result, null, 2));
+    } finally {
+      await engine.close();
+    }
+  };
+  const common = (cmd: Command) =>
+    cmd.option('-c, --config <file>', 'configuration file (default callsign.yaml)');
+
+  common(program.command('status').description('recent runs, open operations and pool usage'))
+    .option('--json', 'print as JSON')
+    .action((opts: Common) =>
+      withStore(opts, async ({ store }) => {
+        const runs = await store.listRuns(10);
+        const failed = await store.listOperations({ state: ['failed'] });
+        const open = await store.countOpen();
+        const numbers = await store.listNumbers();
+        const pools: Record<string, Record<string, number>> = {};
+        for (const n of numbers) {
+          const p = (pools[n.pool] ??= {});
+          p[n.state] = (p[n.state] ?? 0) + 1;
+        }
+        if (opts.json) return { runs, openOperations: open, failedOperations: failed, pools };
+
+        ctx.out('Recent runs:');
+        for (const r of runs) ctx.out(`  ${r.id}  ${r.kind}  ${r.state}  ${r.startedAt}  by ${r.actor}`);
+        ctx.out(`Open operations: ${open}; failed, waiting for an operator: ${failed.length}`);
+        for (const op of failed) {
+          ctx.out(`  ${op.id}  ${op.action} ${op.target}/${op.type} ${op.key}: ${op.lastError?.message}`);
+        }
+        ctx.out('Pools:');
+        for (const [name, states] of Object.entries(pools)) {
+          const parts = Object.entries(states).map(([s, n]) => `${s} ${n}`);
+          ctx.out(`  ${name}: ${parts.join(', ')}`);
+        }
+        return undefined;
+      }),
+    );
+
+  common(program.command('audit').description('who or what changed what, newest first'))
+    .option('--person <id>', 'only this person')
+    .option('--run <id>', 'only this run')
+    .option('--action <name>', 'only this action, e.g. operation.done')
+    .option('--limit <n>', 'at most this many entries', '50')
+    .option('--json', 'print as JSON')
+    .action((opts: Common & { person?: string; run?: string; action?: string; limit: string }) =>
+      withStore(opts, async ({ store }) => {
+        const entries = await store.queryAudit({
+          personId: opts.person,
+          runId: opts.run,
+          action: opts.action,
+          limit: Number(opts.limit),
+        });
+        if (opts.json) return entries;
+        for (const e of entries) {
+          const change = e.after === undefined ? '' : ` ${JSON.stringify(e.after)}`;
+          ctx.out(`${e.at}  ${e.actor}  ${e.action}  ${e.subject}${change}`);
+        }
+        return undefined;
+      }),
+    );
+
+  const ops = program.command('ops').description('list failed operations and act on them');
+  common(ops.command('list').description('operations by state (default: failed)'))
+    .option('--state <states>', 'comma-separated states', 'failed')
+    .option('--run <id>', 'only this run')
+    .option('--json', 'print as JSON')
+    .action((opts: Common & { state: string; run?: string }) =>
+      withStore(opts, async ({ store }) => {
+        const state = opts.state.split(',') as OperationState[];
+        const list = await store.listOperations({ state, runId: opts.run });
+        if (opts.json) return list;
+        for (const op of list) {
+          const error = op.lastError ? `  ${op.lastError.code}: ${op.lastError.message}` : '';
+          ctx.out(`${op.id}  ${op.state}  ${op.action} ${op.target}/${op.type} ${op.key}${error}`);
+        }
+        return undefined;
+      }),
+    );
+  for (const [verb, state, help] of [
+    ['retry', 'pending', 'run a failed operation again'],
+    ['skip', 'skipped', "give up on it; the person's later operations go on"],
+    ['cancel', 'cancelled', 'cancel it (and leave it visible in the journal)'],
+  ] as const) {
+    common(ops.command(verb).description(help).argument('<operation>', 'operation id')).action(
+      (id: string, opts: Common) =>
+        withStore(opts, async ({ store }) => {
+          const op = await store.getOperation(id);
+          if (!op) throw new CallsignError('not_found', `operation ${id} does not exist`);
+          if (op.state !== 'failed' && !(verb === 'cancel' && op.state === 'pending')) {
+            throw new CallsignError('state', `operation ${id} is ${op.state}, not failed`);
+          }
+          await store.setOperationState(id, state, ctx.actor);
+          ctx.out(`operation ${id}: ${op.state} -> ${state}` + (verb === 'retry' ? '; it runs at the next sync' : ''));
+        }),
+    );
+  }
+
+  const people = program.command('people').description('people and their automation flags');
+  common(people.command('list').description('every person Callsign knows'))
+    .option('--json', 'print as JSON')
+    .action((opts: Common) =>
+      withStore(opts, async ({ store }) => {
+        const list = await store.listPeople();
+        if (opts.json) return list;
+        for (const p of list) {
+          const flags = [p.excluded && 'excluded', p.pinned && 'pinned'].filter(Boolean).join(',');
+          const name = p.attributes.displayName ?? p.attributes.mail ?? '';
+          ctx.out(`${p.id}  ${p.status}  ${name}${flags ? `  [${flags}]` : ''}`);
+        }
+        return undefined;
+      }),
+    );
+  common(people.command('show').description('a person, their resources and numbers'))
+    .argument('<person>', 'person id')
+    .action((id: string, opts: Common) =>
+      withStore({ ...opts, json: true }, async ({ store }) => {
+        const person = await store.getPerson(id);
+        if (!person) throw new CallsignError('not_found', `person ${id} does not exist`);
+        return { person, links: await store.listLinks(id), numbers: await store.numbersOf(id) };
+      }),
+    );
+  for (const [verb, flags, help] of [
+    ['exclude', { excluded: true }, 'leave this person out of automation entirely'],
+    ['include', { excluded: false }, 'bring an excluded person back into automation'],
+    ['pin', { pinned: true }, "keep this person's resources as they are; rules leave them alone"],
+    ['unpin', { pinned: false }, 'let rules manage this person again'],
+  ] as const) {
+    common(people.command(verb).description(help).argument('<person>', 'person id')).action(
+      (id: string, opts: Common) =>
+        withStore(opts, async ({ store }) => {
+          if (!(await store.getPerson(id))) {
+            throw new CallsignError('not_found', `person ${id} does not exist`);
+          }
+          await store.setPersonFlags(id, flags, ctx.actor);
+          ctx.out(`person ${id}: ${verb}d`);
+        }),
+    );
+  }
+
+  const numbers = program.command('numbers').description('the number inventory');
+  common(numbers.command('list').description('numbers and their state'))
+    .option('--pool <name>', 'only this pool')
+    .option('--state <state>', 'only this state (available, assigned, quarantined…)')
+    .option('--json', 'print as JSON')
+    .action((opts: Common & { pool?: string; state?: string }) =>
+      withStore(opts, async ({ store }) => {
+        const list = (await store.listNumbers(opts.pool)).filter(
+          (n) => !opts.state || n.state === opts.state,
+        );
+        if (opts.json) return list;
+        for (const n of list) {
+          const extra = n.state === 'quarantined' ? ` until ${n.availableAt}` : '';
+          ctx.out(`${n.pool}  ${n.value}  ${n.state}${n.personId ? `  ${n.personId}` : ''}${extra}`);
+        }
+        return undefined;
+      }),
+    );
+}

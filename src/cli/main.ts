@@ -1,0 +1,95 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import pino, { type Logger } from 'pino';
+
+import { exampleConfig, loadConfig } from '../core/config.ts';
+import { CallsignError } from '../core/errors.ts';
+import { openEngine, type Engine } from '../engine/engine.ts';
+import { ExitCode } from './exit-codes.ts';
+import { registerAdminCommands } from './admin-commands.ts';
+import { registerRunCommands } from './run-commands.ts';
+
+/** Shared by every command: where the configuration is and how to open the engine. */
+export interface CliContext {
+  log: Logger;
+  actor: string;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Opens the engine for the command's `--config`; closed by the caller. */
+  open(options: { config?: string; connectors?: boolean }): Promise<Engine>;
+}
+
+/** Runs the CLI; returns the exit code (see exit-codes.ts and the README's table). */
+export async function main(argv: string[]): Promise<number> {
+  const level = process.env.CALLSIGN_LOG_LEVEL ?? (argv.includes('--verbose') ? 'info' : 'warn');
+  const log = pino({ level, redact: ['password', '*.password', 'secret', '*.secret'] }, pino.destination(2));
+  const ctx: CliContext = {
+    log,
+    actor: `cli:${safeUser()}`,
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+    open: async ({ config, connectors }) => {
+      const path = resolve(config ?? process.env.CALLSIGN_CONFIG ?? 'callsign.yaml');
+      return openEngine(loadConfig(path), { log, actor: ctx.actor, connectors });
+    },
+  };
+
+  const program = new Command('callsign')
+    .description('Telecom provisioning: people in, extensions, numbers and phones out')
+    .option('--verbose', 'log progress details to stderr')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('init')
+    .description('write a commented example configuration')
+    .argument('[file]', 'where to write it', 'callsign.yaml')
+    .option('--force', 'overwrite an existing file')
+    .action((file: string, opts: { force?: boolean }) => {
+      if (existsSync(file) && !opts.force) {
+        throw new CallsignError('state', `${file} exists; use --force to overwrite it`);
+      }
+      writeFileSync(file, exampleConfig());
+      ctx.out(`wrote ${file}: edit it, then run 'callsign plan -c ${file}'`);
+    });
+
+  let code: number = ExitCode.Ok;
+  const setCode = (c: number) => {
+    code = Math.max(code, c);
+  };
+  registerRunCommands(program, ctx, setCode);
+  registerAdminCommands(program, ctx, setCode);
+
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    return reportError(err, ctx);
+  }
+}
+
+function reportError(err: unknown, ctx: CliContext): number {
+  if (err instanceof CommanderError) {
+    return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  }
+  if (err instanceof CallsignError) {
+    ctx.err(`callsign: ${err.message}`);
+    if (err.code === 'config') return ExitCode.Usage;
+    if (err.code === 'not_found' || err.code === 'state') return ExitCode.NotFound;
+    if (err.code === 'unavailable' && err.details.store) return ExitCode.Store;
+    return ExitCode.Internal;
+  }
+  ctx.err(`callsign: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+  ctx.log.error({ err }, 'unexpected error');
+  return ExitCode.Internal;
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,70 @@
+import type { PersonPlan, PlannedOperation } from '../core/model.ts';
+import type { RunReport } from '../engine/reconcile.ts';
+
+const SIGN = { create: '+', update: '~', delete: '-' } as const;
+
+/** Prints a run report for people: per person what changes, then problems and totals. */
+export function printReport(report: RunReport, out: (line: string) => void): void {
+  const dry = report.mode === 'plan';
+  out(dry ? 'Plan (dry run: nothing was changed)' : `Run ${report.runId}`);
+  for (const s of report.sources) {
+    const state = s.complete ? 'complete' : s.error ? `FAILED (${s.error.message})` : 'INCOMPLETE';
+    out(`  source ${s.name}: ${s.records} records, ${state}`);
+  }
+  if (report.sources.some((s) => !s.complete)) {
+    out('  people of an incomplete source keep what they have: nobody is removed because of it');
+  }
+
+  out('');
+  for (const plan of report.plans) printPlan(plan, out);
+  if (report.plans.every((p) => p.operations.length === 0)) out('No changes.');
+
+  if (report.problems.length > 0) {
+    out('');
+    out(`Problems (${report.problems.length}):`);
+    for (const p of report.problems) {
+      out(`  ${p.source} ${p.record}${p.field ? ` field ${p.field}` : ''}: ${p.message}`);
+    }
+  }
+
+  out('');
+  const counts = Object.entries(report.counts)
+    .filter(([k, n]) => k !== 'unchanged' && n && n > 0)
+    .map(([k, n]) => `${n} ${k}`);
+  const ops = report.plans.reduce((n, p) => n + p.operations.length, 0);
+  out(`Summary: ${counts.join(', ') || 'no lifecycle changes'}; ${ops} operations`);
+  if (report.brake) {
+    out(`SAFETY BRAKE: ${report.brake.reason} (${report.brake.deprovision} of ${report.brake.known}).`);
+    if (!dry) {
+      out(`Nothing was run. Review with 'callsign plan', then 'callsign approve ${report.runId}'`);
+      out(`or 'callsign reject ${report.runId}'.`);
+    }
+  }
+  if (report.execution) {
+    const e = report.execution;
+    out(`Executed: ${e.done} done, ${e.failed} failed, ${e.retried} retried; run ${report.state}`);
+  }
+  if (report.credentials.length > 0) {
+    out('');
+    out('New credentials (shown this once; hand them to their owners now):');
+    for (const c of report.credentials) out(`  ${c.label}  ${c.resource}  secret: ${c.secret}`);
+  }
+}
+
+function printPlan(plan: PersonPlan, out: (line: string) => void): void {
+  out(`${plan.label} [${plan.lifecycle}]`);
+  for (const op of plan.operations) out(`  ${SIGN[op.action]} ${describe(op)}`);
+  for (const p of plan.problems) out(`  ! ${p.field ? `${p.field}: ` : ''}${p.message}`);
+}
+
+function describe(op: PlannedOperation): string {
+  const attrs = Object.entries(op.attributes)
+    .filter(([name]) => !/password|secret/i.test(name))
+    .map(([name, value]) => {
+      const before = op.before?.[name];
+      return before !== undefined ? `${name}: ${before} -> ${value}` : `${name}=${value}`;
+    });
+  const secret = op.secret && op.action === 'create' ? ' (+ generated secret)' : '';
+  const detail = attrs.length > 0 ? `  ${attrs.join(' ')}` : '';
+  return `${op.target}/${op.type} ${op.key}${detail}${secret}`;
+}

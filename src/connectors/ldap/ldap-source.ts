@@ -1,0 +1,248 @@
+/**
+ * LDAP directories (OpenLDAP, Active Directory) as a source of people, and the place numbers
+ * are written back to. Reads are always paged (RFC 2696): AD and tuned OpenLDAP servers cap
+ * plain searches at 1,000 entries, and a capped read must never pass for a complete one.
+ */
+import { readFileSync } from 'node:fs';
+
+import { Attribute, Change, Client } from 'ldapts';
+import type { Logger } from 'pino';
+
+import type { LdapSourceConfig } from '../../core/config-types.ts';
+import { CallsignError, ErrorCode } from '../../core/errors.ts';
+import type { RecordProblem, SourceRecord, Snapshot } from '../../core/model.ts';
+import type { SourceCapabilities, SourceConnector, WriteBackValues } from '../types.ts';
+import { isObjectGuid, mapEntry, requestedAttributes, type RawEntry } from './entry-mapper.ts';
+import { equalityFilter } from './filter.ts';
+import { guidToBytes } from './guid.ts';
+import { isConnectionError, toLdapCallsignError } from './ldap-errors.ts';
+import { formatForAttribute, type DirectoryFlavor } from './write-format.ts';
+
+export interface LdapSourceOptions {
+  /** The bind password, already resolved from its secret reference. Never logged. */
+  password: string;
+  log?: Logger;
+  /** Called after each page of a read: progress display, and tests that cut a read short. */
+  onPage?: (page: { number: number; entries: number }) => void | Promise<void>;
+}
+
+/** A SourceConnector over one LDAP directory. */
+export class LdapSource implements SourceConnector {
+  readonly name: string;
+  readonly kind = 'ldap';
+  readonly capabilities: SourceCapabilities = { delta: false, writeBack: true };
+
+  readonly #config: LdapSourceConfig;
+  readonly #password: string;
+  readonly #log: Logger | undefined;
+  readonly #onPage: LdapSourceOptions['onPage'];
+  readonly #flavor: DirectoryFlavor;
+  #writeClient: Promise<Client> | undefined;
+
+  constructor(config: LdapSourceConfig, options: LdapSourceOptions) {
+    this.name = config.name;
+    this.#config = config;
+    this.#password = options.password;
+    this.#log = options.log;
+    this.#onPage = options.onPage;
+    this.#flavor = isObjectGuid(config.idAttribute) ? 'ad' : 'openldap';
+  }
+
+  /**
+   * Reads every entry under baseDn matching the filter, page by page on a new connection.
+   * Throws CallsignError when nothing could be read (bind refused, server unreachable, first
+   * page refused). Once a page has arrived, a later failure (size or time limit, dropped
+   * connection) yields `complete: false` with the failure in `problems`.
+   */
+  async readAll(signal?: AbortSignal): Promise<Snapshot> {
+    signal?.throwIfAborted();
+    const { baseDn, url } = this.#config;
+    const started = Date.now();
+    const records: SourceRecord[] = [];
+    const problems: RecordProblem[] = [];
+    let pages = 0;
+    let complete = true;
+
+    const client = await this.#connect();
+    try {
+      for await (const page of this.#pages(client)) {
+        pages++;
+        for (const entry of page) this.#collect(entry as RawEntry, records, problems);
+        await this.#onPage?.({ number: pages, entries: page.length });
+        signal?.throwIfAborted();
+      }
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      const error = toLdapCallsignError(err, { action: 'search', url, dn: baseDn });
+      if (pages === 0) throw error;
+
+      complete = false;
+      const entries = records.length;
+      const message = `Read stopped after ${pages} pages and ${entries} entries: ${error.message}`;
+      problems.push({ source: this.name, record: baseDn, message });
+      this.#log?.warn({ source: this.name, pages, entries, err: error }, 'ldap read cut short');
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
+
+    const ms = Date.now() - started;
+    const summary = { source: this.name, entries: records.length, pages, complete, ms };
+    this.#log?.info({ ...summary, problems: problems.length }, 'ldap read finished');
+    return { source: this.name, records, complete, problems };
+  }
+
+  /**
+   * Replaces the given attributes on the record's entry in one modify; null removes the
+   * attribute (no error when already absent). Values are canonical numbers, formatted for each
+   * attribute's syntax. Without a DN the entry is found by its id attribute.
+   */
+  async writeBack(
+    record: { externalId: string; dn?: string },
+    values: WriteBackValues,
+  ): Promise<void> {
+    const attributes = Object.keys(values);
+    if (attributes.length === 0) return;
+    const dn = record.dn ?? record.externalId;
+    const changes = attributes.map((name) => this.#change(name, values[name]!, dn));
+
+    try {
+      await this.#withWriteClient(async (client) => {
+        const target = record.dn ?? (await this.#findDn(client, record.externalId));
+        await client.modify(target, changes);
+      });
+    } catch (err) {
+      const { url } = this.#config;
+      throw toLdapCallsignError(err, { action: 'modify', url, dn, attributes });
+    }
+    this.#log?.debug({ source: this.name, dn, attributes }, 'ldap write-back done');
+  }
+
+  async close(): Promise<void> {
+    const pending = this.#writeClient;
+    this.#writeClient = undefined;
+    if (pending === undefined) return;
+    const client = await pending.catch(() => undefined);
+    await client?.unbind().catch(() => undefined);
+  }
+
+  async *#pages(client: Client): AsyncGenerator<RawEntry[]> {
+    const { baseDn, filter, pageSize, idAttribute } = this.#config;
+    const attributes = requestedAttributes(this.#config);
+    const binary = isObjectGuid(idAttribute) ? ['objectGUID', idAttribute] : [];
+    // TODO: ldapts 8 ends a paged search at the first empty page even when the server sent a
+    // cookie (AD can, on sparse filters); until it exposes the response control, such a read
+    // could stop early. OpenLDAP does not send empty pages with a cookie.
+    const pager = client.searchPaginated(baseDn, {
+      scope: 'sub',
+      filter,
+      attributes,
+      explicitBufferAttributes: binary,
+      paged: { pageSize },
+    });
+    for await (const page of pager) yield page.searchEntries as RawEntry[];
+  }
+
+  #collect(entry: RawEntry, records: SourceRecord[], problems: RecordProblem[]): void {
+    const mapped = mapEntry(entry, this.#config);
+    if (mapped.record !== undefined) records.push(mapped.record);
+    problems.push(...mapped.problems);
+  }
+
+  #change(attribute: string, value: string | null, dn: string): Change {
+    const kind = Object.keys(this.#config.writeBack).find(
+      (name) => name.toLowerCase() === attribute.toLowerCase(),
+    );
+    if (kind === undefined) {
+      throw new CallsignError(
+        ErrorCode.Config,
+        `Cannot write ${attribute} of '${dn}': source '${this.name}' has no write-back for it`,
+        { details: { dn, attribute } },
+      );
+    }
+
+    let values: string[] = [];
+    if (value !== null) {
+      try {
+        values = [formatForAttribute(value, attribute, this.#flavor)];
+      } catch (err) {
+        const message = `Cannot write ${attribute} of '${dn}': ${(err as Error).message}`;
+        throw new CallsignError(ErrorCode.BadRecord, message, { details: { dn, attribute } });
+      }
+    }
+    // RFC 4511 §4.6: replace with no values removes the attribute, and is no error if absent.
+    const modification = new Attribute({ type: attribute, values });
+    return new Change({ operation: 'replace', modification });
+  }
+
+  async #findDn(client: Client, externalId: string): Promise<string> {
+    const { baseDn, idAttribute } = this.#config;
+    const value = isObjectGuid(idAttribute) ? guidToBytes(externalId) : externalId;
+    if (value === undefined) {
+      const message = `'${externalId}' is not a GUID; cannot find its entry by ${idAttribute}`;
+      throw new CallsignError(ErrorCode.BadRecord, message, { details: { externalId } });
+    }
+
+    const { searchEntries } = await client.search(baseDn, {
+      scope: 'sub',
+      filter: equalityFilter(idAttribute, value),
+      attributes: ['1.1'],
+    });
+    if (searchEntries.length === 1) return searchEntries[0]!.dn;
+    const code = searchEntries.length === 0 ? ErrorCode.NotFound : ErrorCode.Ambiguous;
+    const count = searchEntries.length;
+    const message = `${count} entries under '${baseDn}' have ${idAttribute} ${externalId}`;
+    throw new CallsignError(code, message, { details: { externalId, baseDn } });
+  }
+
+  /** Runs work on the shared write connection; a dropped connection gets one fresh retry. */
+  async #withWriteClient(work: (client: Client) => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.#writeConnection();
+      try {
+        await work(client);
+        return;
+      } catch (err) {
+        if (!isConnectionError(err) || attempt >= 2) throw err;
+        this.#writeClient = undefined;
+        this.#log?.debug({ source: this.name }, 'ldap write connection dropped, reconnecting');
+      }
+    }
+  }
+
+  async #writeConnection(): Promise<Client> {
+    const current = this.#writeClient === undefined ? undefined : await this.#writeClient;
+    // ldapts reconnects a dropped socket without binding again: such a client would write as
+    // anonymous, so it is replaced instead.
+    if (current !== undefined && current.isConnected && current.isBound) return current;
+    await current?.unbind().catch(() => undefined);
+
+    const connecting = this.#connect();
+    this.#writeClient = connecting;
+    connecting.catch(() => {
+      if (this.#writeClient === connecting) this.#writeClient = undefined;
+    });
+    return connecting;
+  }
+
+  /** A new client, bound as the configured account. */
+  async #connect(): Promise<Client> {
+    const { url, timeoutMs, tlsCa, startTls, bindDn } = this.#config;
+    const ca = tlsCa === undefined ? undefined : readFileSync(tlsCa);
+    const secure = url.toLowerCase().startsWith('ldaps:');
+    const client = new Client({
+      url,
+      timeout: timeoutMs,
+      connectTimeout: timeoutMs,
+      ...(secure && ca !== undefined ? { tlsOptions: { ca } } : {}),
+    });
+
+    try {
+      if (startTls === true && !secure) await client.startTLS(ca === undefined ? {} : { ca });
+      await client.bind(bindDn, this.#password);
+      return client;
+    } catch (err) {
+      await client.unbind().catch(() => undefined);
+      throw toLdapCallsignError(err, { action: 'bind', url, dn: bindDn });
+    }
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Validation of sources (LDAP directories) and targets (Kamailio, null). Passwords must be
+ * secret references; a value that is not is reported without being repeated.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { isMap } from 'yaml';
+import type { ConfigReader, MapView } from './config-reader.ts';
+import type { LdapSourceConfig, SourceConfig, TargetConfig } from './config-types.ts';
+import type { NumberKind } from './model.ts';
+import { anchorSecretRef, secretRefKind } from './secrets.ts';
+
+export interface SystemsContext {
+  reader: ConfigReader;
+  top: MapView;
+  baseDir: string;
+  /** Names already taken by sources and targets, with their lines. */
+  names: Map<string, number>;
+}
+
+const LDAP_KEYS = [
+  'name', 'type', 'url', 'bindDn', 'password', 'baseDn', 'filter', 'pageSize', 'idAttribute',
+  'attributes', 'disabled', 'writeBack', 'tlsCa', 'startTls', 'timeoutMs',
+] as const;
+const TARGET_KEYS: Record<string, readonly string[]> = {
+  kamailio: [
+    'name', 'type', 'database', 'domain', 'rpcUrl', 'sipPort', 'concurrency', 'ratePerSecond',
+  ],
+  null: ['name', 'type', 'concurrency', 'ratePerSecond'],
+};
+
+/** Reads the `sources` list. */
+export function readSources(ctx: SystemsContext): SourceConfig[] {
+  const items = ctx.reader.list(ctx.top.value('sources'), 'sources', ctx.top.keyLine('sources'));
+  if (items.length === 0) ctx.top.problem('sources', 'at least one source is required');
+  const out: SourceConfig[] = [];
+  for (const item of items) {
+    const type = peekType(item.node);
+    if (type !== 'ldap') {
+      ctx.reader.add(item.line, `${item.path}.type`, `must be ldap, not ${JSON.stringify(type)}`);
+      continue;
+    }
+    const view = ctx.reader.map(item.node, item.path, item.line, LDAP_KEYS);
+    if (view !== undefined) out.push(readLdap(ctx, view));
+  }
+  return out;
+}
+
+/** Reads the `targets` list. */
+export function readTargets(ctx: SystemsContext): TargetConfig[] {
+  const items = ctx.reader.list(ctx.top.value('targets'), 'targets', ctx.top.keyLine('targets'));
+  if (items.length === 0) ctx.top.problem('targets', 'at least one target is required');
+  const out: TargetConfig[] = [];
+  for (const item of items) {
+    const type = peekType(item.node);
+    const keys = typeof type === 'string' ? TARGET_KEYS[type] : undefined;
+    if (keys === undefined) {
+      const msg = `must be kamailio or null, not ${JSON.stringify(type)}`;
+      ctx.reader.add(item.line, `${item.path}.type`, msg);
+      continue;
+    }
+    const view = ctx.reader.map(item.node, item.path, item.line, keys);
+    if (view === undefined) continue;
+    const name = uniqueName(ctx, view);
+    const concurrency = view.num('concurrency', { default: 4, min: 1, integer: true });
+    const rate = view.has('ratePerSecond')
+      ? view.num('ratePerSecond', { default: 1, min: 0.001 })
+      : undefined;
+    const pace = rate === undefined ? { concurrency } : { concurrency, ratePerSecond: rate };
+    if (type === 'null') {
+      if (name !== undefined) out.push({ name, type: 'null', ...pace });
+      continue;
+    }
+
+    const database = view.str('database', { required: true });
+    const domain = view.str('domain', { required: true });
+    const rpcUrl = view.str('rpcUrl');
+    if (rpcUrl !== undefined && !/^https?:\/\/[^/]+/.test(rpcUrl)) {
+      view.problem('rpcUrl', 'must be an http:// or https:// URL');
+    }
+    if (name === undefined) continue;
+    const db = database ?? '';
+    const path = isAbsolute(db) ? db : resolve(ctx.baseDir, db);
+    const rpc = rpcUrl === undefined ? {} : { rpcUrl };
+    const port = view.has('sipPort')
+      ? { sipPort: view.num('sipPort', { default: 5060, min: 1, max: 65535, integer: true }) }
+      : {};
+    const kamailio = { name, type: 'kamailio' as const, database: path, domain: domain ?? '' };
+    out.push({ ...kamailio, ...pace, ...rpc, ...port });
+  }
+  return out;
+}
+
+function readLdap(ctx: SystemsContext, view: MapView): LdapSourceConfig {
+  const name = uniqueName(ctx, view);
+  const url = view.str('url', { required: true });
+  if (url !== undefined && !/^ldaps?:\/\/[^/]+/.test(url)) {
+    view.problem('url', 'must be ldap://host:port or ldaps://host:port');
+  }
+  const bindDn = view.str('bindDn', { required: true });
+  const password = readSecret(view, 'password', ctx.baseDir);
+  const baseDn = view.str('baseDn', { required: true });
+  const filter = view.str('filter') ?? '(objectClass=inetOrgPerson)';
+  if (!/^\(.*\)$/s.test(filter)) view.problem('filter', 'must be an LDAP filter in parentheses');
+  const attributes = stringMap(view, 'attributes', true);
+  const writeBack = readWriteBack(view);
+  const disabled = readDisabled(view);
+  const tlsCa = view.str('tlsCa');
+
+  const source: LdapSourceConfig = {
+    name: name ?? '',
+    type: 'ldap',
+    url: url ?? '',
+    bindDn: bindDn ?? '',
+    password: password ?? '',
+    baseDn: baseDn ?? '',
+    filter,
+    pageSize: view.num('pageSize', { default: 500, min: 1, max: 100000, integer: true }),
+    idAttribute: view.str('idAttribute') ?? 'entryUUID',
+    attributes,
+    writeBack,
+    timeoutMs: view.num('timeoutMs', { default: 10000, min: 1, integer: true }),
+  };
+  if (disabled !== undefined) source.disabled = disabled;
+  if (tlsCa !== undefined) source.tlsCa = isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa);
+  if (view.has('startTls')) source.startTls = view.bool('startTls', false);
+  if (source.startTls === true && source.url.startsWith('ldaps:')) {
+    view.problem('startTls', 'StartTLS and ldaps:// exclude each other');
+  }
+  // Kept even when incomplete (the file is refused anyway) so that rules checked against its
+  // attributes do not report a cascade of follow-on errors.
+  return source;
+}
+
+function readSecret(view: MapView, key: string, baseDir: string): string | undefined {
+  if (!view.has(key)) {
+    view.problem(key, 'is required (env:NAME or file:PATH)');
+    return undefined;
+  }
+  const value = view.str(key);
+  if (value === undefined) return undefined;
+  if (secretRefKind(value) === undefined) {
+    // Never repeat the value: it is most likely the password itself.
+    const msg = 'inline secrets are not allowed; use env:NAME or file:PATH (value not shown)';
+    view.problem(key, msg);
+    return undefined;
+  }
+  return anchorSecretRef(value, baseDir);
+}
+
+function readWriteBack(view: MapView): Record<string, NumberKind> {
+  const out: Record<string, NumberKind> = {};
+  for (const [attr, kind] of Object.entries(stringMap(view, 'writeBack', false))) {
+    if (kind === 'did' || kind === 'extension') out[attr] = kind;
+    else {
+      const msg = `${attr}: must be did or extension, not ${JSON.stringify(kind)}`;
+      view.problem('writeBack', msg);
+    }
+  }
+  return out;
+}
+
+function readDisabled(view: MapView): LdapSourceConfig['disabled'] {
+  const map = view.map('disabled', ['attribute', 'values', 'userAccountControl']);
+  if (map === undefined) return undefined;
+  if (map.has('userAccountControl')) {
+    if (map.has('attribute')) {
+      map.problem('attribute', 'give attribute or userAccountControl, not both');
+    }
+    return map.bool('userAccountControl', true) ? { userAccountControl: true } : undefined;
+  }
+  const attribute = map.str('attribute', { required: true });
+  const values = map.strings('values');
+  if (values.length === 0) map.problem('values', 'list the values that mean disabled');
+  return attribute === undefined ? undefined : { attribute, values };
+}
+
+function stringMap(view: MapView, key: string, required: boolean): Record<string, string> {
+  const map = view.map(key, undefined, required);
+  const out: Record<string, string> = {};
+  for (const name of map?.entries.keys() ?? []) {
+    const value = map?.str(name, { required: true });
+    if (value !== undefined) out[name] = value;
+  }
+  if (required && map !== undefined && Object.keys(out).length === 0) {
+    view.problem(key, 'must not be empty');
+  }
+  return out;
+}
+
+function uniqueName(ctx: SystemsContext, view: MapView): string | undefined {
+  const name = view.str('name', { required: true });
+  if (name === undefined) return undefined;
+  const first = ctx.names.get(name);
+  if (name === 'inventory') view.problem('name', 'inventory is reserved for number operations');
+  else if (first !== undefined) {
+    view.problem('name', `duplicate name ${name} (line ${first}); sources and targets share names`);
+  } else ctx.names.set(name, view.keyLine('name'));
+  return name;
+}
+
+function peekType(node: unknown): unknown {
+  if (!isMap(node)) return undefined;
+  const type = node.get('type');
+  return type;
+}

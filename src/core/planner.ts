@@ -1,0 +1,181 @@
+/**
+ * Turns a decision into a person's plan: desired resources (rendered templates) compared with
+ * what is linked. Make before break: creates in dependency order, then updates of enforced
+ * attributes, then deletes with dependents first, then write-back of numbers to the sources,
+ * and number releases last, after everything that used them is gone.
+ */
+import type { CallsignConfig, ProfileConfig } from './config-types.ts';
+import type {
+  Decision,
+  HeldNumber,
+  Link,
+  NumberKind,
+  Person,
+  PersonPlan,
+  RecordProblem,
+} from './model.ts';
+import {
+  compileProfiles,
+  writeBackOf,
+  type CompiledProfiles,
+  type WriteBackMap,
+} from './profiles.ts';
+import { diff, type Wanted } from './plan-diff.ts';
+import { templateProblem } from './template.ts';
+
+export { compileProfiles, writeBackOf } from './profiles.ts';
+export type { CompiledProfiles, WriteBackMap } from './profiles.ts';
+
+export interface PlanInput {
+  person: Person;
+  decision: Decision;
+  /** Numbers the person holds, plus those allocated (or peeked) for this decision. */
+  numbers: HeldNumber[];
+  links: Link[];
+  /** Compiled profiles (fast) or the configuration's profiles (compiled once, then cached). */
+  profiles?: CompiledProfiles | Record<string, ProfileConfig>;
+  writeBack?: WriteBackMap;
+  /** Alternative to `profiles` + `writeBack`: both are taken (and cached) from it. */
+  config?: Pick<CallsignConfig, 'profiles' | 'sources'>;
+}
+
+/** Type of write-back operations; their target is the source's name, their key the record id. */
+export const WRITEBACK_TYPE = 'writeback';
+
+/** Plans one person. Pure: the same input gives the same plan. */
+export function planPerson(input: PlanInput): PersonPlan {
+  const { person, decision } = input;
+  const plan: PersonPlan = {
+    personId: person.id,
+    lifecycle: decision.lifecycle,
+    label: labelOf(person),
+    operations: [],
+    problems: [...decision.problems],
+    deprovision: false,
+  };
+  // Excluded: out of automation. Pinned: what is linked stays as it is. A decision with
+  // problems, or a start still to come: nothing changes until it is resolved.
+  if (person.excluded) return { ...plan, problems: [] };
+  if (person.pinned || plan.problems.length > 0 || decision.lifecycle === 'future-start') {
+    return plan;
+  }
+
+  const { profiles, writeBack } = resolveInputs(input);
+  const leaving = decision.lifecycle === 'leaver' || person.status !== 'active';
+  const wanted = leaving ? emptyWanted() : desiredOf(input, profiles, writeBack);
+  if ('problems' in wanted) return { ...plan, problems: wanted.problems };
+
+  plan.operations = diff({ input, wanted, rank: profiles.rank, leaving });
+  const keepsNothing = wanted.resources.length === 0 && wanted.numbers.size === 0;
+  plan.deprovision = keepsNothing && plan.operations.length > 0;
+  return plan;
+}
+
+/** Display name, else mail, else the first source record id, else the person id. */
+export function labelOf(person: Person): string {
+  for (const name of ['displayName', 'mail']) {
+    const value = person.attributes[name];
+    const text = Array.isArray(value) ? value[0] : value;
+    if (typeof text === 'string' && text !== '') return text;
+  }
+  return person.sourceLinks[0]?.externalId ?? person.id;
+}
+
+function emptyWanted(): Wanted {
+  return { resources: [], numbers: new Set() };
+}
+
+function desiredOf(
+  input: PlanInput,
+  profiles: CompiledProfiles,
+  writeBack: WriteBackMap,
+): Wanted | { problems: RecordProblem[] } {
+  const { person, decision } = input;
+  const wanted = emptyWanted();
+  if (decision.profile === undefined) return wanted;
+  const resources = profiles.byName.get(decision.profile);
+  const id = person.id;
+  if (resources === undefined) {
+    const message = `profile ${decision.profile} (rule ${decision.rule}) is not configured`;
+    return { problems: [{ source: 'planner', record: id, message }] };
+  }
+
+  const numbers: Partial<Record<NumberKind, string>> = {};
+  for (const need of decision.numbers) {
+    const held = input.numbers.find((n) => n.pool === need.pool && n.kind === need.kind);
+    if (held === undefined) {
+      const message = `no ${need.kind} from pool ${need.pool} was allocated`;
+      return { problems: [{ source: 'planner', record: id, field: need.kind, message }] };
+    }
+    numbers[need.kind] = held.value;
+    wanted.numbers.add(`${held.pool}:${held.value}`);
+  }
+
+  const vars = { person: person.attributes, numbers };
+  const problems: RecordProblem[] = [];
+  for (const res of resources) {
+    const where = `profile ${decision.profile}, ${res.target}/${res.type}`;
+    const key = res.key.render(vars);
+    if (key === undefined) {
+      problems.push(templateProblem(res.key, vars, { personId: id, where: `${where} key` }));
+      continue;
+    }
+    const attributes: Record<string, string> = {};
+    const createOnly: string[] = [];
+    for (const attr of res.attributes) {
+      const value = attr.template.render(vars);
+      if (value === undefined) {
+        const at = { personId: id, where: `${where} ${attr.name}` };
+        problems.push(templateProblem(attr.template, vars, at));
+      } else attributes[attr.name] = value;
+      if (attr.createOnly) createOnly.push(attr.name);
+    }
+    const rank = profiles.rank.get(res.type) ?? 0;
+    const dependsOn: string[] = [];
+    for (const w of wanted.resources) {
+      if (res.dependsOn.includes(w.type)) dependsOn.push(`${w.type}:${w.key}`);
+    }
+    const resource: Wanted['resources'][number] = {
+      target: res.target, type: res.type, key, attributes, createOnly, dependsOn, rank,
+    };
+    if (res.secret) resource.secret = true;
+    wanted.resources.push(resource);
+  }
+  // Rendering faults hold the person: planning half a profile would delete the rest.
+  if (problems.length > 0) return { problems };
+
+  for (const link of person.sourceLinks) {
+    const map = writeBack[link.source];
+    if (map === undefined || wanted.resources.length === 0) continue;
+    const attributes: Record<string, string> = {};
+    // An empty value clears the attribute: the person has no number of that kind.
+    for (const [attr, kind] of Object.entries(map)) attributes[attr] = numbers[kind] ?? '';
+    wanted.resources.push({
+      target: link.source, type: WRITEBACK_TYPE, key: link.externalId, attributes,
+      createOnly: [], dependsOn: [], rank: Number.POSITIVE_INFINITY,
+    });
+  }
+  return wanted;
+}
+
+const cache = new WeakMap<object, { profiles: CompiledProfiles; writeBack: WriteBackMap }>();
+
+function resolveInputs(input: PlanInput): { profiles: CompiledProfiles; writeBack: WriteBackMap } {
+  const given = input.profiles;
+  if (given !== undefined && 'compiled' in given && given.compiled === true) {
+    return { profiles: given as CompiledProfiles, writeBack: input.writeBack ?? {} };
+  }
+  const owner: object | undefined = given ?? input.config;
+  if (owner === undefined) {
+    return { profiles: compileProfiles({}), writeBack: input.writeBack ?? {} };
+  }
+
+  let entry = cache.get(owner);
+  if (entry === undefined) {
+    const raw = (given ?? input.config?.profiles ?? {}) as Record<string, ProfileConfig>;
+    const wb = input.writeBack ?? (input.config ? writeBackOf(input.config) : {});
+    entry = { profiles: compileProfiles(raw), writeBack: wb };
+    cache.set(owner, entry);
+  }
+  return { profiles: entry.profiles, writeBack: input.writeBack ?? entry.writeBack };
+}

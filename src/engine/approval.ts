@@ -1,0 +1,61 @@
+import { CallsignError } from '../core/errors.ts';
+import type { Engine } from './engine.ts';
+import { execute, type ReconcileOptions, type RunReport } from './reconcile.ts';
+
+/** Lets a braked run go ahead: its held operations become pending and run now. */
+export async function approveRun(
+  engine: Engine,
+  options: { runId: string; actor: string; onProgress?: ReconcileOptions['onProgress'] },
+): Promise<RunReport> {
+  const run = await requireBraked(engine, options.runId);
+  const released = await engine.store.releaseHeld(run.id, 'pending');
+  await engine.store.updateRun(run.id, { state: 'approved' });
+  await engine.store.audit({
+    at: engine.clock().toISOString(),
+    actor: options.actor,
+    runId: run.id,
+    action: 'run.approved',
+    subject: run.id,
+    after: { operations: released },
+  });
+
+  const report: RunReport = {
+    runId: run.id,
+    mode: 'sync',
+    state: 'approved',
+    sources: [],
+    plans: [],
+    counts: {},
+    credentials: [],
+    problems: [],
+  };
+  return execute(engine, { runId: run.id, report, actor: options.actor, onProgress: options.onProgress });
+}
+
+/** Cancels a braked run's held operations; nothing reaches a target. Returns how many. */
+export async function rejectRun(engine: Engine, options: { runId: string; actor: string }) {
+  const run = await requireBraked(engine, options.runId);
+  const cancelled = await engine.store.releaseHeld(run.id, 'cancelled');
+  await engine.store.updateRun(run.id, {
+    state: 'rejected',
+    finishedAt: engine.clock().toISOString(),
+  });
+  await engine.store.audit({
+    at: engine.clock().toISOString(),
+    actor: options.actor,
+    runId: run.id,
+    action: 'run.rejected',
+    subject: run.id,
+    after: { operations: cancelled },
+  });
+  return cancelled;
+}
+
+async function requireBraked(engine: Engine, runId: string) {
+  const run = await engine.store.getRun(runId);
+  if (!run) throw new CallsignError('not_found', `run ${runId} does not exist`);
+  if (run.state !== 'braked') {
+    throw new CallsignError('state', `run ${runId} is ${run.state}, not waiting for approval`);
+  }
+  return run;
+}

@@ -1,0 +1,102 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { Logger } from 'pino';
+
+import type { CallsignConfig, SourceConfig, TargetConfig } from '../core/config-types.ts';
+import { resolveSecret } from '../core/secrets.ts';
+import { KamailioTarget } from '../connectors/kamailio/kamailio-target.ts';
+import { LdapSource } from '../connectors/ldap/ldap-source.ts';
+import { NullTarget } from '../connectors/null/null-target.ts';
+import type { SourceConnector, TargetConnector } from '../connectors/types.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/types.ts';
+import { poolDefinition } from '../core/pools.ts';
+import { inventoryHandler, type OperationHandler, writeBackHandler } from './handlers.ts';
+import { loadVaultKey, Vault } from './vault.ts';
+
+/** Everything a command needs: the configuration, the store and the opened connectors. */
+export interface Engine {
+  config: CallsignConfig;
+  store: Store;
+  sources: Map<string, SourceConnector>;
+  targets: Map<string, TargetConnector>;
+  /** Pseudo-targets: the number inventory and each source that writes back. */
+  handlers: Map<string, OperationHandler>;
+  vault: Vault;
+  log: Logger;
+  clock: () => Date;
+  close(): Promise<void>;
+}
+
+export interface OpenEngineOptions {
+  log: Logger;
+  clock?: () => Date;
+  /** Who is acting, for the audit: `cli:<user>`, `poll`, `api:<token>`. */
+  actor: string;
+  /** Open connectors (sources, targets). Commands that only read the store skip them. */
+  connectors?: boolean;
+}
+
+export async function openEngine(config: CallsignConfig, options: OpenEngineOptions) {
+  const baseDir = dirname(config.file);
+  const clock = options.clock ?? (() => new Date());
+  const store = await openStore(storeUrl(config.store, baseDir), { log: options.log });
+
+  try {
+    const key = loadVaultKey(config.secretKey, { baseDir, create: true });
+    const vault = new Vault(store, key);
+    const sources = new Map<string, SourceConnector>();
+    const targets = new Map<string, TargetConnector>();
+    const handlers = new Map<string, OperationHandler>();
+
+    if (options.connectors !== false) {
+      for (const source of config.sources) {
+        sources.set(source.name, makeSource(source, baseDir, options.log));
+      }
+      for (const target of config.targets) {
+        targets.set(target.name, makeTarget(target, baseDir, options.log));
+      }
+    }
+    handlers.set('inventory', inventoryHandler({ store, clock, actor: options.actor }));
+    for (const source of sources.values()) {
+      if (source.capabilities.writeBack) {
+        handlers.set(source.name, writeBackHandler({ store, source }));
+      }
+    }
+
+    for (const pool of config.pools) await store.syncPool(poolDefinition(pool));
+
+    const close = async () => {
+      for (const c of [...sources.values(), ...targets.values()]) {
+        await c.close().catch(() => undefined);
+      }
+      await store.close();
+    };
+    return { config, store, sources, targets, handlers, vault, log: options.log, clock, close };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** `sqlite:PATH` is relative to the configuration file's folder. */
+export function storeUrl(url: string, baseDir: string): string {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return url;
+  const path = url.startsWith('sqlite:') ? url.slice(7) : url;
+  if (path === ':memory:') return 'sqlite::memory:';
+  return `sqlite:${isAbsolute(path) ? path : resolve(baseDir, path)}`;
+}
+
+function makeSource(config: SourceConfig, baseDir: string, log: Logger): SourceConnector {
+  const password = resolveSecret(config.password, baseDir);
+  return new LdapSource(config, { password, log: log.child({ connector: config.name }) });
+}
+
+function makeTarget(config: TargetConfig, baseDir: string, log: Logger): TargetConnector {
+  if (config.type === 'null') {
+    return new NullTarget({ name: config.name, concurrency: config.concurrency });
+  }
+  const database = isAbsolute(config.database) ? config.database : resolve(baseDir, config.database);
+  return new KamailioTarget({ ...config, database }, { log: log.child({ connector: config.name }) });
+}
+
+export { poolDefinition } from '../core/pools.ts';

@@ -1,0 +1,221 @@
+/**
+ * One claimed operation from lease to completion: reveal its secret, re-check the lease right
+ * before the call (a worker that stalled past its lease must not touch the target), call, and
+ * complete with the fence; then audit, keep the link, and emit the event. Never throws: a store
+ * failure here leaves the lease to expire and the reaper to hand the operation out again.
+ */
+import type { Logger } from 'pino';
+
+import type { TargetChange, TargetResult } from '../connectors/types.ts';
+import { CallsignError, ErrorCode, toCallsignError } from '../core/errors.ts';
+import type { OperationRecord, Store } from '../store/types.ts';
+import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import type { EngineEvents } from './events.ts';
+import type { RegisteredTarget } from './target-registry.ts';
+
+export interface RunStats {
+  done: number;
+  failed: number;
+  retried: number;
+}
+
+/** What the executor shares with each operation it runs. */
+export interface RunContext {
+  store: Store;
+  clock: () => Date;
+  log: Logger;
+  events: EngineEvents;
+  owner: string;
+  leaseMs: number;
+  maxAttempts: number;
+  backoff: BackoffOptions;
+  secrets: { reveal(ref: string): Promise<string | undefined> } | undefined;
+  links: boolean;
+  /** Run id to the run's actor, for the audit. */
+  actors: Map<string, string>;
+  stats: RunStats;
+}
+
+/** Runs one claimed operation; resolves when it is completed, retried, failed or lost. */
+export async function runOperation(
+  ctx: RunContext,
+  op: OperationRecord,
+  target: RegisteredTarget,
+): Promise<void> {
+  const log = ctx.log.child({ operationId: op.id, personId: op.personId, target: op.target });
+  const renewal = keepLease(ctx, op, log);
+
+  try {
+    const change = await buildChange(ctx, op);
+    if (!(await ctx.store.renewLease(op.id, op.fence, ctx.leaseMs, ctx.clock()))) {
+      log.warn({ fence: op.fence }, 'lease lost before the call: target not called');
+      ctx.events.emit('operation:stale', { operation: op, phase: 'before-call' });
+      return;
+    }
+
+    ctx.events.emit('operation:started', { operation: op, attempt: op.attempts });
+    const started = ctx.clock().getTime();
+    let result: TargetResult;
+    try {
+      result = await target.apply(change, { operation: op });
+    } catch (err) {
+      await settleError(ctx, op, target, toCallsignError(err), log);
+      return;
+    }
+    await settleDone(ctx, op, { target, result, started, log });
+  } catch (err) {
+    // Errors before the call (secret) are the operation's; store errors leave the lease.
+    if (err instanceof CallsignError && err.details.phase === 'prepare') {
+      await settleError(ctx, op, target, err, log).catch((e) => storeTrouble(log, e));
+    } else {
+      storeTrouble(log, err);
+    }
+  } finally {
+    clearInterval(renewal);
+  }
+}
+
+function keepLease(ctx: RunContext, op: OperationRecord, log: Logger): NodeJS.Timeout {
+  const renewal = setInterval(() => {
+    ctx.store
+      .renewLease(op.id, op.fence, ctx.leaseMs, ctx.clock())
+      .then((held) => {
+        if (!held) log.warn({ fence: op.fence }, 'lease lost while the call runs');
+      })
+      .catch((err) => storeTrouble(log, err));
+  }, Math.max(10, Math.floor(ctx.leaseMs / 3)));
+  renewal.unref();
+  return renewal;
+}
+
+async function buildChange(ctx: RunContext, op: OperationRecord): Promise<TargetChange> {
+  const change: TargetChange = {
+    action: op.action,
+    type: op.type,
+    key: op.key,
+    attributes: op.attributes,
+  };
+  if (op.secret !== true || op.action === 'delete') return change;
+
+  const ref = `${op.target}/${op.type}/${op.key}`;
+  const secret = ctx.secrets === undefined ? undefined : await ctx.secrets.reveal(ref);
+  if (secret === undefined) {
+    throw new CallsignError(
+      ErrorCode.MissingReference,
+      `Operation ${op.id} needs the secret '${ref}', which is not stored`,
+      { retryable: false, details: { phase: 'prepare', ref } },
+    );
+  }
+  return { ...change, secret };
+}
+
+async function settleDone(
+  ctx: RunContext,
+  op: OperationRecord,
+  call: { target: RegisteredTarget; result: TargetResult; started: number; log: Logger },
+): Promise<void> {
+  const { target, result, log } = call;
+  const stored = { externalId: result.externalId, outcome: result.outcome };
+  if (!(await ctx.store.complete(op.id, op.fence, { state: 'done', result: stored }))) {
+    log.warn({ fence: op.fence }, 'lease lost during the call: result not recorded');
+    ctx.events.emit('operation:stale', { operation: op, phase: 'complete' });
+    return;
+  }
+  ctx.stats.done += 1;
+  const durationMs = ctx.clock().getTime() - call.started;
+  log.debug({ outcome: result.outcome, durationMs }, 'operation done');
+
+  await audit(ctx, op, 'operation.done');
+  if (target.linked && ctx.links) await keepLink(ctx.store, op, result);
+  ctx.events.emit('operation:done', { operation: op, result, durationMs });
+}
+
+async function settleError(
+  ctx: RunContext,
+  op: OperationRecord,
+  target: RegisteredTarget,
+  error: CallsignError,
+  log: Logger,
+): Promise<void> {
+  const now = ctx.clock();
+  const stored = { code: error.code, message: error.message, retryable: error.retryable };
+  if (error.retryAfterMs !== undefined && error.retryAfterMs > 0) {
+    const until = new Date(now.getTime() + error.retryAfterMs);
+    target.bucket.pauseUntil(until);
+    log.warn({ until: until.toISOString() }, 'target asked to pause');
+    ctx.events.emit('target:paused', { target: target.name, until });
+  }
+
+  if (error.retryable && op.attempts < ctx.maxAttempts) {
+    const wait = Math.max(backoffDelay(op.attempts, ctx.backoff), error.retryAfterMs ?? 0);
+    const notBefore = new Date(now.getTime() + wait);
+    const outcome = { state: 'pending' as const, notBefore, error: stored };
+    if (!(await ctx.store.complete(op.id, op.fence, outcome))) return staleAfter(ctx, op, log);
+    ctx.stats.retried += 1;
+    log.info({ code: error.code, attempts: op.attempts, waitMs: wait }, 'operation will retry');
+    ctx.events.emit('operation:retry', { operation: op, error, notBefore });
+    return;
+  }
+
+  if (!(await ctx.store.complete(op.id, op.fence, { state: 'failed', error: stored }))) {
+    return staleAfter(ctx, op, log);
+  }
+  ctx.stats.failed += 1;
+  log.error({ code: error.code, attempts: op.attempts, err: error.message }, 'operation failed');
+  await audit(ctx, op, 'operation.failed', stored);
+  ctx.events.emit('operation:failed', { operation: op, error });
+}
+
+function staleAfter(ctx: RunContext, op: OperationRecord, log: Logger): void {
+  log.warn({ fence: op.fence }, 'lease lost during the call: result not recorded');
+  ctx.events.emit('operation:stale', { operation: op, phase: 'complete' });
+}
+
+/** Audit entry with the attributes before and after; a secret is never in `attributes`. */
+async function audit(
+  ctx: RunContext,
+  op: OperationRecord,
+  action: string,
+  error?: { code: string; message: string },
+): Promise<void> {
+  const before = op.action === 'create' ? undefined : (op.before ?? op.attributes);
+  const after = op.action === 'delete' ? undefined : op.attributes;
+  await ctx.store.audit({
+    at: ctx.clock().toISOString(),
+    actor: await actorOf(ctx, op.runId),
+    runId: op.runId,
+    personId: op.personId,
+    action,
+    subject: `${op.target}/${op.type}/${op.key}`,
+    before,
+    after: error === undefined ? after : { attempted: after, error },
+  });
+}
+
+async function actorOf(ctx: RunContext, runId: string): Promise<string> {
+  const known = ctx.actors.get(runId);
+  if (known !== undefined) return known;
+  const actor = (await ctx.store.getRun(runId))?.actor ?? `engine:${ctx.owner}`;
+  if (ctx.actors.size > 1000) ctx.actors.clear();
+  ctx.actors.set(runId, actor);
+  return actor;
+}
+
+async function keepLink(store: Store, op: OperationRecord, result: TargetResult): Promise<void> {
+  if (op.action === 'delete') {
+    await store.deleteLink(op.personId, op.target, op.type, op.key);
+    return;
+  }
+  let attributes = op.attributes;
+  if (op.action === 'update') {
+    const links = await store.listLinks(op.personId);
+    const old = links.find((l) => l.target === op.target && l.type === op.type && l.key === op.key);
+    attributes = { ...old?.attributes, ...op.attributes };
+  }
+  const { personId, target, type, key } = op;
+  await store.saveLink({ personId, target, type, key, externalId: result.externalId, attributes });
+}
+
+function storeTrouble(log: Logger, err: unknown): void {
+  log.error({ err: err instanceof Error ? err.message : String(err) }, 'store call failed');
+}

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+
+import { correlate } from '../core/correlate.ts';
+import { CallsignError, toCallsignError } from '../core/errors.ts';
+import { classify } from '../core/lifecycle.ts';
+import type {
+  HeldNumber,
+  Lifecycle,
+  Link,
+  Person,
+  PersonPlan,
+  RecordProblem,
+  SourceRecord,
+} from '../core/model.ts';
+import { planPerson } from '../core/planner.ts';
+import { compileRules, type CompiledRules } from '../core/rules.ts';
+import type { RunState } from '../store/types.ts';
+import type { Engine } from './engine.ts';
+import { Executor } from './executor.ts';
+import { secretRef } from './vault.ts';
+import { mergePerson, readSources, type SourceReport } from './observe.ts';
+
+export interface ReconcileOptions {
+  /** `plan` touches nothing; `sync` journals and runs. */
+  mode: 'plan' | 'sync';
+  actor: string;
+  signal?: AbortSignal;
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface Credential {
+  personId: string;
+  label: string;
+  resource: string;
+  secret: string;
+}
+
+export interface RunReport {
+  runId: string;
+  mode: 'plan' | 'sync';
+  state: RunState | 'planned';
+  sources: SourceReport[];
+  /** People with operations or problems. */
+  plans: PersonPlan[];
+  counts: Partial<Record<Lifecycle, number>>;
+  brake?: { deprovision: number; known: number; reason: string };
+  execution?: { done: number; failed: number; retried: number };
+  /** New secrets handed out by this run: shown once, then never again. */
+  credentials: Credential[];
+  problems: RecordProblem[];
+}
+
+/**
+ * One reconciliation: read every source, correlate, classify, decide, plan; then (sync) check
+ * the safety brake, journal and run. People whose records came from an incomplete read are
+ * never treated as gone.
+ */
+export async function reconcile(engine: Engine, options: ReconcileOptions): Promise<RunReport> {
+  const { store, config, log, clock } = engine;
+  const sync = options.mode === 'sync';
+  const runId = sync
+    ? (await store.createRun({ id: randomUUID(), kind: 'sync', state: 'running', actor: options.actor, summary: {} })).id
+    : `plan-${randomUUID()}`;
+  const rules = compileRules(config);
+
+  options.onProgress?.('reading sources', 0, engine.sources.size);
+  const { snapshots, reports } = await readSources(engine.sources.values(), options.signal);
+  const completeSources = new Set(snapshots.filter((s) => s.complete).map((s) => s.source));
+  const records = snapshots.flatMap((s) => s.records);
+  const problems: RecordProblem[] = reports.flatMap((r) => r.problems);
+
+  const people = await store.listPeople();
+  const links = groupBy(await store.listLinks(), (l) => l.personId);
+  const numbers = groupBy(
+    (await store.listNumbers()).filter((n) => n.state === 'assigned' && n.personId),
+    (n) => n.personId!,
+  );
+
+  const matched = correlate({ records, people, keys: config.correlation });
+  problems.push(...matched.problems);
+  const recordsOf = new Map<string, SourceRecord[]>();
+  const nextPeople = new Map<string, Person>();
+  for (const { person, records: own } of matched.matches) {
+    const base = person ?? newPerson();
+    recordsOf.set(base.id, own);
+    nextPeople.set(base.id, base);
+  }
+  // People with a held (ambiguous) record keep everything as it is until someone resolves it.
+  const held = new Set(matched.heldPeople);
+  for (const person of people) {
+    if (!nextPeople.has(person.id) && !held.has(person.id)) nextPeople.set(person.id, person);
+  }
+  for (const id of held) nextPeople.delete(id);
+
+  const plans: PersonPlan[] = [];
+  const counts: Partial<Record<Lifecycle, number>> = {};
+  const previousById = new Map(people.map((p) => [p.id, p]));
+  let done = 0;
+  for (const [id, base] of nextPeople) {
+    const previous = previousById.get(id);
+    const person = mergePerson({
+      previous: base,
+      records: recordsOf.get(id) ?? [],
+      completeSources,
+      sourceOrder: config.sources.map((s) => s.name),
+    });
+    const plan = await planOne({ engine, rules, person, previous, sync, links: links.get(id) ?? [],
+      held: (numbers.get(id) ?? []).map((n) => ({ pool: n.pool, kind: n.kind, value: n.value })),
+      actor: options.actor });
+    counts[plan.lifecycle] = (counts[plan.lifecycle] ?? 0) + 1;
+    if (plan.operations.length > 0 || plan.problems.length > 0) plans.push(plan);
+    problems.push(...plan.problems);
+    if (sync) await store.savePerson({ ...person, lastAppliedHash: rules.fingerprint(person) }, keysOf(person, config.correlation));
+    options.onProgress?.('planning', ++done, nextPeople.size);
+  }
+
+  const report: RunReport = {
+    runId, mode: options.mode, state: 'planned', sources: reports, plans, counts, credentials: [],
+    problems,
+  };
+  report.brake = brakeCheck(engine, plans, links.size);
+  if (!sync) return report;
+
+  const ops = plans.flatMap((p) => p.operations);
+  for (const op of ops) {
+    if (op.secret && op.action === 'create') await engine.vault.ensure(secretRef(op));
+  }
+  if (report.brake) {
+    await store.journal(runId, ops, 'held');
+    report.state = 'braked';
+    await store.updateRun(runId, { state: 'braked', summary: summaryOf(report) });
+    await store.audit({ at: clock().toISOString(), actor: options.actor, runId, action: 'run.braked', subject: runId, after: report.brake });
+    log.warn({ runId, ...report.brake }, 'run held by the safety brake');
+    return report;
+  }
+
+  await store.journal(runId, ops, 'pending');
+  return execute(engine, { runId, report, actor: options.actor, onProgress: options.onProgress });
+}
+
+/** Runs a run's journaled operations until nothing is runnable; fills in the report. */
+export async function execute(
+  engine: Engine,
+  options: { runId: string; report: RunReport; actor: string; onProgress?: ReconcileOptions['onProgress'] },
+): Promise<RunReport> {
+  const { store, config, clock } = engine;
+  const { runId, report } = options;
+  const executor = new Executor({
+    store,
+    targets: engine.targets,
+    handlers: engine.handlers,
+    clock,
+    leaseMs: config.engine.leaseSeconds * 1000,
+    maxAttempts: config.engine.maxAttempts,
+    backoffBaseMs: config.engine.backoffBaseMs,
+    backoffMaxMs: config.engine.backoffMaxMs,
+    secrets: engine.vault,
+    log: engine.log,
+    onProgress: (p) => options.onProgress?.('running', p.done + p.failed, p.done + p.failed + p.pending),
+  });
+  report.execution = await executor.runUntilIdle({ runId });
+  report.credentials = await handOutCredentials(engine, runId);
+
+  const failed = report.execution.failed > 0 || (await store.countOpen(runId)) > 0;
+  report.state = failed ? 'failed' : 'finished';
+  await store.updateRun(runId, { state: report.state, finishedAt: clock().toISOString(), summary: summaryOf(report) });
+  return report;
+}
+
+async function planOne(o: {
+  engine: Engine; rules: CompiledRules; person: Person; previous: Person | undefined;
+  sync: boolean; links: Link[]; held: HeldNumber[]; actor: string;
+}): Promise<PersonPlan> {
+  const { engine, rules, person } = o;
+  const lifecycle = classify({
+    previous: o.previous, person, hasResources: o.links.length > 0, now: engine.clock(),
+    fingerprint: rules.fingerprint(person),
+  });
+  const decision = rules.decide(person, lifecycle);
+  const numbers: HeldNumber[] = [];
+  const problems = [...decision.problems];
+  for (const need of decision.numbers) {
+    const held = o.held.find((n) => n.pool === need.pool);
+    if (held) { numbers.push(held); continue; }
+    try {
+      const got = o.sync
+        ? await engine.store.allocateNumber(need.pool, person.id, engine.clock(), o.actor)
+        : await engine.store.peekNumber(need.pool, person.id, engine.clock());
+      if (!got) throw new CallsignError('exhausted', `Cannot allocate a number from pool '${need.pool}'`);
+      numbers.push(got);
+    } catch (err) {
+      problems.push({ source: 'callsign', record: person.id, field: `numbers.${need.kind}`, message: toCallsignError(err).message });
+    }
+  }
+  if (problems.length > decision.problems.length) {
+    return { personId: person.id, lifecycle, label: labelOf(person), operations: [], problems, deprovision: false };
+  }
+  const plan = planPerson({
+    person, decision, numbers: [...numbers, ...o.held.filter((h) => !numbers.includes(h))],
+    links: o.links, config: engine.config,
+  });
+  return { ...plan, problems: [...problems, ...plan.problems.filter((p) => !problems.includes(p))] };
+}
+
+function brakeCheck(engine: Engine, plans: PersonPlan[], known: number): RunReport['brake'] {
+  const { maxDeprovisionCount, maxDeprovisionShare } = engine.config.safety;
+  const deprovision = plans.filter((p) => p.deprovision).length;
+  if (deprovision === 0) return undefined;
+  if (deprovision > maxDeprovisionCount) {
+    return { deprovision, known, reason: `more than ${maxDeprovisionCount} people would be de-provisioned` };
+  }
+  if (known > 0 && deprovision / known > maxDeprovisionShare) {
+    const pct = Math.round(maxDeprovisionShare * 100);
+    return { deprovision, known, reason: `more than ${pct}% of provisioned people would be de-provisioned` };
+  }
+  return undefined;
+}
+
+async function handOutCredentials(engine: Engine, runId: string): Promise<Credential[]> {
+  const out: Credential[] = [];
+  const ops = await engine.store.listOperations({ runId, state: ['done'] });
+  for (const op of ops) {
+    if (!op.secret || op.action !== 'create') continue;
+    const secret = await engine.vault.takeUndelivered(secretRef(op), engine.clock());
+    if (secret === undefined) continue;
+    const person = await engine.store.getPerson(op.personId);
+    out.push({ personId: op.personId, label: person ? labelOf(person) : op.personId, resource: `${op.target}/${op.type}/${op.key}`, secret });
+  }
+  return out;
+}
+
+export function summaryOf(report: RunReport): Record<string, unknown> {
+  return {
+    people: report.plans.length, counts: report.counts,
+    operations: report.plans.reduce((n, p) => n + p.operations.length, 0),
+    problems: report.problems.length, brake: report.brake, execution: report.execution,
+    sources: report.sources.map((s) => ({ name: s.name, complete: s.complete, records: s.records })),
+  };
+}
+
+function newPerson(): Person {
+  return { id: randomUUID(), attributes: {}, status: 'active', sourceLinks: [], excluded: false, pinned: false };
+}
+
+function labelOf(person: Person): string {
+  const a = person.attributes;
+  return String(a.displayName ?? a.mail ?? person.sourceLinks[0]?.externalId ?? person.id);
+}
+
+function keysOf(person: Person, keys: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    const v = person.attributes[k];
+    if (typeof v === 'string' && v !== '') out[k] = v;
+  }
+  return out;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}

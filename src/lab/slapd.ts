@@ -1,0 +1,235 @@
+/**
+ * A real, throwaway OpenLDAP for tests and the demo. cn=config is built offline with slapadd,
+ * the server listens on a free loopback port, and it is stopped by its PID. A service account
+ * (not the rootdn) reads people and writes phone attributes, so size limits and ACLs apply as
+ * they do for Callsign in production.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { checkSuffix, configLdif, dataLdif, type LabLayout } from './slapd/config.ts';
+import { LabDirectory } from './slapd/lab-directory.ts';
+import { runTool } from './slapd/run-tool.ts';
+import type { LabPerson } from './slapd/person-entry.ts';
+
+export type { LabPerson } from './slapd/person-entry.ts';
+export { generateLabPeople } from './slapd/people.ts';
+export { LabDirectory } from './slapd/lab-directory.ts';
+
+export interface StartSlapdOptions {
+  /** Folder for config, data and pid file; a new temporary one (removed on stop) if absent. */
+  dir?: string;
+  /** Loopback port; a free one if absent. */
+  port?: number;
+  /** Default `dc=example,dc=com`. */
+  suffix?: string;
+  people?: LabPerson[];
+  /** AD-like limits: non-paged searches by anyone but the rootdn stop at 1,000 entries. */
+  adLimits?: boolean;
+  /** Attributes under People the service account may write; default `telephoneNumber`. */
+  writableAttributes?: string[];
+  /** Fixed service account password (a demo config, a restart); random if absent. */
+  servicePassword?: string;
+}
+
+/** A running lab server. */
+export interface SlapdLab {
+  url: string;
+  suffix: string;
+  adminDn: string;
+  adminPassword: string;
+  /** The account Callsign should bind as. */
+  serviceDn: string;
+  servicePassword: string;
+  peopleDn: string;
+  pid: number;
+  dir: string;
+  /** Changes people at runtime as the admin: add, modify, disable, enable, delete by uid. */
+  people: LabDirectory;
+  /** Stops the server (SIGTERM, SIGKILL after 5 s) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+export interface SlapdTools {
+  slapd: string;
+  slapadd: string;
+  schemaDir: string;
+  /** Folder of back_mdb/syncprov modules; absent when they are built into slapd. */
+  modulePath?: string;
+}
+
+/** Finds slapd, slapadd and the schema folder; undefined when OpenLDAP is not installed. */
+export function findSlapd(): SlapdTools | undefined {
+  const binDirs = ['/usr/sbin', '/usr/local/sbin', '/usr/libexec', '/usr/local/libexec'];
+  const pathDirs = (process.env.PATH ?? '').split(':').filter((d) => d !== '');
+  const binDir = [...binDirs, ...pathDirs].find(
+    (d) => existsSync(join(d, 'slapd')) && existsSync(join(d, 'slapadd')),
+  );
+  const schemaDir = SCHEMA_DIRS.find((d) => existsSync(join(d, 'inetorgperson.ldif')));
+  if (binDir === undefined || schemaDir === undefined) return undefined;
+
+  const modulePath = MODULE_DIRS.find((d) => readdirSafe(d).some((f) => f.startsWith('back_mdb')));
+  const tools: SlapdTools = {
+    slapd: join(binDir, 'slapd'),
+    slapadd: join(binDir, 'slapadd'),
+    schemaDir,
+  };
+  if (modulePath !== undefined) tools.modulePath = modulePath;
+  return tools;
+}
+
+/** Builds and starts a lab slapd; resolves once it answers a bind. */
+export async function startSlapd(options: StartSlapdOptions = {}): Promise<SlapdLab> {
+  const tools = findSlapd();
+  if (tools === undefined) {
+    throw new Error('OpenLDAP slapd is not installed (looked for slapd and slapadd in /usr/sbin)');
+  }
+  const suffix = options.suffix ?? 'dc=example,dc=com';
+  checkSuffix(suffix);
+
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'callsign-slapd-'));
+  const layout = prepare(dir, suffix, options, tools);
+  try {
+    await runTool(tools.slapadd, ['-n', '0', '-F', `${dir}/slapd.d`, '-l', `${dir}/config.ldif`]);
+    const data = ['-q', '-n', '1', '-F', `${dir}/slapd.d`, '-l', `${dir}/data.ldif`];
+    await runTool(tools.slapadd, data);
+    return await launch(layout, tools.slapd, { port: options.port, ownDir });
+  } catch (err) {
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+const SCHEMA_DIRS = ['/etc/ldap/schema', '/etc/openldap/schema', '/usr/local/etc/openldap/schema'];
+const MODULE_DIRS = [
+  '/usr/lib/ldap',
+  '/usr/lib64/openldap',
+  '/usr/lib/openldap',
+  '/usr/libexec/openldap',
+  '/usr/local/libexec/openldap',
+];
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function prepare(dir: string, suffix: string, options: StartSlapdOptions, tools: SlapdTools) {
+  if (readdirSafe(join(dir, 'slapd.d')).length > 0) {
+    throw new Error(`Lab folder ${dir} already holds a slapd configuration`);
+  }
+  mkdirSync(join(dir, 'slapd.d'), { recursive: true });
+  mkdirSync(join(dir, 'data'), { recursive: true });
+
+  const layout: LabLayout = {
+    dir,
+    suffix,
+    adminDn: `cn=admin,${suffix}`,
+    adminPassword: randomBytes(12).toString('hex'),
+    serviceDn: `cn=callsign,ou=Services,${suffix}`,
+    servicePassword: options.servicePassword ?? randomBytes(12).toString('hex'),
+    peopleDn: `ou=People,${suffix}`,
+    adLimits: options.adLimits ?? false,
+    writableAttributes: options.writableAttributes ?? ['telephoneNumber'],
+    schemaDir: tools.schemaDir,
+  };
+  if (tools.modulePath !== undefined) layout.modulePath = tools.modulePath;
+  writeFileSync(join(dir, 'config.ldif'), configLdif(layout), { mode: 0o600 });
+  writeFileSync(join(dir, 'data.ldif'), dataLdif(layout, options.people ?? []), { mode: 0o600 });
+  return layout;
+}
+
+async function launch(
+  layout: LabLayout,
+  slapd: string,
+  options: { port: number | undefined; ownDir: boolean },
+): Promise<SlapdLab> {
+  // A port picked free can be taken before slapd binds it: try a few.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const url = `ldap://127.0.0.1:${port}/`;
+    const child = spawn(slapd, ['-d', '0', '-F', `${layout.dir}/slapd.d`, '-h', url], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const stderr = collectTail(child);
+    const directory = new LabDirectory({ ...layout, url });
+    const ready = await directory.waitUntilAnswering(child, 10_000);
+    if (ready) return handle(layout, url, child, directory, options.ownDir);
+
+    await stopChild(child);
+    if (options.port !== undefined || attempt >= 3) {
+      if (options.ownDir) rmSync(layout.dir, { recursive: true, force: true });
+      throw new Error(`slapd did not start on ${url}: ${stderr().trim() || 'no output'}`);
+    }
+  }
+}
+
+function handle(
+  layout: LabLayout,
+  url: string,
+  child: ChildProcess,
+  directory: LabDirectory,
+  ownDir: boolean,
+): SlapdLab {
+  // If the test process exits without stop(), the server must not outlive it.
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
+
+  return {
+    url,
+    suffix: layout.suffix,
+    adminDn: layout.adminDn,
+    adminPassword: layout.adminPassword,
+    serviceDn: layout.serviceDn,
+    servicePassword: layout.servicePassword,
+    peopleDn: layout.peopleDn,
+    pid: child.pid!,
+    dir: layout.dir,
+    people: directory,
+    stop: async () => {
+      process.removeListener('exit', onExit);
+      await stopChild(child);
+      if (ownDir) rmSync(layout.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function collectTail(child: ChildProcess): () => string {
+  let tail = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-4000);
+  });
+  return () => tail;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * The LDIF a lab slapd is built from: cn=config (loaded offline with `slapadd -n 0`) and the
+ * base tree with its people (`slapadd -n 1`).
+ */
+import { readFileSync } from 'node:fs';
+
+import { toLdif, type LdifEntry } from './ldif.ts';
+import { labPersonAttributes, labPersonDn, type LabPerson } from './person-entry.ts';
+
+export interface LabLayout {
+  dir: string;
+  suffix: string;
+  adminDn: string;
+  adminPassword: string;
+  serviceDn: string;
+  servicePassword: string;
+  peopleDn: string;
+  /** AD-like limits for everyone but the rootdn: 1,000 entries a search, paging unlimited. */
+  adLimits: boolean;
+  /** Attributes under people the service account may write. */
+  writableAttributes: string[];
+  schemaDir: string;
+  /** Where back_mdb.so and syncprov.so live; absent when slapd has them built in. */
+  modulePath?: string;
+}
+
+/** cn=config for one back_mdb database with syncprov and the AD-like schema. */
+export function configLdif(layout: LabLayout): string {
+  const schemas = ['core', 'cosine', 'inetorgperson'].map(
+    (name) => `include: file://${layout.schemaDir}/${name}.ldif`,
+  );
+  const adLike = readFileSync(new URL('./ad-like.ldif', import.meta.url), 'utf8');
+  const limits = layout.adLimits
+    ? 'size.soft=1000 size.hard=1000 size.pr=1000 size.prtotal=unlimited'
+    : 'size=unlimited size.pr=unlimited size.prtotal=unlimited';
+  const service = `dn.exact="${layout.serviceDn}"`;
+  const people = `dn.subtree="${layout.peopleDn}"`;
+
+  const head = toLdif([
+    {
+      dn: 'cn=config',
+      attributes: {
+        objectClass: 'olcGlobal',
+        cn: 'config',
+        olcPidFile: `${layout.dir}/slapd.pid`,
+        olcArgsFile: `${layout.dir}/slapd.args`,
+      },
+    },
+    ...moduleEntry(layout.modulePath),
+    { dn: 'cn=schema,cn=config', attributes: { objectClass: 'olcSchemaConfig', cn: 'schema' } },
+  ]);
+  const databases = toLdif([
+    {
+      dn: 'olcDatabase={-1}frontend,cn=config',
+      attributes: {
+        objectClass: ['olcDatabaseConfig', 'olcFrontendConfig'],
+        olcDatabase: '{-1}frontend',
+      },
+    },
+    {
+      dn: 'olcDatabase={0}config,cn=config',
+      attributes: {
+        objectClass: 'olcDatabaseConfig',
+        olcDatabase: '{0}config',
+        olcAccess: '{0}to * by * none',
+      },
+    },
+    {
+      dn: 'olcDatabase={1}mdb,cn=config',
+      attributes: {
+        objectClass: ['olcDatabaseConfig', 'olcMdbConfig'],
+        olcDatabase: '{1}mdb',
+        olcDbDirectory: `${layout.dir}/data`,
+        olcDbMaxSize: String(4 * 1024 ** 3),
+        olcSuffix: layout.suffix,
+        olcRootDN: layout.adminDn,
+        olcRootPW: layout.adminPassword,
+        olcDbIndex: ['objectClass eq', 'entryUUID eq', 'entryCSN eq', 'uid eq', 'objectGUID eq'],
+        // `*` does not cover the rootdn: limits bite only ordinary accounts, as in AD.
+        olcLimits: `{0}* ${limits}`,
+        olcAccess: [
+          '{0}to attrs=userPassword by anonymous auth by * none',
+          `{1}to ${people} attrs=${layout.writableAttributes.join(',')} by ${service} write`,
+          `{2}to ${people} by ${service} read`,
+          `{3}to dn.base="${layout.suffix}" by ${service} search`,
+          '{4}to * by * none',
+        ],
+      },
+    },
+    {
+      dn: 'olcOverlay={0}syncprov,olcDatabase={1}mdb,cn=config',
+      attributes: {
+        objectClass: ['olcOverlayConfig', 'olcSyncProvConfig'],
+        olcOverlay: '{0}syncprov',
+        olcSpCheckpoint: '100 10',
+        olcSpSessionlog: '10000',
+      },
+    },
+  ]);
+  return [head, schemas.join('\n\n'), adLike, databases].join('\n');
+}
+
+/** The base tree (suffix, People, Services, the service account) and the people. */
+export function dataLdif(layout: LabLayout, people: LabPerson[]): string {
+  const top = layout.suffix.split(',')[0]!;
+  const [type, value] = top.split('=') as [string, string];
+  const topAttributes: LdifEntry['attributes'] =
+    type.toLowerCase() === 'dc'
+      ? { objectClass: ['top', 'dcObject', 'organization'], dc: value, o: value }
+      : { objectClass: ['top', 'organization'], o: value };
+
+  const entries: LdifEntry[] = [
+    { dn: layout.suffix, attributes: topAttributes },
+    { dn: layout.peopleDn, attributes: { objectClass: 'organizationalUnit', ou: 'People' } },
+    {
+      dn: `ou=Services,${layout.suffix}`,
+      attributes: { objectClass: 'organizationalUnit', ou: 'Services' },
+    },
+    {
+      dn: layout.serviceDn,
+      attributes: {
+        objectClass: ['organizationalRole', 'simpleSecurityObject'],
+        cn: 'callsign',
+        userPassword: layout.servicePassword,
+      },
+    },
+    ...people.map((person) => ({
+      dn: labPersonDn(person, layout.peopleDn),
+      attributes: labPersonAttributes(person),
+    })),
+  ];
+  return toLdif(entries);
+}
+
+/** Checks the suffix is one the base tree can be built for (`dc=…` or `o=…` first). */
+export function checkSuffix(suffix: string): void {
+  if (!/^(dc|o)=[^,=]+(,dc=[^,=]+)*$/i.test(suffix)) {
+    throw new TypeError(`Lab suffix '${suffix}' must look like dc=example,dc=com or o=Example`);
+  }
+}
+
+function moduleEntry(modulePath: string | undefined): LdifEntry[] {
+  if (modulePath === undefined) return [];
+  return [
+    {
+      dn: 'cn=module{0},cn=config',
+      attributes: {
+        objectClass: 'olcModuleList',
+        cn: 'module{0}',
+        olcModulePath: modulePath,
+        olcModuleLoad: ['back_mdb', 'syncprov'],
+      },
+    },
+  ];
+}

@@ -1,0 +1,20 @@
+/**
+ * The store's migrations, in code so they ship with the source and run without a build step.
+ * Each numbered file defines one migration; names sort in the order they apply.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+
+import { initialSchema } from './0001-initial.ts';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/** The migration provider for one dialect. */
+export function migrationProvider(dialect: StoreDialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '0001-initial': initialSchema(dialect),
+      };
+    },
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Row shapes of the store's tables as Kysely sees them. Timestamps are ISO-8601 UTC text made by
+ * `Date.toISOString()` on both dialects, so they compare as strings and behave the same on
+ * SQLite and PostgreSQL; JSON is text; booleans are 0/1 because better-sqlite3 binds no booleans.
+ */
+import type { Generated } from 'kysely';
+
+/** The database as Kysely types it. */
+export interface Database {
+  people: PeopleTable;
+  person_keys: PersonKeysTable;
+  person_sources: PersonSourcesTable;
+  links: LinksTable;
+  pools: PoolsTable;
+  numbers: NumbersTable;
+  runs: RunsTable;
+  operations: OperationsTable;
+  audit: AuditTable;
+  secrets: SecretsTable;
+  state: StateTable;
+}
+
+export interface PeopleTable {
+  id: string;
+  attributes: string;
+  status: string;
+  excluded: number;
+  pinned: number;
+  last_applied_hash: string | null;
+  updated_at: string;
+}
+
+export interface PersonKeysTable {
+  person_id: string;
+  key: string;
+  value: string;
+}
+
+export interface PersonSourcesTable {
+  source: string;
+  external_id: string;
+  person_id: string;
+  dn: string | null;
+}
+
+export interface LinksTable {
+  person_id: string;
+  target: string;
+  type: string;
+  key: string;
+  external_id: string;
+  attributes: string;
+  updated_at: string;
+}
+
+export interface PoolsTable {
+  name: string;
+  kind: string;
+  quarantine_days: number;
+  updated_at: string;
+}
+
+export interface NumbersTable {
+  pool: string;
+  value: string;
+  kind: string;
+  /** Index in the pool definition when the number was added: the allocation order. */
+  position: number;
+  state: string;
+  person_id: string | null;
+  available_at: string | null;
+  note: string | null;
+  updated_at: string;
+}
+
+export interface RunsTable {
+  id: string;
+  kind: string;
+  state: string;
+  actor: string;
+  started_at: string;
+  finished_at: string | null;
+  summary: string;
+}
+
+export interface OperationsTable {
+  /** Journal order; PostgreSQL returns int8 as a string, hence the union. */
+  seq: Generated<number | string>;
+  id: string;
+  run_id: string;
+  person_id: string;
+  action: string;
+  target: string;
+  type: string;
+  key: string;
+  attributes: string;
+  before: string | null;
+  secret: number;
+  after: string;
+  reason: string;
+  state: string;
+  attempts: number;
+  not_before: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  fence: number;
+  last_error: string | null;
+  result: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditTable {
+  id: Generated<number | string>;
+  at: string;
+  actor: string;
+  run_id: string | null;
+  person_id: string | null;
+  action: string;
+  subject: string;
+  before: string | null;
+  after: string | null;
+}
+
+export interface SecretsTable {
+  ref: string;
+  ciphertext: string;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface StateTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}

@@ -1,0 +1,220 @@
+/**
+ * The Store on Kysely: one class for SQLite and PostgreSQL. The methods delegate to one module
+ * per table group; dialect differences live in `context.ts` (transactions), the queue's and the
+ * allocator's row locks, and the first migration's auto-numbered columns.
+ */
+import { Migrator } from 'kysely';
+
+import { CallsignError, ErrorCode } from '../core/errors.ts';
+import type { HeldNumber, Link, Person, PlannedOperation } from '../core/model.ts';
+import { CompletionBatch } from './completion-batch.ts';
+import type { StoreContext } from './context.ts';
+import { migrationProvider } from './migrations/index.ts';
+import * as numbers from './numbers.ts';
+import * as operations from './operations.ts';
+import * as people from './people.ts';
+import * as queue from './queue.ts';
+import * as records from './records.ts';
+import type {
+  AuditEntry,
+  AuditQuery,
+  ClaimOptions,
+  NumberRecord,
+  OperationRecord,
+  OperationState,
+  PoolDefinition,
+  RunRecord,
+  Store,
+} from './types.ts';
+
+/** A Store over a Kysely instance; build it with `openStore`. */
+export class SqlStore implements Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly #ctx: StoreContext;
+  readonly #completions: CompletionBatch;
+
+  constructor(ctx: StoreContext) {
+    this.#ctx = ctx;
+    this.#completions = new CompletionBatch(ctx);
+    this.dialect = ctx.dialect;
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.#ctx.db, provider: migrationProvider(this.dialect) });
+    const { error, results } = await migrator.migrateToLatest();
+    for (const r of results ?? []) {
+      const level = r.status === 'Success' ? 'info' : 'error';
+      this.#ctx.log[level]({ migration: r.migrationName, status: r.status }, 'store migration');
+    }
+    if (error !== undefined) {
+      throw new CallsignError(ErrorCode.Internal, `Store migration failed: ${String(error)}`, {
+        cause: error,
+        details: { dialect: this.dialect },
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#completions.drain();
+    await this.#ctx.db.destroy();
+  }
+
+  async getPerson(id: string): Promise<Person | undefined> {
+    return (await people.loadPeople(this.#ctx.db, [id]))[0];
+  }
+
+  listPeople(): Promise<Person[]> {
+    return people.loadPeople(this.#ctx.db);
+  }
+
+  findPeopleByKey(key: string, value: string): Promise<Person[]> {
+    return people.findPeopleByKey(this.#ctx, key, value);
+  }
+
+  findPersonBySourceLink(source: string, externalId: string): Promise<Person | undefined> {
+    return people.findPersonBySourceLink(this.#ctx, source, externalId);
+  }
+
+  savePerson(person: Person, keys: Record<string, string>): Promise<void> {
+    return people.savePerson(this.#ctx, person, keys);
+  }
+
+  setPersonFlags(id: string, flags: { excluded?: boolean; pinned?: boolean }, actor: string) {
+    return people.setPersonFlags(this.#ctx, id, flags, actor);
+  }
+
+  listLinks(personId?: string): Promise<Link[]> {
+    return people.listLinks(this.#ctx, personId);
+  }
+
+  saveLink(link: Link): Promise<void> {
+    return people.saveLink(this.#ctx, link);
+  }
+
+  deleteLink(personId: string, target: string, type: string, key: string): Promise<void> {
+    return people.deleteLink(this.#ctx, { personId, target, type, key });
+  }
+
+  syncPool(pool: PoolDefinition): Promise<void> {
+    return numbers.syncPool(this.#ctx, pool);
+  }
+
+  allocateNumber(pool: string, personId: string, now: Date, actor: string): Promise<HeldNumber> {
+    return numbers.allocateNumber(this.#ctx, { pool, personId, now, actor });
+  }
+
+  peekNumber(pool: string, personId: string, now: Date): Promise<HeldNumber | undefined> {
+    return numbers.peekNumber(this.#ctx, pool, personId, now);
+  }
+
+  releaseNumber(pool: string, value: string, now: Date, actor: string): Promise<void> {
+    return numbers.releaseNumber(this.#ctx, { pool, value, now, actor });
+  }
+
+  holdNumber(pool: string, value: string, reason: string, actor: string): Promise<void> {
+    return numbers.holdNumber(this.#ctx, { pool, value, reason, actor });
+  }
+
+  numbersOf(personId: string): Promise<HeldNumber[]> {
+    return numbers.numbersOf(this.#ctx, personId);
+  }
+
+  listNumbers(pool?: string): Promise<NumberRecord[]> {
+    return numbers.listNumbers(this.#ctx, pool);
+  }
+
+  createRun(run: Omit<RunRecord, 'startedAt'> & { startedAt?: string }): Promise<RunRecord> {
+    return records.createRun(this.#ctx, run);
+  }
+
+  updateRun(
+    id: string,
+    patch: Partial<Pick<RunRecord, 'state' | 'finishedAt' | 'summary'>>,
+  ): Promise<void> {
+    return records.updateRun(this.#ctx, id, patch);
+  }
+
+  getRun(id: string): Promise<RunRecord | undefined> {
+    return records.getRun(this.#ctx, id);
+  }
+
+  listRuns(limit?: number): Promise<RunRecord[]> {
+    return records.listRuns(this.#ctx, limit);
+  }
+
+  journal(runId: string, ops: PlannedOperation[], state: 'pending' | 'held'): Promise<string[]> {
+    return queue.journal(this.#ctx, runId, ops, state);
+  }
+
+  claim(options: ClaimOptions): Promise<OperationRecord[]> {
+    return queue.claim(this.#ctx, options);
+  }
+
+  renewLease(id: string, fence: number, leaseMs: number, now: Date): Promise<boolean> {
+    return queue.renewLease(this.#ctx, { id, fence, leaseMs, now });
+  }
+
+  complete(id: string, fence: number, outcome: queue.Outcome): Promise<boolean> {
+    return this.#completions.complete({ id, fence }, outcome);
+  }
+
+  reapLeases(now: Date): Promise<number> {
+    return queue.reapLeases(this.#ctx, now);
+  }
+
+  getOperation(id: string): Promise<OperationRecord | undefined> {
+    return operations.getOperation(this.#ctx, id);
+  }
+
+  listOperations(filter: {
+    runId?: string;
+    personId?: string;
+    state?: OperationState[];
+  }): Promise<OperationRecord[]> {
+    return operations.listOperations(this.#ctx, filter);
+  }
+
+  releaseHeld(runId: string, to: 'pending' | 'cancelled'): Promise<number> {
+    return operations.releaseHeld(this.#ctx, runId, to);
+  }
+
+  setOperationState(id: string, state: 'pending' | 'skipped' | 'cancelled', actor: string) {
+    return operations.setOperationState(this.#ctx, { id, state, actor });
+  }
+
+  countOpen(runId?: string): Promise<number> {
+    return operations.countOpen(this.#ctx, runId);
+  }
+
+  putSecret(ref: string, ciphertext: string): Promise<void> {
+    return records.putSecret(this.#ctx, ref, ciphertext);
+  }
+
+  getSecret(ref: string): Promise<{ ciphertext: string; deliveredAt?: string } | undefined> {
+    return records.getSecret(this.#ctx, ref);
+  }
+
+  markSecretDelivered(ref: string, at: Date): Promise<void> {
+    return records.markSecretDelivered(this.#ctx, ref, at);
+  }
+
+  deleteSecret(ref: string): Promise<void> {
+    return records.deleteSecret(this.#ctx, ref);
+  }
+
+  audit(entry: AuditEntry): Promise<void> {
+    return records.insertAudit(this.#ctx.db, entry);
+  }
+
+  queryAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return records.queryAudit(this.#ctx, query);
+  }
+
+  getState(key: string): Promise<string | undefined> {
+    return records.getState(this.#ctx, key);
+  }
+
+  setState(key: string, value: string): Promise<void> {
+    return records.setState(this.#ctx, key, value);
+  }
+}
