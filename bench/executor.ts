@@ -32,7 +32,8 @@ export async function benchExecutor(): Promise<{ opsPerSecond: number }> {
       backoffMaxMs: 1000,
       secrets: undefined,
     });
-    await store.createRun({ id: 'bench', kind: 'sync', state: 'running', actor: 'bench', summary: {} });
+    const run = { id: 'bench', kind: 'sync' as const, state: 'running' as const, actor: 'bench' };
+    await store.createRun({ ...run, summary: {} });
 
     const started = performance.now();
     await store.journal('bench', operations(), 'pending');

@@ -77,6 +77,7 @@ function reportError(err: unknown, ctx: CliContext): number {
   if (err instanceof CallsignError) {
     ctx.err(`callsign: ${err.message}`);
     if (err.code === 'config') return ExitCode.Usage;
+    if (err.code === 'state' && err.details.runId) return ExitCode.Braked;
     if (err.code === 'not_found' || err.code === 'state') return ExitCode.NotFound;
     if (err.code === 'unavailable' && err.details.store) return ExitCode.Store;
     return ExitCode.Internal;

@@ -4,8 +4,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import { NullTarget } from '../connectors/null/null-target.ts';
 import { CallsignError, ErrorCode } from '../core/errors.ts';
+import type { PlannedOperation } from '../core/model.ts';
 import type { Store } from '../store/types.ts';
-import { Executor, type ExecutorOptions } from './executor.ts';
+import { Executor, type ExecutorOptions, type OperationHandler } from './executor.ts';
 import { testDialects, withStore } from '../store/testing/databases.ts';
 import { FakeClock, grid, journalRun } from './testing/queue-fixtures.ts';
 
@@ -138,6 +139,15 @@ for (const dialect of dialects.names) {
         assert.equal(dead.state, 'failed');
         assert.equal(dead.lastError?.code, 'unavailable');
         assert.equal(target.effects.length, 1);
+        // One audit row per completion, each with the run's actor.
+        const audit = await store.queryAudit({ runId });
+        const rows = (key: string) => audit.filter((a) => a.subject === `null/thing/${key}`)
+          .map((a) => `${a.actor} ${a.action}`);
+        assert.deepEqual(rows('p0-0'), ['cli:test operation.retry', 'cli:test operation.retry',
+          'cli:test operation.done']);
+        assert.deepEqual(rows('p1-0'), ['cli:test operation.retry', 'cli:test operation.retry',
+          'cli:test operation.failed']);
+        assert.equal(audit.length, 6);
       });
     });
 
@@ -175,7 +185,9 @@ for (const dialect of dialects.names) {
       await withStore(dialect, async (store) => {
         const clock = new FakeClock();
         const times = new Map<string, number[]>();
-        const record = (key: string) => times.set(key, [...(times.get(key) ?? []), clock.now().getTime()]);
+        const record = (key: string) => {
+          times.set(key, [...(times.get(key) ?? []), clock.now().getTime()]);
+        };
         let throttled = false;
         const slow = new NullTarget({
           name: 'slow', concurrency: 1,
@@ -186,7 +198,9 @@ for (const dialect of dialects.names) {
             return new CallsignError(ErrorCode.Throttled, 'busy', { retryAfterMs: 5000 });
           },
         });
-        const fast = new NullTarget({ name: 'fast', concurrency: 1, delay: async (c) => void record(c.key) });
+        const fast = new NullTarget({
+          name: 'fast', concurrency: 1, delay: async (c) => void record(c.key),
+        });
         const runId = await journalRun(store, [
           { person: 'a', target: 'slow', n: 0 },
           { person: 'b', target: 'slow', n: 0 },
@@ -259,7 +273,9 @@ for (const dialect of dialects.names) {
         };
         const late = new NullTarget({ name: 'null', concurrency: 1 });
         const healthy = new NullTarget({ name: 'null', concurrency: 1 });
-        const runId = await journalRun(store, [{ person: 'p0', target: 'null', n: 0, secret: true }]);
+        const runId = await journalRun(store, [
+          { person: 'p0', target: 'null', n: 0, secret: true },
+        ]);
         const a = executor(store, [late], { clock: () => new Date(t0), secrets: stalledSecrets });
         const b = executor(store, [healthy], {
           clock: () => new Date(t0 + 600_000),
@@ -280,6 +296,81 @@ for (const dialect of dialects.names) {
       });
     });
 
+    test('in long-running mode, picks up work journaled after start until stopped', async () => {
+      await withStore(dialect, async (store) => {
+        const target = new NullTarget({ name: 'null', concurrency: 2 });
+        const exec = executor(store, [target], { pollMs: 50 });
+        const finished: string[] = [];
+        exec.events.on('operation:done', (e) => void finished.push(e.operation.key));
+
+        exec.start();
+        const runId = await journalRun(store, grid(3, 2, 'null'));
+        exec.wake();
+        for (let i = 0; i < 200 && finished.length < 6; i++) await delay(10);
+        await exec.stop();
+
+        assert.equal(finished.length, 6);
+        assert.equal(await store.countOpen(runId), 0);
+        await assert.rejects(async () => {
+          exec.start();
+          await exec.runUntilIdle();
+        }, /already running/);
+        await exec.stop();
+      });
+    });
+
+    test('one audit row per finished operation; links for handlers but inventory', async () => {
+      await withStore(dialect, async (store) => {
+        const target = new NullTarget({ name: 'null', concurrency: 4 });
+        const handled: string[] = [];
+        const handler: OperationHandler = async (change, context) => {
+          handled.push(`${context.operation.target}:${change.action}:${change.key}`);
+          return { externalId: `x-${change.key}`, outcome: 'noop' as const };
+        };
+        const exec = executor(store, [target], {
+          handlers: new Map([['inventory', handler], ['ldap', handler]]),
+        });
+        const step = async (ops: PlannedOperation[]) => {
+          const runId = `run-${Math.random().toString(36).slice(2, 10)}`;
+          await store.createRun({ id: runId, kind: 'sync', state: 'running', actor: 'cli:carol',
+            summary: {} });
+          await store.journal(runId, ops, 'pending');
+          const stats = await exec.runUntilIdle({ runId });
+          assert.deepEqual(stats, { done: ops.length, failed: 0, retried: 0 });
+          return store.queryAudit({ runId });
+        };
+        const wb = (action: PlannedOperation['action'], attributes: Record<string, string>) => ({
+          personId: 'p0', action, target: 'ldap', type: 'writeback', key: 'uid=p0', attributes,
+          after: [], reason: 'test' });
+        const inv: PlannedOperation = { ...wb('delete', {}), target: 'inventory', type: 'number',
+          key: 'ext:1001' };
+        const sub: PlannedOperation = { ...wb('create', { extension: '1001' }), target: 'null',
+          type: 'thing', key: '1001' };
+
+        const first = await step([sub, wb('create', { tel: '1001', mobile: '+1' }), inv]);
+        assert.deepEqual(first.map((a) => [a.actor, a.action, a.subject]), [
+          ['cli:carol', 'operation.done', 'null/thing/1001'],
+          ['cli:carol', 'operation.done', 'ldap/writeback/uid=p0'],
+          ['cli:carol', 'operation.done', 'inventory/number/ext:1001'],
+        ]);
+        const linked = async () => (await store.listLinks('p0'))
+          .map((l) => [l.target, l.key, l.externalId, l.attributes]);
+        assert.deepEqual(await linked(), [
+          ['ldap', 'uid=p0', 'x-uid=p0', { tel: '1001', mobile: '+1' }],
+          ['null', '1001', 'thing/1001', { extension: '1001' }],
+        ]);
+
+        // An update merges over the link's attributes; a delete removes the link.
+        const second = await step([wb('update', { tel: '1002' })]);
+        assert.equal(second.length, 1);
+        assert.deepEqual((await linked())[0]![3], { tel: '1002', mobile: '+1' });
+        await step([wb('delete', { tel: '1002' })]);
+        assert.deepEqual((await linked()).map((l) => l[0]), ['null']);
+        assert.deepEqual(handled, ['ldap:create:uid=p0', 'inventory:delete:ext:1001',
+          'ldap:update:uid=p0', 'ldap:delete:uid=p0']);
+      });
+    });
+
     test('passes secrets, audits without them, keeps links, runs handlers', async () => {
       await withStore(dialect, async (store) => {
         const target = new NullTarget({ name: 'null', concurrency: 2 });
@@ -294,7 +385,9 @@ for (const dialect of dialects.names) {
             handled.push(`${context.operation.personId}:${change.key}`);
             return { externalId: change.key, outcome: 'noop' as const };
           }]]),
-          secrets: { reveal: async (ref) => (ref === 'null/thing/p0-1' ? 's3cret-value' : undefined) },
+          secrets: {
+            reveal: async (ref) => (ref === 'null/thing/p0-1' ? 's3cret-value' : undefined),
+          },
         });
 
         const stats = await exec.runUntilIdle({ runId });
@@ -302,7 +395,8 @@ for (const dialect of dialects.names) {
         assert.deepEqual(stats, { done: 2, failed: 1, retried: 0 });
         assert.deepEqual(handled, ['p0:p0-0']);
         assert.equal(target.secrets.get('thing/p0-1'), 's3cret-value');
-        assert.equal((await opByKey(store, runId, 'nosecret')).lastError?.code, 'missing_reference');
+        const missing = await opByKey(store, runId, 'nosecret');
+        assert.equal(missing.lastError?.code, 'missing_reference');
         const audit = await store.queryAudit({ runId });
         assert.ok(!JSON.stringify(audit).includes('s3cret-value'));
         const entry = audit.find((a) => a.subject === 'null/thing/p0-1');

@@ -53,7 +53,10 @@ export interface ExecutorOptions {
   claimLimit?: number;
   /** Longest wait between looks at the queue when nothing wakes the loop. Default 1 s. */
   pollMs?: number;
-  /** Save and delete links of real targets' resources when operations finish. Default true. */
+  /**
+   * Save and delete links when operations finish, with the completion: for targets' and
+   * handlers' resources, never the inventory's. Default true.
+   */
   links?: boolean;
 }
 
@@ -163,24 +166,45 @@ export class Executor {
 
     try {
       while (options.signal?.aborted !== true) {
-        await this.#reapIfDue();
-        if ((await this.#claimAndLaunch()) > 0) continue;
-
-        if (this.#inFlight.size > 0) {
-          const rateWait = this.#registry.waitMs(this.#ctx.clock()) ?? pollMs;
-          await this.#waitForWake(Math.min(rateWait, pollMs), options.signal);
+        let step: 'again' | 'idle';
+        try {
+          step = await this.#step(options.runId, pollMs, options.signal);
+        } catch (err) {
+          // `callsign run` outlives a store outage; a one-shot run reports it to its caller.
+          if (!options.forever) throw err;
+          this.#ctx.log.error({ err: String(err) }, 'queue step failed');
+          await this.#waitForWake(pollMs, options.signal);
           continue;
         }
-
-        const wait = await this.#nextWork(options.runId);
-        if (wait === undefined && !options.forever) break;
-        await this.#waitForWake(Math.min(wait ?? pollMs, pollMs), options.signal);
+        if (step === 'idle' && !options.forever) break;
+        if (step === 'idle') await this.#waitForWake(pollMs, options.signal);
       }
     } finally {
       await Promise.allSettled([...this.#inFlight.values()]);
       await this.#reportProgress(options.runId, true);
     }
     return { ...stats };
+  }
+
+  /** One look at the queue: claim what can run, else wait for a wake, a token or a backoff. */
+  async #step(
+    runId: string | undefined,
+    pollMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<'again' | 'idle'> {
+    await this.#reapIfDue();
+    if ((await this.#claimAndLaunch()) > 0) return 'again';
+
+    if (this.#inFlight.size > 0) {
+      const rateWait = this.#registry.waitMs(this.#ctx.clock()) ?? pollMs;
+      await this.#waitForWake(Math.min(rateWait, pollMs), signal);
+      return 'again';
+    }
+
+    const wait = await this.#nextWork(runId);
+    if (wait === undefined) return 'idle';
+    await this.#waitForWake(Math.min(wait, pollMs), signal);
+    return 'again';
   }
 
   async #claimAndLaunch(): Promise<number> {

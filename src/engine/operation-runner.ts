@@ -1,14 +1,21 @@
 /**
  * One claimed operation from lease to completion: reveal its secret, re-check the lease right
  * before the call (a worker that stalled past its lease must not touch the target), call, and
- * complete with the fence; then audit, keep the link, and emit the event. Never throws: a store
- * failure here leaves the lease to expire and the reaper to hand the operation out again.
+ * complete with the fence, in one transaction with the operation's audit row and link change;
+ * then emit the event. Never throws: a store failure here leaves the lease to expire and the
+ * reaper to hand the operation out again.
  */
 import type { Logger } from 'pino';
 
 import type { TargetChange, TargetResult } from '../connectors/types.ts';
 import { CallsignError, ErrorCode, toCallsignError } from '../core/errors.ts';
-import type { OperationRecord, Store } from '../store/types.ts';
+import type { Link } from '../core/model.ts';
+import type {
+  CompletionAudit,
+  CompletionLink,
+  OperationRecord,
+  Store,
+} from '../store/types.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import type { EngineEvents } from './events.ts';
 import type { RegisteredTarget } from './target-registry.ts';
@@ -116,7 +123,9 @@ async function settleDone(
 ): Promise<void> {
   const { target, result, log } = call;
   const stored = { externalId: result.externalId, outcome: result.outcome };
-  if (!(await ctx.store.complete(op.id, op.fence, { state: 'done', result: stored }))) {
+  const link = target.linked && ctx.links ? await linkChange(ctx.store, op, result) : undefined;
+  const outcome = { state: 'done' as const, result: stored, audit: await audit(ctx, op), link };
+  if (!(await ctx.store.complete(op.id, op.fence, outcome))) {
     log.warn({ fence: op.fence }, 'lease lost during the call: result not recorded');
     ctx.events.emit('operation:stale', { operation: op, phase: 'complete' });
     return;
@@ -124,9 +133,6 @@ async function settleDone(
   ctx.stats.done += 1;
   const durationMs = ctx.clock().getTime() - call.started;
   log.debug({ outcome: result.outcome, durationMs }, 'operation done');
-
-  await audit(ctx, op, 'operation.done');
-  if (target.linked && ctx.links) await keepLink(ctx.store, op, result);
   ctx.events.emit('operation:done', { operation: op, result, durationMs });
 }
 
@@ -149,7 +155,8 @@ async function settleError(
   if (error.retryable && op.attempts < ctx.maxAttempts) {
     const wait = Math.max(backoffDelay(op.attempts, ctx.backoff), error.retryAfterMs ?? 0);
     const notBefore = new Date(now.getTime() + wait);
-    const outcome = { state: 'pending' as const, notBefore, error: stored };
+    const audited = await audit(ctx, op, { ...stored, notBefore: notBefore.toISOString() });
+    const outcome = { state: 'pending' as const, notBefore, error: stored, audit: audited };
     if (!(await ctx.store.complete(op.id, op.fence, outcome))) return staleAfter(ctx, op, log);
     ctx.stats.retried += 1;
     log.info({ code: error.code, attempts: op.attempts, waitMs: wait }, 'operation will retry');
@@ -157,12 +164,10 @@ async function settleError(
     return;
   }
 
-  if (!(await ctx.store.complete(op.id, op.fence, { state: 'failed', error: stored }))) {
-    return staleAfter(ctx, op, log);
-  }
+  const outcome = { state: 'failed' as const, error: stored, audit: await audit(ctx, op, stored) };
+  if (!(await ctx.store.complete(op.id, op.fence, outcome))) return staleAfter(ctx, op, log);
   ctx.stats.failed += 1;
   log.error({ code: error.code, attempts: op.attempts, err: error.message }, 'operation failed');
-  await audit(ctx, op, 'operation.failed', stored);
   ctx.events.emit('operation:failed', { operation: op, error });
 }
 
@@ -171,25 +176,23 @@ function staleAfter(ctx: RunContext, op: OperationRecord, log: Logger): void {
   ctx.events.emit('operation:stale', { operation: op, phase: 'complete' });
 }
 
-/** Audit entry with the attributes before and after; a secret is never in `attributes`. */
+/**
+ * The completion's audit row: the run's actor, the attributes before and after (a secret is
+ * never in `attributes`), and for a failure or retry what was attempted and why it did not work.
+ */
 async function audit(
   ctx: RunContext,
   op: OperationRecord,
-  action: string,
-  error?: { code: string; message: string },
-): Promise<void> {
+  error?: { code: string; message: string; notBefore?: string },
+): Promise<CompletionAudit> {
   const before = op.action === 'create' ? undefined : (op.before ?? op.attributes);
   const after = op.action === 'delete' ? undefined : op.attributes;
-  await ctx.store.audit({
-    at: ctx.clock().toISOString(),
+  return {
     actor: await actorOf(ctx, op.runId),
-    runId: op.runId,
-    personId: op.personId,
-    action,
     subject: `${op.target}/${op.type}/${op.key}`,
     before,
     after: error === undefined ? after : { attempted: after, error },
-  });
+  };
 }
 
 async function actorOf(ctx: RunContext, runId: string): Promise<string> {
@@ -201,19 +204,25 @@ async function actorOf(ctx: RunContext, runId: string): Promise<string> {
   return actor;
 }
 
-async function keepLink(store: Store, op: OperationRecord, result: TargetResult): Promise<void> {
-  if (op.action === 'delete') {
-    await store.deleteLink(op.personId, op.target, op.type, op.key);
-    return;
-  }
+/**
+ * The link a done operation leaves: deleted with its resource, else the applied attributes (an
+ * update's merged over the link's, read now: a person has one operation in flight at most).
+ */
+async function linkChange(
+  store: Store,
+  op: OperationRecord,
+  result: TargetResult,
+): Promise<CompletionLink> {
+  const { personId, target, type, key } = op;
+  if (op.action === 'delete') return { delete: { personId, target, type, key } };
   let attributes = op.attributes;
   if (op.action === 'update') {
-    const links = await store.listLinks(op.personId);
-    const old = links.find((l) => l.target === op.target && l.type === op.type && l.key === op.key);
+    const links = await store.listLinks(personId);
+    const old = links.find((l) => l.target === target && l.type === type && l.key === key);
     attributes = { ...old?.attributes, ...op.attributes };
   }
-  const { personId, target, type, key } = op;
-  await store.saveLink({ personId, target, type, key, externalId: result.externalId, attributes });
+  const link: Link = { personId, target, type, key, externalId: result.externalId, attributes };
+  return { save: link };
 }
 
 function storeTrouble(log: Logger, err: unknown): void {

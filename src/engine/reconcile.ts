@@ -58,6 +58,16 @@ export interface RunReport {
 export async function reconcile(engine: Engine, options: ReconcileOptions): Promise<RunReport> {
   const { store, config, log, clock } = engine;
   const sync = options.mode === 'sync';
+  if (sync) {
+    const waiting = (await store.listRuns(20)).find((r) => r.state === 'braked');
+    if (waiting) {
+      throw new CallsignError(
+        'state',
+        `run ${waiting.id} waits at the safety brake: approve or reject it before a new sync`,
+        { details: { runId: waiting.id } },
+      );
+    }
+  }
   const runId = sync
     ? (await store.createRun({ id: randomUUID(), kind: 'sync', state: 'running', actor: options.actor, summary: {} })).id
     : `plan-${randomUUID()}`;
@@ -193,13 +203,18 @@ async function planOne(o: {
     }
   }
   if (problems.length > decision.problems.length) {
-    return { personId: person.id, lifecycle, label: labelOf(person), operations: [], problems, deprovision: false };
+    const named = `${labelOf(person)} (${person.id})`;
+    const shown = problems.map((p) => (p.record === person.id ? { ...p, record: named } : p));
+    return { personId: person.id, lifecycle, label: labelOf(person), operations: [], problems: shown, deprovision: false };
   }
   const plan = planPerson({
     person, decision, numbers: [...numbers, ...o.held.filter((h) => !numbers.includes(h))],
     links: o.links, config: engine.config,
   });
-  return { ...plan, problems: [...problems, ...plan.problems.filter((p) => !problems.includes(p))] };
+  const all = [...problems, ...plan.problems.filter((p) => !problems.includes(p))];
+  // Name the person the way an administrator finds them, with the id for the CLI.
+  const named = `${labelOf(person)} (${person.id})`;
+  return { ...plan, problems: all.map((p) => (p.record === person.id ? { ...p, record: named } : p)) };
 }
 
 function brakeCheck(engine: Engine, plans: PersonPlan[], known: number): RunReport['brake'] {

@@ -10,6 +10,7 @@ import type {
   TargetResult,
 } from '../connectors/types.ts';
 import type { OperationRecord } from '../store/types.ts';
+import { INVENTORY_TARGET } from './handlers.ts';
 import { TokenBucket } from './rate-limiter.ts';
 
 /**
@@ -26,7 +27,11 @@ export const HANDLER_PACE: TargetPace = { concurrency: 4 };
 
 export interface RegisteredTarget {
   name: string;
-  /** True for real targets: the executor keeps links for their resources. */
+  /**
+   * The executor keeps links for this target's resources: every real target, and handlers but
+   * the inventory (a write-back's link is what the planner compares the wanted write-back with,
+   * so without it a leaver's write-back is never cleared and an unchanged one re-sent each run).
+   */
   linked: boolean;
   concurrency: number;
   bucket: TokenBucket;
@@ -50,7 +55,8 @@ export class TargetRegistry {
     }
     for (const [name, handler] of options.handlers ?? new Map<string, OperationHandler>()) {
       if (this.#entries.has(name)) throw new Error(`Handler '${name}' shadows a target`);
-      this.#add({ name, pace: HANDLER_PACE, linked: false, now: options.now }, handler);
+      const linked = name !== INVENTORY_TARGET;
+      this.#add({ name, pace: HANDLER_PACE, linked, now: options.now }, handler);
     }
   }
 

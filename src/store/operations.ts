@@ -83,7 +83,7 @@ export async function setOperationState(
     await insertAudit(db, {
       at, actor, runId: row.run_id, personId: row.person_id,
       action: state === 'pending' ? 'operation.retried' : `operation.${state}`,
-      subject: `${row.target}:${row.type}:${row.key}`,
+      subject: `${row.target}/${row.type}/${row.key}`,
       before: { operationId: id, state: row.state }, after: { operationId: id, state },
     });
   });

@@ -131,12 +131,24 @@ export async function listLinks(ctx: StoreContext, personId?: string): Promise<L
 
 /** Inserts or replaces the link of (person, target, type, key). */
 export async function saveLink(ctx: StoreContext, link: Link): Promise<void> {
+  await saveLinkIn(ctx.db, link);
+}
+
+export async function deleteLink(
+  ctx: StoreContext,
+  link: { personId: string; target: string; type: string; key: string },
+): Promise<void> {
+  await deleteLinkIn(ctx.db, link);
+}
+
+/** saveLink inside whatever transaction `db` belongs to (a completion's). */
+export async function saveLinkIn(db: Kysely<Database>, link: Link): Promise<void> {
   const row = {
     external_id: link.externalId,
     attributes: JSON.stringify(link.attributes),
     updated_at: new Date().toISOString(),
   };
-  await ctx.db.insertInto('links')
+  await db.insertInto('links')
     .values({
       person_id: link.personId, target: link.target, type: link.type, key: link.key, ...row,
     })
@@ -144,11 +156,12 @@ export async function saveLink(ctx: StoreContext, link: Link): Promise<void> {
     .execute();
 }
 
-export async function deleteLink(
-  ctx: StoreContext,
+/** deleteLink inside whatever transaction `db` belongs to. */
+export async function deleteLinkIn(
+  db: Kysely<Database>,
   link: { personId: string; target: string; type: string; key: string },
 ): Promise<void> {
-  await ctx.db.deleteFrom('links')
+  await db.deleteFrom('links')
     .where('person_id', '=', link.personId).where('target', '=', link.target)
     .where('type', '=', link.type).where('key', '=', link.key)
     .execute();

@@ -10,10 +10,16 @@ import { sql, type Kysely } from 'kysely';
 
 import type { PlannedOperation } from '../core/model.ts';
 import { isUniqueViolation, type StoreContext } from './context.ts';
-import { auditRow } from './records.ts';
+import { deleteLinkIn, saveLinkIn } from './people.ts';
+import { auditRow, secretRefOf } from './records.ts';
 import { jsonOrNull, toOperation } from './rows.ts';
 import type { Database } from './schema.ts';
-import type { ClaimOptions, OperationRecord } from './types.ts';
+import type {
+  ClaimOptions,
+  CompletionLink,
+  CompletionOutcome,
+  OperationRecord,
+} from './types.ts';
 
 /** Rows per INSERT: 22 columns × 400 stays under SQLite's and PostgreSQL's parameter limits. */
 const INSERT_CHUNK = 400;
@@ -79,13 +85,16 @@ export async function claim(ctx: StoreContext, options: ClaimOptions): Promise<O
   }
 }
 
-/** Extends the lease while it is still held with that fence and not yet expired. */
-export async function renewLease(
-  ctx: StoreContext,
+/**
+ * Extends the lease while it is still held with that fence and not yet expired, inside the
+ * caller's transaction (the store batches renewals with completions).
+ */
+export async function renewOne(
+  db: Kysely<Database>,
   request: { id: string; fence: number; leaseMs: number; now: Date },
 ): Promise<boolean> {
   const { id, fence, leaseMs, now } = request;
-  const result = await ctx.db.updateTable('operations')
+  const result = await db.updateTable('operations')
     .set({ lease_until: new Date(now.getTime() + leaseMs).toISOString() })
     .where('id', '=', id).where('fence', '=', fence).where(sql<boolean>`state = 'running'`)
     .where('lease_until', '>', now.toISOString())
@@ -93,23 +102,15 @@ export async function renewLease(
   return result.numUpdatedRows > 0n;
 }
 
-export type Outcome =
-  | { state: 'done'; result: { externalId: string; outcome: string } }
-  | { state: 'failed'; error: { code: string; message: string; retryable: boolean } }
-  | {
-    state: 'pending';
-    notBefore: Date;
-    error: { code: string; message: string; retryable: boolean };
-  };
-
 /**
  * Fenced completion of one claimed operation, inside the caller's transaction: one conditional
- * UPDATE … RETURNING plus its audit entry. False, and nothing written, when the fence is stale.
+ * UPDATE … RETURNING, its one audit entry and, when done, the link change. False, and nothing
+ * written, when the fence is stale.
  */
 export async function completeOne(
   db: Kysely<Database>,
   claimed: { id: string; fence: number },
-  outcome: Outcome,
+  outcome: CompletionOutcome,
 ): Promise<boolean> {
   const at = new Date().toISOString();
   const set = outcome.state === 'done'
@@ -130,15 +131,20 @@ export async function completeOne(
   if (row === undefined) return false;
 
   const action = outcome.state === 'pending' ? 'operation.retry' : `operation.${outcome.state}`;
-  const detail = outcome.state === 'done' ? { result: outcome.result } : { error: outcome.error };
-  await db.insertInto('audit').values({
-    ...auditRow({
-      at, actor: 'engine', runId: row.run_id, personId: row.person_id, action,
-      subject: `${row.target}:${row.type}:${row.key}`,
-      after: { operationId: claimed.id, action: row.action, ...detail },
-    }),
-    before: row.before,
-  }).execute();
+  const ids = { at, runId: row.run_id, personId: row.person_id, action };
+  if (outcome.audit !== undefined) {
+    await db.insertInto('audit').values(auditRow({ ...ids, ...outcome.audit })).execute();
+  } else {
+    const detail = outcome.state === 'done' ? { result: outcome.result } : { error: outcome.error };
+    await db.insertInto('audit').values({
+      ...auditRow({
+        ...ids, actor: 'engine', subject: `${row.target}/${row.type}/${row.key}`,
+        after: { operationId: claimed.id, action: row.action, ...detail },
+      }),
+      before: row.before,
+    }).execute();
+  }
+  if (outcome.state === 'done' && outcome.link !== undefined) await keepLink(db, outcome.link);
   return true;
 }
 
@@ -171,4 +177,14 @@ function candidates(
     .orderBy('o.seq').limit(request.limit)
     .$if(ctx.dialect === 'postgres', (q) => q.forUpdate('o').skipLocked())
     .execute();
+}
+
+/** A done completion's link change; a deleted resource's secret goes with its link. */
+async function keepLink(db: Kysely<Database>, link: CompletionLink): Promise<void> {
+  if ('save' in link) {
+    await saveLinkIn(db, link.save);
+    return;
+  }
+  await deleteLinkIn(db, link.delete);
+  await db.deleteFrom('secrets').where('ref', '=', secretRefOf(link.delete)).execute();
 }

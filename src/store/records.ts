@@ -120,6 +120,14 @@ export async function markSecretDelivered(ctx: StoreContext, ref: string, at: Da
   }
 }
 
+/**
+ * Where a resource's secret is kept: `target/type/key`, the same reference as the engine's
+ * `secretRef` (engine/vault.ts), so a completed delete can remove it with the link.
+ */
+export function secretRefOf(resource: { target: string; type: string; key: string }): string {
+  return `${resource.target}/${resource.type}/${resource.key}`;
+}
+
 export async function deleteSecret(ctx: StoreContext, ref: string): Promise<void> {
   await ctx.db.deleteFrom('secrets').where('ref', '=', ref).execute();
 }

@@ -7,7 +7,7 @@ import { Migrator } from 'kysely';
 
 import { CallsignError, ErrorCode } from '../core/errors.ts';
 import type { HeldNumber, Link, Person, PlannedOperation } from '../core/model.ts';
-import { CompletionBatch } from './completion-batch.ts';
+import { WriteBatch } from './completion-batch.ts';
 import type { StoreContext } from './context.ts';
 import { migrationProvider } from './migrations/index.ts';
 import * as numbers from './numbers.ts';
@@ -19,6 +19,7 @@ import type {
   AuditEntry,
   AuditQuery,
   ClaimOptions,
+  CompletionOutcome,
   NumberRecord,
   OperationRecord,
   OperationState,
@@ -31,11 +32,12 @@ import type {
 export class SqlStore implements Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly #ctx: StoreContext;
-  readonly #completions: CompletionBatch;
+  /** Completions and lease renewals, group-committed. */
+  readonly #batch: WriteBatch;
 
   constructor(ctx: StoreContext) {
     this.#ctx = ctx;
-    this.#completions = new CompletionBatch(ctx);
+    this.#batch = new WriteBatch(ctx);
     this.dialect = ctx.dialect;
   }
 
@@ -55,7 +57,7 @@ export class SqlStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.#completions.drain();
+    await this.#batch.drain();
     await this.#ctx.db.destroy();
   }
 
@@ -151,11 +153,11 @@ export class SqlStore implements Store {
   }
 
   renewLease(id: string, fence: number, leaseMs: number, now: Date): Promise<boolean> {
-    return queue.renewLease(this.#ctx, { id, fence, leaseMs, now });
+    return this.#batch.run((db) => queue.renewOne(db, { id, fence, leaseMs, now }));
   }
 
-  complete(id: string, fence: number, outcome: queue.Outcome): Promise<boolean> {
-    return this.#completions.complete({ id, fence }, outcome);
+  complete(id: string, fence: number, outcome: CompletionOutcome): Promise<boolean> {
+    return this.#batch.run((db) => queue.completeOne(db, { id, fence }, outcome));
   }
 
   reapLeases(now: Date): Promise<number> {

@@ -27,7 +27,6 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
     db.pragma('synchronous = NORMAL');
     // Checkpoints carry the fsyncs; fewer of them, over a WAL of up to 16 MB, cost less.
     db.pragma('wal_autocheckpoint = 4000');
-    db.pragma('foreign_keys = ON');
   } catch (err) {
     throw new CallsignError(ErrorCode.Unavailable,
       `Cannot open the SQLite store '${path}': ${(err as Error).message}`,

@@ -4,8 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
+
+import Sqlite from 'better-sqlite3';
 
 import { CallsignError } from '../core/errors.ts';
 import type { Person, PlannedOperation } from '../core/model.ts';
@@ -399,6 +404,38 @@ for (const name of ['sqlite', 'postgres'] as const) {
     }
   });
 }
+
+describe('openStore', () => {
+  test('SQLite: creates folder and file in WAL mode; plain paths and :memory:', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'callsign-open-'));
+    try {
+      const path = join(dir, 'nested', 'deeper', 'store.db');
+      for (const url of [`sqlite:${path}`, path]) {
+        const store = await openStore(url);
+        await store.setState('k', url);
+        await store.close();
+      }
+      const raw = new Sqlite(path, { readonly: true });
+      assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+      raw.close();
+
+      const memory = await openStore('sqlite::memory:');
+      await memory.setState('k', 'v');
+      assert.equal(await memory.getState('k'), 'v');
+      await memory.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('refuses unknown schemes and reports an unreachable PostgreSQL', async () => {
+    await assert.rejects(openStore('mysql://localhost/x'),
+      (err: CallsignError) => err.code === 'config' && err.message.includes("'mysql'"));
+    await assert.rejects(openStore('postgres://someone:hunter2@127.0.0.1:1/db'),
+      (err: CallsignError) => err.code === 'unavailable' &&
+        err.message.includes('127.0.0.1:1/db') && !err.message.includes('hunter2'));
+  });
+});
 
 /** Starts the allocation workers, releases them together, and gathers what each got. */
 async function runWorkers(url: string, workers: number, each: number) {

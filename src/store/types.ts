@@ -99,6 +99,41 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/** How a claimed operation ended, for `Store.complete`. */
+export type CompletionOutcome =
+  | {
+    state: 'done';
+    result: { externalId: string; outcome: string };
+    audit?: CompletionAudit;
+    link?: CompletionLink;
+  }
+  | { state: 'failed'; error: OperationError; audit?: CompletionAudit }
+  | { state: 'pending'; notBefore: Date; error: OperationError; audit?: CompletionAudit };
+
+export interface OperationError {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/**
+ * The caller's audit row for a completion, replacing the default one (actor `engine`, subject
+ * `target/type/key`, before from the journal, after with the result or error). The action and
+ * the ids still come from the operation.
+ */
+export interface CompletionAudit {
+  actor: string;
+  /** `target/type/key`. */
+  subject: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** A link change made with a `done` completion: upsert the link, or delete it (and its secret). */
+export type CompletionLink =
+  | { save: Link }
+  | { delete: { personId: string; target: string; type: string; key: string } };
+
 export interface PoolDefinition {
   name: string;
   kind: NumberKind;
@@ -166,19 +201,14 @@ export interface Store {
   /** Extends the lease if still held with that fence; false when lost. */
   renewLease(id: string, fence: number, leaseMs: number, now: Date): Promise<boolean>;
   /**
-   * Completes a claimed operation; false (and no change) when the fence is stale. A `done`
-   * completion also keeps the person's link in the same transaction: create or update upserts
-   * the link (update merges attributes over the existing ones; externalId from the result),
-   * delete removes the link and the secret stored under `target/type/key`.
+   * Completes a claimed operation; false (and no change) when the fence is stale. Writes, in
+   * one transaction and only with a valid fence: the operation's state, exactly one audit row
+   * (`operation.done`, `operation.failed` or `operation.retry`; `outcome.audit` supplies its
+   * actor, subject and before/after, else the engine's default row), and for `done` the
+   * `outcome.link` change. A link delete also removes the secret stored under
+   * `target/type/key`, so a reused number never inherits an old password.
    */
-  complete(
-    id: string,
-    fence: number,
-    outcome:
-      | { state: 'done'; result: { externalId: string; outcome: string } }
-      | { state: 'failed'; error: { code: string; message: string; retryable: boolean } }
-      | { state: 'pending'; notBefore: Date; error: { code: string; message: string; retryable: boolean } },
-  ): Promise<boolean>;
+  complete(id: string, fence: number, outcome: CompletionOutcome): Promise<boolean>;
   /** Returns expired leases to pending; returns how many. */
   reapLeases(now: Date): Promise<number>;
   getOperation(id: string): Promise<OperationRecord | undefined>;

@@ -91,7 +91,9 @@ export class FileTarget implements TargetConnector {
       this.#offset = size;
       const lines = (this.#partial + buffer.toString('utf8')).split('\n');
       this.#partial = lines.pop() ?? '';
-      for (const line of lines) if (line !== '') this.#keys.add((JSON.parse(line) as FileEffect).key);
+      for (const line of lines) {
+        if (line !== '') this.#keys.add((JSON.parse(line) as FileEffect).key);
+      }
     } finally {
       closeSync(fd);
     }

@@ -33,7 +33,8 @@ export async function journalRun(
   options: { runId?: string; actor?: string } = {},
 ): Promise<string> {
   const id = options.runId ?? `run-${Math.random().toString(36).slice(2, 10)}`;
-  await store.createRun({ id, kind: 'sync', state: 'running', actor: options.actor ?? 'cli:test', summary: {} });
+  const actor = options.actor ?? 'cli:test';
+  await store.createRun({ id, kind: 'sync', state: 'running', actor, summary: {} });
   await store.journal(id, specs.map(toPlanned), 'pending');
   return id;
 }

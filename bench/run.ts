@@ -1,0 +1,37 @@
+/**
+ * `npm run bench`: every benchmark, one after another, with the issue's targets beside the
+ * measured figures. Figures are reported, not asserted: a slow machine prints a slow figure.
+ */
+import { benchExecutor } from './executor.ts';
+import { benchLatency } from './latency.ts';
+import { benchPlanning } from './planning.ts';
+
+const rows: string[] = [];
+const report = (name: string, figure: string, target: string) => {
+  const row = `${name.padEnd(44)} ${figure.padEnd(28)} target ${target}`;
+  rows.push(row);
+  console.log(row);
+};
+
+const planning = await benchPlanning();
+report(
+  'planning, 100,000 people through 20 rules',
+  `${Math.round(planning.peoplePerSecond)} people/s, ${Math.round(planning.peakRssMb)} MB`,
+  '>= 20,000 people/s, < 600 MB',
+);
+
+const executor = await benchExecutor();
+report(
+  'journal + run ops on a null target (SQLite)',
+  `${Math.round(executor.opsPerSecond)} ops/s`,
+  '>= 2,000 ops/s',
+);
+
+const latency = await benchLatency();
+report(
+  `directory change to ops queued (poll ${latency.pollIntervalMs / 1000} s)`,
+  `max ${latency.maxMs} ms (${latency.samplesMs.join(', ')})`,
+  `<= ${latency.pollIntervalMs + 1000} ms`,
+);
+
+console.log('\n' + rows.join('\n'));
