@@ -82,7 +82,8 @@ function syntheticConfig(): Pick<CallsignConfig, 'rules' | 'profiles' | 'pools' 
   ] } };
   const sources = [{ name: 'dir', type: 'ldap' as const, url: 'ldap://127.0.0.1', bindDn: 'cn=x',
     password: 'env:X', baseDn: 'dc=x', filter: '(objectClass=*)', pageSize: 500, idAttribute: 'entryUUID',
-    attributes: {}, writeBack: { telephoneNumber: 'did' as const }, timeoutMs: 1000 }];
+    attributes: {}, writeBack: { telephoneNumber: 'did' as const }, timeoutMs: 1000,
+    delta: 'none' as const, fullEverySeconds: 3600 }];
   return { rules, pools, profiles, sources };
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Callsign needs at run and test time: slapd and ldap-utils (lab
-# directory), kamailio with its SQLite modules (lab SIP server) and sip-tester (SIPp).
+# directory), kamailio with its SQLite modules (lab SIP server), sip-tester (SIPp) and Samba as
+# an AD domain controller (samba-ad-dc pulls samba-dsdb-modules and winbind in).
 #
 #   scripts/install-system-deps.sh           install what is missing (root with apt-get)
 #   scripts/install-system-deps.sh --check   only report; exit 1 when something is missing
@@ -14,13 +15,18 @@ if [[ "${1:-}" == "--check" ]]; then
   check_only=1
 fi
 
-# package:file. A file starting with @ is a Kamailio module, the rest are programs.
+# package:file. A file starting with @ is a Kamailio module, one starting with / an absolute
+# path (data files such as Samba's provisioning templates), the rest are programs.
 deps=(
   'slapd:slapd'
   'ldap-utils:ldapsearch'
   'kamailio:kamailio'
   'kamailio-sqlite-modules:@db_sqlite.so'
   'sip-tester:sipp'
+  'samba-ad-dc:samba'
+  'samba-common-bin:samba-tool'
+  'samba-ad-provision:/usr/share/samba/setup/provision.ldif'
+  'winbind:winbindd'
 )
 search_path="${CALLSIGN_DEPS_PATH:-${PATH}:/usr/sbin:/sbin}"
 default_module_dirs="$(printf '%s:' /usr/lib/*/kamailio/modules /usr/lib/kamailio/modules)"
@@ -28,6 +34,10 @@ module_dirs="${CALLSIGN_DEPS_MODULE_DIRS:-${default_module_dirs}}"
 
 has_file() {
   local name="$1" dirs dir
+  if [[ "${name}" == /* ]]; then
+    [[ -f "${name}" ]]
+    return
+  fi
   if [[ "${name}" == @* ]]; then
     IFS=: read -ra dirs <<< "${module_dirs}"
     name="${name#@}"
@@ -54,7 +64,7 @@ find_missing() {
 
 find_missing
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "System packages present: slapd ldap-utils kamailio kamailio-sqlite-modules sip-tester"
+  echo "System packages present: ${deps[*]%%:*}"
   exit 0
 fi
 

@@ -2,7 +2,7 @@
  * The two seams every connector plugs into. A connector declares what it supports; the engine
  * asks before it relies on an optional method.
  */
-import type { Attributes, SourceRecord, Snapshot } from '../core/model.ts';
+import type { Attributes, RecordProblem, SourceRecord, Snapshot } from '../core/model.ts';
 
 export interface SourceCapabilities {
   /** `readChanges` is implemented (Content Sync, DirSync, uSNChanged, modifyTimestamp). */
@@ -17,6 +17,8 @@ export interface ChangeBatch {
   cursor: string;
   /** False when the server refused or lost the cursor: the engine falls back to a full read. */
   complete: boolean;
+  /** Records that could not be read (named by DN and field); the rest of the batch stands. */
+  problems?: RecordProblem[];
 }
 
 /** A system Callsign reads people from. */

@@ -19,8 +19,10 @@ export interface SystemsContext {
 
 const LDAP_KEYS = [
   'name', 'type', 'url', 'bindDn', 'password', 'baseDn', 'filter', 'pageSize', 'idAttribute',
-  'attributes', 'disabled', 'writeBack', 'tlsCa', 'startTls', 'timeoutMs',
+  'attributes', 'disabled', 'writeBack', 'tlsCa', 'startTls', 'timeoutMs', 'delta',
+  'fullEverySeconds',
 ] as const;
+const DELTA_MODES = ['auto', 'none', 'dirsync', 'usn', 'content-sync', 'timestamp'] as const;
 const TARGET_KEYS: Record<string, readonly string[]> = {
   kamailio: [
     'name', 'type', 'database', 'domain', 'rpcUrl', 'sipPort', 'concurrency', 'ratePerSecond',
@@ -119,6 +121,8 @@ function readLdap(ctx: SystemsContext, view: MapView): LdapSourceConfig {
     attributes,
     writeBack,
     timeoutMs: view.num('timeoutMs', { default: 10000, min: 1, integer: true }),
+    delta: readDelta(view),
+    fullEverySeconds: view.num('fullEverySeconds', { default: 3600, min: 1, integer: true }),
   };
   if (disabled !== undefined) source.disabled = disabled;
   if (tlsCa !== undefined) source.tlsCa = isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa);
@@ -129,6 +133,13 @@ function readLdap(ctx: SystemsContext, view: MapView): LdapSourceConfig {
   // Kept even when incomplete (the file is refused anyway) so that rules checked against its
   // attributes do not report a cascade of follow-on errors.
   return source;
+}
+
+function readDelta(view: MapView): LdapSourceConfig['delta'] {
+  const mode = view.str('delta') ?? 'auto';
+  if ((DELTA_MODES as readonly string[]).includes(mode)) return mode as LdapSourceConfig['delta'];
+  view.problem('delta', `must be one of ${DELTA_MODES.join(', ')}, not ${JSON.stringify(mode)}`);
+  return 'none';
 }
 
 function readSecret(view: MapView, key: string, baseDir: string): string | undefined {

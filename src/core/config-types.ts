@@ -31,6 +31,14 @@ export interface LdapSourceConfig {
   tlsCa?: string;
   startTls?: boolean;
   timeoutMs: number;
+  /**
+   * How changes are read between full reads: `auto` picks the best the server offers (DirSync
+   * or uSNChanged on AD, RFC 4533 Content Sync on OpenLDAP, modifyTimestamp as the fallback);
+   * `none` reads in full every time.
+   */
+  delta: 'auto' | 'none' | 'dirsync' | 'usn' | 'content-sync' | 'timestamp';
+  /** Seconds between full reconciliations when a delta mechanism is used. */
+  fullEverySeconds: number;
 }
 
 export interface KamailioTargetConfig {

@@ -1,11 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { toCallsignError } from '../core/errors.ts';
+import { ChangeFeed } from './change-feed.ts';
 import type { Engine } from './engine.ts';
 import { reconcile, type RunReport } from './reconcile.ts';
 
 /**
- * `callsign run`: reconciles every interval until SIGINT or SIGTERM. While a run waits at the
+ * `callsign run`: every interval, applies what the change feeds report (or reads in full when a
+ * source has no feed, its cursor is lost, or its periodic full read is due), until SIGINT or
+ * SIGTERM. While a run waits at the
  * safety brake, no new run starts: the administrator decides first. A failing poll is logged
  * and tried again at the next interval; it never de-provisions anyone (see reconcile).
  */
@@ -24,6 +27,7 @@ export async function runForever(
   process.once('SIGTERM', onSignal);
   options.signal?.addEventListener('abort', onSignal);
   const { log, store } = engine;
+  const feed = new ChangeFeed(engine);
 
   try {
     while (!stop.signal.aborted) {
@@ -32,7 +36,14 @@ export async function runForever(
         log.warn({ runId: waiting.id }, 'run waits for approval; polling paused');
       } else {
         try {
-          options.onReport(await reconcile(engine, { mode: 'sync', actor: options.actor }));
+          const next = await feed.next();
+          const changes = next.mode === 'delta' ? next.changes : undefined;
+          const report = await reconcile(engine, { mode: 'sync', actor: options.actor, changes });
+          // A braked or short run keeps the old cursor: its changes are read again next time.
+          if (report.state !== 'braked' && report.sources.every((s) => s.complete)) {
+            await next.commit();
+          }
+          if (report.plans.length > 0 || report.state !== 'finished') options.onReport(report);
         } catch (err) {
           const e = toCallsignError(err);
           log.error({ code: e.code, err: e.message }, 'poll failed');

@@ -78,7 +78,9 @@ export function mergePerson(options: {
     if (record) {
       link.dn = record.dn ?? link.dn;
       states.push(record.state);
-      attributes = { ...attributes, ...record.attributes };
+      // A deletion carries no attributes: the person keeps the last ones known.
+      const seen = record.state === 'deleted' ? previous.attributes : record.attributes;
+      attributes = { ...attributes, ...seen };
     } else if (completeSources.has(link.source)) {
       states.push('deleted');
     } else {

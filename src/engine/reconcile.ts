@@ -26,6 +26,18 @@ export interface ReconcileOptions {
   actor: string;
   signal?: AbortSignal;
   onProgress?: (stage: string, done: number, total: number) => void;
+  /**
+   * Changes read from change feeds instead of full reads: only the people they name are
+   * planned, and nobody absent from them is taken for gone.
+   */
+  changes?: ChangeSet[];
+}
+
+/** What one source's change feed returned since its cursor. */
+export interface ChangeSet {
+  source: string;
+  records: SourceRecord[];
+  problems: RecordProblem[];
 }
 
 export interface Credential {
@@ -68,13 +80,14 @@ export async function reconcile(engine: Engine, options: ReconcileOptions): Prom
       );
     }
   }
-  const runId = sync
-    ? (await store.createRun({ id: randomUUID(), kind: 'sync', state: 'running', actor: options.actor, summary: {} })).id
-    : `plan-${randomUUID()}`;
+  // The run is recorded once there is something to record, so quiet polls leave no trace.
+  const runId = sync ? randomUUID() : `plan-${randomUUID()}`;
   const rules = compileRules(config);
 
   options.onProgress?.('reading sources', 0, engine.sources.size);
-  const { snapshots, reports } = await readSources(engine.sources.values(), options.signal);
+  const { snapshots, reports } = options.changes
+    ? changeSnapshots(options.changes)
+    : await readSources(engine.sources.values(), options.signal);
   const completeSources = new Set(snapshots.filter((s) => s.complete).map((s) => s.source));
   const records = snapshots.flatMap((s) => s.records);
   const problems: RecordProblem[] = reports.flatMap((r) => r.problems);
@@ -91,13 +104,16 @@ export async function reconcile(engine: Engine, options: ReconcileOptions): Prom
   const recordsOf = new Map<string, SourceRecord[]>();
   const nextPeople = new Map<string, Person>();
   for (const { person, records: own } of matched.matches) {
+    // A deletion of someone never seen (or already forgotten) changes nothing.
+    if (!person && own.every((r) => r.state === 'deleted')) continue;
     const base = person ?? newPerson();
     recordsOf.set(base.id, own);
     nextPeople.set(base.id, base);
   }
   // People with a held (ambiguous) record keep everything as it is until someone resolves it.
   const held = new Set(matched.heldPeople);
-  for (const person of people) {
+  // A change batch plans only the people it names; a full read plans everyone.
+  for (const person of options.changes ? [] : people) {
     if (!nextPeople.has(person.id) && !held.has(person.id)) nextPeople.set(person.id, person);
   }
   for (const id of held) nextPeople.delete(id);
@@ -132,6 +148,12 @@ export async function reconcile(engine: Engine, options: ReconcileOptions): Prom
   if (!sync) return report;
 
   const ops = plans.flatMap((p) => p.operations);
+  const quiet = ops.length === 0 && problems.length === 0 && reports.every((r) => r.complete);
+  if (quiet) {
+    report.state = 'finished';
+    return report;
+  }
+  await store.createRun({ id: runId, kind: options.changes ? 'event' : 'sync', state: 'running', actor: options.actor, summary: {} });
   for (const op of ops) {
     if (op.secret && op.action === 'create') await engine.vault.ensure(secretRef(op));
   }
@@ -251,6 +273,18 @@ export function summaryOf(report: RunReport): Record<string, unknown> {
     problems: report.problems.length, brake: report.brake, execution: report.execution,
     sources: report.sources.map((s) => ({ name: s.name, complete: s.complete, records: s.records })),
   };
+}
+
+function changeSnapshots(changes: ChangeSet[]) {
+  // Marked incomplete on purpose: a batch never says that a person it does not name is gone.
+  const snapshots = changes.map((c) => ({ ...c, complete: false }));
+  const reports = changes.map((c) => ({
+    name: c.source,
+    complete: true,
+    records: c.records.length,
+    problems: c.problems,
+  }));
+  return { snapshots, reports };
 }
 
 function newPerson(): Person {

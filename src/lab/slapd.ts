@@ -11,7 +11,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { checkSuffix, configLdif, dataLdif, type LabLayout } from './slapd/config.ts';
+import {
+  checkSuffix,
+  configLdif,
+  dataLdif,
+  type LabLayout,
+  type LabTls,
+} from './slapd/config.ts';
 import { LabDirectory } from './slapd/lab-directory.ts';
 import { runTool } from './slapd/run-tool.ts';
 import type { LabPerson } from './slapd/person-entry.ts';
@@ -34,11 +40,17 @@ export interface StartSlapdOptions {
   writableAttributes?: string[];
   /** Fixed service account password (a demo config, a restart); random if absent. */
   servicePassword?: string;
+  /** Server certificate and key (PEM): StartTLS on the ldap:// port, and an ldaps:// port. */
+  tls?: LabTls;
+  /** Loopback port for ldaps:// (with `tls`); a free one if absent. */
+  tlsPort?: number;
 }
 
 /** A running lab server. */
 export interface SlapdLab {
   url: string;
+  /** `ldaps://127.0.0.1:PORT/` when started with `tls`. */
+  ldapsUrl?: string;
   suffix: string;
   adminDn: string;
   adminPassword: string;
@@ -46,10 +58,15 @@ export interface SlapdLab {
   serviceDn: string;
   servicePassword: string;
   peopleDn: string;
-  pid: number;
+  /** PID of the current slapd process (changes on restart). */
+  readonly pid: number;
   dir: string;
   /** Changes people at runtime as the admin: add, modify, disable, enable, delete by uid. */
   people: LabDirectory;
+  /** Kills the server with SIGKILL, as a crash would; config and data stay for `restart`. */
+  kill(): Promise<void>;
+  /** Starts slapd again on the same ports, config and data; resolves once it answers. */
+  restart(): Promise<void>;
   /** Stops the server (SIGTERM, SIGKILL after 5 s) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -98,7 +115,8 @@ export async function startSlapd(options: StartSlapdOptions = {}): Promise<Slapd
     await runTool(tools.slapadd, ['-n', '0', '-F', `${dir}/slapd.d`, '-l', `${dir}/config.ldif`]);
     const data = ['-q', '-n', '1', '-F', `${dir}/slapd.d`, '-l', `${dir}/data.ldif`];
     await runTool(tools.slapadd, data);
-    return await launch(layout, tools.slapd, { port: options.port, ownDir });
+    const ports = { port: options.port, tlsPort: options.tlsPort };
+    return await launch(layout, tools.slapd, { ...ports, ownDir });
   } catch (err) {
     if (ownDir) rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -141,65 +159,100 @@ function prepare(dir: string, suffix: string, options: StartSlapdOptions, tools:
     writableAttributes: options.writableAttributes ?? ['telephoneNumber'],
     schemaDir: tools.schemaDir,
   };
+  if (options.tls !== undefined) layout.tls = options.tls;
   if (tools.modulePath !== undefined) layout.modulePath = tools.modulePath;
   writeFileSync(join(dir, 'config.ldif'), configLdif(layout), { mode: 0o600 });
   writeFileSync(join(dir, 'data.ldif'), dataLdif(layout, options.people ?? []), { mode: 0o600 });
   return layout;
 }
 
-async function launch(
+interface LaunchOptions {
+  port: number | undefined;
+  tlsPort: number | undefined;
+  ownDir: boolean;
+}
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  ldapsUrl: string | undefined;
+  directory: LabDirectory;
+}
+
+async function launch(layout: LabLayout, slapd: string, options: LaunchOptions) {
+  const running = await spawnSlapd(layout, slapd, options);
+  return handle(layout, slapd, running, options.ownDir);
+}
+
+async function spawnSlapd(
   layout: LabLayout,
   slapd: string,
-  options: { port: number | undefined; ownDir: boolean },
-): Promise<SlapdLab> {
+  options: LaunchOptions,
+): Promise<Running> {
   // A port picked free can be taken before slapd binds it: try a few.
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());
     const url = `ldap://127.0.0.1:${port}/`;
-    const child = spawn(slapd, ['-d', '0', '-F', `${layout.dir}/slapd.d`, '-h', url], {
+    const tlsPort = layout.tls === undefined ? undefined : (options.tlsPort ?? (await freePort()));
+    const ldapsUrl = tlsPort === undefined ? undefined : `ldaps://127.0.0.1:${tlsPort}/`;
+    const listen = ldapsUrl === undefined ? url : `${url} ${ldapsUrl}`;
+    const child = spawn(slapd, ['-d', '0', '-F', `${layout.dir}/slapd.d`, '-h', listen], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const stderr = collectTail(child);
     const directory = new LabDirectory({ ...layout, url });
     const ready = await directory.waitUntilAnswering(child, 10_000);
-    if (ready) return handle(layout, url, child, directory, options.ownDir);
+    if (ready) return { child, url, ldapsUrl, directory };
 
     await stopChild(child);
-    if (options.port !== undefined || attempt >= 3) {
+    const fixed = options.port !== undefined || options.tlsPort !== undefined;
+    if (fixed || attempt >= 3) {
       if (options.ownDir) rmSync(layout.dir, { recursive: true, force: true });
-      throw new Error(`slapd did not start on ${url}: ${stderr().trim() || 'no output'}`);
+      throw new Error(`slapd did not start on ${listen}: ${stderr().trim() || 'no output'}`);
     }
   }
 }
 
-function handle(
-  layout: LabLayout,
-  url: string,
-  child: ChildProcess,
-  directory: LabDirectory,
-  ownDir: boolean,
-): SlapdLab {
+function handle(layout: LabLayout, slapd: string, first: Running, ownDir: boolean): SlapdLab {
+  let { child } = first;
   // If the test process exits without stop(), the server must not outlive it.
   const onExit = () => child.kill('SIGKILL');
   process.once('exit', onExit);
+  const port = Number(new URL(first.url).port);
+  const tlsPort = first.ldapsUrl === undefined ? undefined : Number(new URL(first.ldapsUrl).port);
 
-  return {
-    url,
+  const lab: SlapdLab = {
+    url: first.url,
     suffix: layout.suffix,
     adminDn: layout.adminDn,
     adminPassword: layout.adminPassword,
     serviceDn: layout.serviceDn,
     servicePassword: layout.servicePassword,
     peopleDn: layout.peopleDn,
-    pid: child.pid!,
+    get pid() {
+      return child.pid!;
+    },
     dir: layout.dir,
-    people: directory,
+    people: first.directory,
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    restart: async () => {
+      await stopChild(child);
+      // Keep the folder even when it is ours: it holds the data being restarted.
+      ({ child } = await spawnSlapd(layout, slapd, { port, tlsPort, ownDir: false }));
+    },
     stop: async () => {
       process.removeListener('exit', onExit);
       await stopChild(child);
       if (ownDir) rmSync(layout.dir, { recursive: true, force: true });
     },
   };
+  if (first.ldapsUrl !== undefined) lab.ldapsUrl = first.ldapsUrl;
+  return lab;
 }
 
 /** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. */

@@ -35,7 +35,10 @@ test('an empty search path misses every package', () => {
   const { missing } = checkSystemDeps({ path: emptyDir, moduleDirs: [emptyDir] });
   assert.deepEqual(
     missing.map((m) => m.pkg),
-    ['slapd', 'ldap-utils', 'kamailio', 'kamailio-sqlite-modules', 'sip-tester'],
+    [
+      ...['slapd', 'ldap-utils', 'kamailio', 'kamailio-sqlite-modules', 'sip-tester'],
+      ...['samba-ad-dc', 'samba-common-bin', 'winbind'],
+    ],
   );
   assert.deepEqual(missing.find((m) => m.pkg === 'ldap-utils'), {
     pkg: 'ldap-utils',
@@ -47,7 +50,10 @@ test('programs found on the path are not missing', () => {
   const { missing } = checkSystemDeps({ path: fakeBin, moduleDirs: [emptyDir] });
   assert.deepEqual(
     missing.map((m) => m.pkg),
-    ['slapd', 'ldap-utils', 'kamailio-sqlite-modules'],
+    [
+      ...['slapd', 'ldap-utils', 'kamailio-sqlite-modules'],
+      ...['samba-ad-dc', 'samba-common-bin', 'winbind'],
+    ],
   );
 });
 

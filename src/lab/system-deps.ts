@@ -5,14 +5,17 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { CallsignError, ErrorCode } from '../core/errors.ts';
 
 export interface MissingDep {
   pkg: string;
-  /** The program (or Kamailio module file) whose absence shows the package is missing. */
+  /**
+   * The program (or Kamailio module file, or absolute data file) whose absence shows the
+   * package is missing.
+   */
   binary: string;
 }
 
@@ -31,7 +34,10 @@ export function checkSystemDeps(options: CheckSystemDepsOptions = {}): { missing
 
   for (const dep of SYSTEM_DEPS) {
     const dirs = dep.module ? moduleDirs : pathDirs;
-    if (!dirs.some((dir) => existsSync(join(dir, dep.binary)))) {
+    const found = isAbsolute(dep.binary)
+      ? existsSync(dep.binary)
+      : dirs.some((dir) => existsSync(join(dir, dep.binary)));
+    if (!found) {
       missing.push({ pkg: dep.pkg, binary: dep.binary });
     }
   }
@@ -78,6 +84,11 @@ const SYSTEM_DEPS: readonly { pkg: string; binary: string; module?: true }[] = [
   { pkg: 'kamailio', binary: 'kamailio' },
   { pkg: 'kamailio-sqlite-modules', binary: 'db_sqlite.so', module: true },
   { pkg: 'sip-tester', binary: 'sipp' },
+  // samba-ad-dc depends on samba-dsdb-modules and winbind; provisioning templates are apart.
+  { pkg: 'samba-ad-dc', binary: 'samba' },
+  { pkg: 'samba-common-bin', binary: 'samba-tool' },
+  { pkg: 'samba-ad-provision', binary: '/usr/share/samba/setup/provision.ldif' },
+  { pkg: 'winbind', binary: 'winbindd' },
 ];
 
 function defaultPath(): string {

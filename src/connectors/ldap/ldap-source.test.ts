@@ -62,6 +62,8 @@ function config(lab: SlapdLab, overrides: Partial<LdapSourceConfig> = {}): LdapS
     disabled: { userAccountControl: true },
     writeBack: { telephoneNumber: 'did', ipPhone: 'extension', mobile: 'did' },
     timeoutMs: 3000,
+    delta: 'none',
+    fullEverySeconds: 3600,
     ...overrides,
   };
 }

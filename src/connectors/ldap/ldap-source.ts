@@ -11,7 +11,14 @@ import type { Logger } from 'pino';
 import type { LdapSourceConfig } from '../../core/config-types.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { RecordProblem, SourceRecord, Snapshot } from '../../core/model.ts';
-import type { SourceCapabilities, SourceConnector, WriteBackValues } from '../types.ts';
+import type {
+  ChangeBatch,
+  SourceCapabilities,
+  SourceConnector,
+  WriteBackValues,
+} from '../types.ts';
+import { chooseMechanism, deltaReaders } from './delta.ts';
+import './delta-readers.ts';
 import { isObjectGuid, mapEntry, requestedAttributes, type RawEntry } from './entry-mapper.ts';
 import { equalityFilter } from './filter.ts';
 import { guidToBytes } from './guid.ts';
@@ -30,7 +37,7 @@ export interface LdapSourceOptions {
 export class LdapSource implements SourceConnector {
   readonly name: string;
   readonly kind = 'ldap';
-  readonly capabilities: SourceCapabilities = { delta: false, writeBack: true };
+  readonly capabilities: SourceCapabilities;
 
   readonly #config: LdapSourceConfig;
   readonly #password: string;
@@ -46,6 +53,7 @@ export class LdapSource implements SourceConnector {
     this.#log = options.log;
     this.#onPage = options.onPage;
     this.#flavor = isObjectGuid(config.idAttribute) ? 'ad' : 'openldap';
+    this.capabilities = { delta: config.delta !== 'none', writeBack: true };
   }
 
   /**
@@ -89,6 +97,44 @@ export class LdapSource implements SourceConnector {
     const summary = { source: this.name, entries: records.length, pages, complete, ms };
     this.#log?.info({ ...summary, problems: problems.length }, 'ldap read finished');
     return { source: this.name, records, complete, problems };
+  }
+
+  /**
+   * Reads what changed since the cursor with the mechanism the configuration names, or the best
+   * the server offers (`auto`). The cursor carries its mechanism: a cursor of another mechanism
+   * (the configuration or the server changed) is treated as lost, so the engine reads in full.
+   */
+  async readChanges(cursor: string | undefined, signal?: AbortSignal): Promise<ChangeBatch> {
+    signal?.throwIfAborted();
+    const { url, baseDn } = this.#config;
+    const client = await this.#connect();
+    try {
+      const controls = await this.#supportedControls(client);
+      const mechanism = chooseMechanism(this.#config, { controls });
+      const reader = mechanism === undefined ? undefined : deltaReaders.get(mechanism);
+      if (reader === undefined) {
+        const message = `Source '${this.name}' has no change mechanism (delta: ${this.#config.delta})`;
+        throw new CallsignError(ErrorCode.Config, message, { details: { url } });
+      }
+
+      const prefix = `${reader.mechanism}:`;
+      const own = cursor?.startsWith(prefix) ? cursor.slice(prefix.length) : undefined;
+      const attributes = requestedAttributes(this.#config);
+      const page = await reader.read({ client, config: this.#config, attributes, signal }, own);
+
+      const records: SourceRecord[] = [];
+      const problems: RecordProblem[] = [];
+      for (const entry of page.entries) this.#collect(entry, records, problems);
+      for (const externalId of page.deleted) {
+        records.push({ source: this.name, externalId, state: 'deleted', attributes: {} });
+      }
+      const complete = page.complete && (cursor === undefined || own !== undefined);
+      return { records, problems, cursor: prefix + page.cursor, complete };
+    } catch (err) {
+      throw toLdapCallsignError(err, { action: 'search', url, dn: baseDn });
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
   }
 
   /**
@@ -222,6 +268,17 @@ export class LdapSource implements SourceConnector {
       if (this.#writeClient === connecting) this.#writeClient = undefined;
     });
     return connecting;
+  }
+
+  /** The controls the server announces in its root DSE (supportedControl). */
+  async #supportedControls(client: Client): Promise<string[]> {
+    const { searchEntries } = await client.search('', {
+      scope: 'base',
+      filter: '(objectClass=*)',
+      attributes: ['supportedControl'],
+    });
+    const value = searchEntries[0]?.supportedControl;
+    return (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String);
   }
 
   /** A new client, bound as the configured account. */

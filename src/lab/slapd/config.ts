@@ -22,6 +22,13 @@ export interface LabLayout {
   schemaDir: string;
   /** Where back_mdb.so and syncprov.so live; absent when slapd has them built in. */
   modulePath?: string;
+  /** Server certificate and key (PEM) for ldaps:// and StartTLS. */
+  tls?: LabTls;
+}
+
+export interface LabTls {
+  certFile: string;
+  keyFile: string;
 }
 
 /** cn=config for one back_mdb database with syncprov and the AD-like schema. */
@@ -44,6 +51,7 @@ export function configLdif(layout: LabLayout): string {
         cn: 'config',
         olcPidFile: `${layout.dir}/slapd.pid`,
         olcArgsFile: `${layout.dir}/slapd.args`,
+        ...tlsAttributes(layout.tls),
       },
     },
     ...moduleEntry(layout.modulePath),
@@ -137,6 +145,16 @@ export function checkSuffix(suffix: string): void {
   if (!/^(dc|o)=[^,=]+(,dc=[^,=]+)*$/i.test(suffix)) {
     throw new TypeError(`Lab suffix '${suffix}' must look like dc=example,dc=com or o=Example`);
   }
+}
+
+function tlsAttributes(tls: LabTls | undefined): Record<string, string> {
+  if (tls === undefined) return {};
+  // No client certificates are asked for: Callsign authenticates with a simple bind.
+  return {
+    olcTLSCertificateFile: tls.certFile,
+    olcTLSCertificateKeyFile: tls.keyFile,
+    olcTLSVerifyClient: 'never',
+  };
 }
 
 function moduleEntry(modulePath: string | undefined): LdifEntry[] {
