@@ -75,3 +75,31 @@ test('an excluded person is left out; an unreachable directory changes nothing',
     await engine.close();
   }
 });
+
+test('a number the platform already uses is held and the hire gets the next one', { skip }, async () => {
+  await lab.slapd.stop().catch(() => undefined);
+  const fresh = await startLab({ people: people.slice(0, 2), store: 'sqlite:./callsign.db', kamailio: false });
+  try {
+    const engine = await fresh.open();
+    try {
+      const next = await engine.store.peekNumber('nyc-ext', 'nobody', new Date());
+      assert.ok(next, 'the NYC pool has a free extension');
+      // Someone configured this extension on the platform by hand.
+      fresh.nullTarget!.resources.set(`sip-subscriber/${next.value}`, { username: next.value });
+      const hire = { ...generateLabPeople(1, { first: 30 })[0]!, l: 'nyc', employeeType: 'employee' };
+      await fresh.slapd.people.addPerson(hire);
+
+      const report = await reconcile(engine, { mode: 'sync', actor: 'test' });
+      assert.equal(report.state, 'finished');
+      const person = (await engine.store.findPeopleByKey('employeeId', hire.employeeNumber))[0]!;
+      const ext = (await engine.store.numbersOf(person.id)).find((n) => n.kind === 'extension');
+      assert.ok(ext && ext.value !== next.value, `the hire got another extension: ${ext?.value}`);
+      const held = (await engine.store.listNumbers('nyc-ext')).find((n) => n.value === next.value);
+      assert.equal(held?.state, 'held');
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    await fresh.stop();
+  }
+});

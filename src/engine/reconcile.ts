@@ -216,7 +216,7 @@ async function planOne(o: {
     if (held) { numbers.push(held); continue; }
     try {
       const got = o.sync
-        ? await engine.store.allocateNumber(need.pool, person.id, engine.clock(), o.actor)
+        ? await allocateFree(engine, need.pool, person.id, o.actor)
         : await engine.store.peekNumber(need.pool, person.id, engine.clock());
       if (!got) throw new CallsignError('exhausted', `Cannot allocate a number from pool '${need.pool}'`);
       numbers.push(got);
@@ -238,6 +238,30 @@ async function planOne(o: {
   const named = `${labelOf(person)} (${person.id})`;
   return { ...plan, problems: all.map((p) => (p.record === person.id ? { ...p, record: named } : p)) };
 }
+
+/**
+ * Allocates a number and asks every target whether it is really free (field case N3): one the
+ * platform already uses is held for review, with the targets named, and the next is tried.
+ */
+async function allocateFree(engine: Engine, pool: string, personId: string, actor: string) {
+  const checkers = [...engine.targets.values()].filter((t) => t.numberInUse);
+  for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
+    const got = await engine.store.allocateNumber(pool, personId, engine.clock(), actor);
+    const users: string[] = [];
+    for (const target of checkers) if (await target.numberInUse!(got.value)) users.push(target.name);
+    if (users.length === 0) return got;
+
+    const reason = `already in use on ${users.join(', ')}: held for review`;
+    await engine.store.holdNumber(pool, got.value, reason, actor);
+    engine.log.warn({ pool, number: got.value, targets: users }, 'number in use on a platform');
+  }
+  throw new CallsignError(
+    'exhausted',
+    `Cannot allocate from pool '${pool}': ${MAX_CONFLICTS} numbers in a row were in use on a platform`,
+  );
+}
+
+const MAX_CONFLICTS = 20;
 
 function brakeCheck(engine: Engine, plans: PersonPlan[], known: number): RunReport['brake'] {
   const { maxDeprovisionCount, maxDeprovisionShare } = engine.config.safety;

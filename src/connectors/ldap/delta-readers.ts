@@ -3,3 +3,4 @@
  * mechanism is one module and one import here.
  */
 export {};
+import './delta-timestamp.ts';

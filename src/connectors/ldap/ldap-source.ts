@@ -3,8 +3,6 @@
  * are written back to. Reads are always paged (RFC 2696): AD and tuned OpenLDAP servers cap
  * plain searches at 1,000 entries, and a capped read must never pass for a complete one.
  */
-import { readFileSync } from 'node:fs';
-
 import { Attribute, Change, Client } from 'ldapts';
 import type { Logger } from 'pino';
 
@@ -17,6 +15,7 @@ import type {
   SourceConnector,
   WriteBackValues,
 } from '../types.ts';
+import { connectLdap } from './connect.ts';
 import { chooseMechanism, deltaReaders } from './delta.ts';
 import './delta-readers.ts';
 import { isObjectGuid, mapEntry, requestedAttributes, type RawEntry } from './entry-mapper.ts';
@@ -129,6 +128,12 @@ export class LdapSource implements SourceConnector {
         records.push({ source: this.name, externalId, state: 'deleted', attributes: {} });
       }
       const complete = page.complete && (cursor === undefined || own !== undefined);
+      if (!complete) {
+        const message =
+          `Changes since the last cursor could not all be read (${reader.mechanism}: cursor ` +
+          'lost, refused or from another mechanism, or the read was cut); a full read is needed';
+        problems.push({ source: this.name, record: baseDn, message });
+      }
       return { records, problems, cursor: prefix + page.cursor, complete };
     } catch (err) {
       throw toLdapCallsignError(err, { action: 'search', url, dn: baseDn });
@@ -281,25 +286,8 @@ export class LdapSource implements SourceConnector {
     return (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String);
   }
 
-  /** A new client, bound as the configured account. */
-  async #connect(): Promise<Client> {
-    const { url, timeoutMs, tlsCa, startTls, bindDn } = this.#config;
-    const ca = tlsCa === undefined ? undefined : readFileSync(tlsCa);
-    const secure = url.toLowerCase().startsWith('ldaps:');
-    const client = new Client({
-      url,
-      timeout: timeoutMs,
-      connectTimeout: timeoutMs,
-      ...(secure && ca !== undefined ? { tlsOptions: { ca } } : {}),
-    });
-
-    try {
-      if (startTls === true && !secure) await client.startTLS(ca === undefined ? {} : { ca });
-      await client.bind(bindDn, this.#password);
-      return client;
-    } catch (err) {
-      await client.unbind().catch(() => undefined);
-      throw toLdapCallsignError(err, { action: 'bind', url, dn: bindDn });
-    }
+  /** A new client, bound as the configured account, over the configured TLS. */
+  #connect(): Promise<Client> {
+    return connectLdap(this.#config, this.#password);
   }
 }

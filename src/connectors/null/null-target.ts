@@ -77,6 +77,14 @@ export class NullTarget implements TargetConnector {
     }
   }
 
+  /** In use when a resource is keyed by the number or routes to it (`username`). */
+  async numberInUse(value: string): Promise<boolean> {
+    for (const [ref, attributes] of this.resources) {
+      if (ref.slice(ref.indexOf('/') + 1) === value || attributes.username === value) return true;
+    }
+    return false;
+  }
+
   async close(): Promise<void> {}
 
   /** Reads, then changes only what differs: a retry after a lost answer is a noop. */
