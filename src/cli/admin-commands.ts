@@ -10,7 +10,7 @@ interface Common {
   json?: boolean;
 }
 
-/** status, audit, ops, people, numbers: commands that read or adjust the store only. */
+/** status, audit, ops, people: commands that read or adjust the store only. */
 export function registerAdminCommands(
   program: Command,
   ctx: CliContext,
@@ -70,7 +70,8 @@ export function registerAdminCommands(
           personId: opts.person,
           runId: opts.run,
           action: opts.action,
-          limit: Number(opts.limit),
+          limit: positiveInt(opts.limit, '--limit'),
+          newestFirst: true,
         });
         if (opts.json) return entries;
         for (const e of entries) {
@@ -132,8 +133,9 @@ export function registerAdminCommands(
         return undefined;
       }),
     );
-  common(people.command('show').description('a person, their resources and numbers'))
+  common(people.command('show').description('a person, their resources and numbers (JSON)'))
     .argument('<person>', 'person id')
+    .option('--json', 'the output is JSON in any case')
     .action((id: string, opts: Common) =>
       withStore({ ...opts, json: true }, async ({ store }) => {
         const person = await store.getPerson(id);
@@ -147,6 +149,7 @@ export function registerAdminCommands(
     ['pin', { pinned: true }, "keep this person's resources as they are; rules leave them alone"],
     ['unpin', { pinned: false }, 'let rules manage this person again'],
   ] as const) {
+    const done = { exclude: 'excluded', include: 'included', pin: 'pinned', unpin: 'unpinned' }[verb];
     common(people.command(verb).description(help).argument('<person>', 'person id')).action(
       (id: string, opts: Common) =>
         withStore(opts, async ({ store }) => {
@@ -154,27 +157,17 @@ export function registerAdminCommands(
             throw new CallsignError('not_found', `person ${id} does not exist`);
           }
           await store.setPersonFlags(id, flags, ctx.actor);
-          ctx.out(`person ${id}: ${verb}d`);
+          ctx.out(`person ${id}: ${done}`);
         }),
     );
   }
+}
 
-  const numbers = program.command('numbers').description('the number inventory');
-  common(numbers.command('list').description('numbers and their state'))
-    .option('--pool <name>', 'only this pool')
-    .option('--state <state>', 'only this state (available, assigned, quarantined…)')
-    .option('--json', 'print as JSON')
-    .action((opts: Common & { pool?: string; state?: string }) =>
-      withStore(opts, async ({ store }) => {
-        const list = (await store.listNumbers(opts.pool)).filter(
-          (n) => !opts.state || n.state === opts.state,
-        );
-        if (opts.json) return list;
-        for (const n of list) {
-          const extra = n.state === 'quarantined' ? ` until ${n.availableAt}` : '';
-          ctx.out(`${n.pool}  ${n.value}  ${n.state}${n.personId ? `  ${n.personId}` : ''}${extra}`);
-        }
-        return undefined;
-      }),
-    );
+/** Parses a count given on the command line; anything else is a usage error (exit 2). */
+export function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new CallsignError('config', `${flag}: '${text}' is not a positive whole number`);
+  }
+  return n;
 }

@@ -1,6 +1,6 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import pino, { type Logger } from 'pino';
 
@@ -9,7 +9,10 @@ import { CallsignError } from '../core/errors.ts';
 import { openEngine, type Engine } from '../engine/engine.ts';
 import { ExitCode } from './exit-codes.ts';
 import { registerAdminCommands } from './admin-commands.ts';
+import { registerNumbersCommands } from './numbers-commands.ts';
 import { registerRunCommands } from './run-commands.ts';
+import { registerServeCommand } from './serve-command.ts';
+import { registerTokenCommands } from './token-commands.ts';
 
 /** Shared by every command: where the configuration is and how to open the engine. */
 export interface CliContext {
@@ -23,6 +26,7 @@ export interface CliContext {
 
 /** Runs the CLI; returns the exit code (see exit-codes.ts and the README's table). */
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   const level = process.env.CALLSIGN_LOG_LEVEL ?? (argv.includes('--verbose') ? 'info' : 'warn');
   const log = pino({ level, redact: ['password', '*.password', 'secret', '*.secret'] }, pino.destination(2));
   const ctx: CliContext = {
@@ -31,13 +35,16 @@ export async function main(argv: string[]): Promise<number> {
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
     open: async ({ config, connectors }) => {
-      const path = resolve(config ?? process.env.CALLSIGN_CONFIG ?? 'callsign.yaml');
+      const global = program.opts<{ config?: string }>().config;
+      const path = resolve(config ?? global ?? process.env.CALLSIGN_CONFIG ?? 'callsign.yaml');
       return openEngine(loadConfig(path), { log, actor: ctx.actor, connectors });
     },
   };
 
   const program = new Command('callsign')
     .description('Telecom provisioning: people in, extensions, numbers and phones out')
+    .version(packageVersion(), '--version', 'print the version')
+    .option('-c, --config <file>', 'configuration file (default callsign.yaml or $CALLSIGN_CONFIG)')
     .option('--verbose', 'log progress details to stderr')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -49,8 +56,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--force', 'overwrite an existing file')
     .action((file: string, opts: { force?: boolean }) => {
       if (existsSync(file) && !opts.force) {
-        throw new CallsignError('state', `${file} exists; use --force to overwrite it`);
+        throw new CallsignError('config', `${file} exists; use --force to overwrite it`);
       }
+      mkdirSync(dirname(resolve(file)), { recursive: true });
       writeFileSync(file, exampleConfig());
       ctx.out(`wrote ${file}: edit it, then run 'callsign plan -c ${file}'`);
     });
@@ -61,6 +69,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   registerRunCommands(program, ctx, setCode);
   registerAdminCommands(program, ctx, setCode);
+  registerNumbersCommands(program, ctx);
+  registerServeCommand(program, ctx);
+  registerTokenCommands(program, ctx);
 
   try {
     await program.parseAsync(argv);
@@ -93,4 +104,20 @@ function safeUser(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** `callsign audit | head` closes stdout early: stop quietly instead of crashing on EPIPE. */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount('error') > 0) continue;
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+}
+
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

@@ -24,6 +24,15 @@ export function registerRunCommands(program: Command, ctx: CliContext, setCode: 
       await engine.close();
     }
   };
+  // Rejecting reaches no source or target: it must work while they are unreachable.
+  const withStoreOnly = async (opts: RunOptions, fn: (engine: Engine) => Promise<void>) => {
+    const engine = await ctx.open({ config: opts.config, connectors: false });
+    try {
+      await fn(engine);
+    } finally {
+      await engine.close();
+    }
+  };
   const show = (report: RunReport, opts: RunOptions) => {
     if (opts.json) ctx.out(JSON.stringify(report, null, 2));
     else printReport(report, ctx.out);
@@ -70,7 +79,9 @@ export function registerRunCommands(program: Command, ctx: CliContext, setCode: 
         await runForever(engine, {
           intervalMs: seconds * 1000,
           actor: 'poll',
-          onReport: (report) => show(report, opts),
+          // A long run stopped by a signal exits 0: each report's outcome is in the log.
+          onReport: (report) =>
+            opts.json ? ctx.out(JSON.stringify(report)) : printReport(report, ctx.out),
         });
       }),
     );
@@ -94,7 +105,7 @@ export function registerRunCommands(program: Command, ctx: CliContext, setCode: 
     .argument('<run>', 'run id')
     .option('-c, --config <file>', 'configuration file (default callsign.yaml)')
     .action((run: string, opts: RunOptions) =>
-      withEngine(opts, async (engine) => {
+      withStoreOnly(opts, async (engine) => {
         const cancelled = await rejectRun(engine, { runId: run, actor: ctx.actor });
         ctx.out(`run ${run} rejected: ${cancelled} operations cancelled, nothing was changed`);
       }),

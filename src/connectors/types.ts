@@ -9,6 +9,11 @@ export interface SourceCapabilities {
   delta: boolean;
   /** `writeBack` is implemented. */
   writeBack: boolean;
+  /**
+   * Changes are pushed to Callsign (SCIM) as they happen, so polling needs no change feed for
+   * this source: it is read only in the periodic full reconciliation.
+   */
+  push?: boolean;
 }
 
 export interface ChangeBatch {

@@ -5,7 +5,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isMap } from 'yaml';
 import type { ConfigReader, MapView } from './config-reader.ts';
-import type { LdapSourceConfig, SourceConfig, TargetConfig } from './config-types.ts';
+import type {
+  LdapSourceConfig, ScimSourceConfig, SourceConfig, TargetConfig,
+} from './config-types.ts';
 import type { NumberKind } from './model.ts';
 import { anchorSecretRef, secretRefKind } from './secrets.ts';
 
@@ -20,8 +22,9 @@ export interface SystemsContext {
 const LDAP_KEYS = [
   'name', 'type', 'url', 'bindDn', 'password', 'baseDn', 'filter', 'pageSize', 'idAttribute',
   'attributes', 'disabled', 'writeBack', 'tlsCa', 'startTls', 'timeoutMs', 'delta',
-  'fullEverySeconds',
+  'fullEverySeconds', 'groups', 'missingGraceSeconds',
 ] as const;
+const SCIM_KEYS = ['name', 'type', 'attributes'] as const;
 const DELTA_MODES = ['auto', 'none', 'dirsync', 'usn', 'content-sync', 'timestamp'] as const;
 const TARGET_KEYS: Record<string, readonly string[]> = {
   kamailio: [
@@ -37,8 +40,14 @@ export function readSources(ctx: SystemsContext): SourceConfig[] {
   const out: SourceConfig[] = [];
   for (const item of items) {
     const type = peekType(item.node);
+    if (type === 'scim') {
+      const view = ctx.reader.map(item.node, item.path, item.line, SCIM_KEYS);
+      if (view !== undefined) out.push(readScim(ctx, view));
+      continue;
+    }
     if (type !== 'ldap') {
-      ctx.reader.add(item.line, `${item.path}.type`, `must be ldap, not ${JSON.stringify(type)}`);
+      const msg = `must be ldap or scim, not ${JSON.stringify(type)}`;
+      ctx.reader.add(item.line, `${item.path}.type`, msg);
       continue;
     }
     const view = ctx.reader.map(item.node, item.path, item.line, LDAP_KEYS);
@@ -98,6 +107,10 @@ function readLdap(ctx: SystemsContext, view: MapView): LdapSourceConfig {
   if (url !== undefined && !/^ldaps?:\/\/[^/]+/.test(url)) {
     view.problem('url', 'must be ldap://host:port or ldaps://host:port');
   }
+  if (url !== undefined && /^ldaps?:\/\/[^/@]*@/.test(url)) {
+    // The value is not repeated: the part before @ may hold a password.
+    view.problem('url', 'must not carry credentials; give bindDn and password instead');
+  }
   const bindDn = view.str('bindDn', { required: true });
   const password = readSecret(view, 'password', ctx.baseDir);
   const baseDn = view.str('baseDn', { required: true });
@@ -125,6 +138,11 @@ function readLdap(ctx: SystemsContext, view: MapView): LdapSourceConfig {
     fullEverySeconds: view.num('fullEverySeconds', { default: 3600, min: 1, integer: true }),
   };
   if (disabled !== undefined) source.disabled = disabled;
+  const groups = readGroups(view);
+  if (groups !== undefined) source.groups = groups;
+  source.missingGraceSeconds = view.num('missingGraceSeconds', {
+    default: 86400, min: 0, integer: true,
+  });
   if (tlsCa !== undefined) source.tlsCa = isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa);
   if (view.has('startTls')) source.startTls = view.bool('startTls', false);
   if (source.startTls === true && source.url.startsWith('ldaps:')) {
@@ -133,6 +151,31 @@ function readLdap(ctx: SystemsContext, view: MapView): LdapSourceConfig {
   // Kept even when incomplete (the file is refused anyway) so that rules checked against its
   // attributes do not report a cascade of follow-on errors.
   return source;
+}
+
+/** A SCIM source: people come from the SCIM service's own tables, mapped by `attributes`. */
+function readScim(ctx: SystemsContext, view: MapView): ScimSourceConfig {
+  const name = uniqueName(ctx, view);
+  const attributes = view.has('attributes') ? stringMap(view, 'attributes', true) : {};
+  return { name: name ?? '', type: 'scim', attributes };
+}
+
+function readGroups(view: MapView): LdapSourceConfig['groups'] {
+  const map = view.map('groups', ['attribute', 'memberOf', 'nested', 'baseDn', 'filter']);
+  if (map === undefined) return undefined;
+  const groups: NonNullable<LdapSourceConfig['groups']> = {
+    attribute: map.str('attribute') ?? 'groups',
+    memberOf: map.bool('memberOf', false),
+    nested: map.bool('nested', false),
+  };
+  const baseDn = map.str('baseDn');
+  const filter = map.str('filter');
+  if (baseDn !== undefined) groups.baseDn = baseDn;
+  if (filter !== undefined) {
+    if (!/^\(.*\)$/s.test(filter)) map.problem('filter', 'must be an LDAP filter in parentheses');
+    groups.filter = filter;
+  }
+  return groups;
 }
 
 function readDelta(view: MapView): LdapSourceConfig['delta'] {

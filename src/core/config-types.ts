@@ -39,6 +39,28 @@ export interface LdapSourceConfig {
   delta: 'auto' | 'none' | 'dirsync' | 'usn' | 'content-sync' | 'timestamp';
   /** Seconds between full reconciliations when a delta mechanism is used. */
   fullEverySeconds: number;
+  /** Group memberships as a string-list attribute rules can test (`"x" in person.groups`). */
+  groups?: LdapGroupsConfig;
+  /**
+   * Seconds a person absent from a complete full read (moved out of the synced OUs or the
+   * filter) keeps their state before counting as leaving. `loadConfig` fills 86400; absent in
+   * configurations built by hand means 0 (immediate).
+   */
+  missingGraceSeconds?: number;
+}
+
+/** How an LDAP source reads group memberships. */
+export interface LdapGroupsConfig {
+  /** Callsign attribute that receives the group names (cn, or the normalised DN). */
+  attribute: string;
+  /** Read the person's `memberOf` (AD, OpenLDAP with the memberof overlay) for direct groups. */
+  memberOf: boolean;
+  /** Include groups reached through nested groups (cycles are cut). */
+  nested: boolean;
+  /** Where groups live; default the source's baseDn. */
+  baseDn?: string;
+  /** Which entries are groups; default groups of AD and OpenLDAP. */
+  filter?: string;
 }
 
 export interface KamailioTargetConfig {
@@ -67,7 +89,19 @@ export interface NullTargetConfig {
   ratePerSecond?: number;
 }
 
-export type SourceConfig = LdapSourceConfig;
+/** People pushed by identity managers over SCIM 2.0 (the service Callsign serves itself). */
+export interface ScimSourceConfig {
+  name: string;
+  type: 'scim';
+  /**
+   * Callsign attribute name → SCIM attribute path, e.g. `mail: emails[type eq "work"].value`
+   * or `employeeId: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber`.
+   * Empty: the SCIM service's default mapping. Group names always come as `groups`.
+   */
+  attributes: Record<string, string>;
+}
+
+export type SourceConfig = LdapSourceConfig | ScimSourceConfig;
 export type TargetConfig = KamailioTargetConfig | NullTargetConfig;
 
 export interface PoolConfig {
@@ -130,6 +164,20 @@ export interface EngineConfig {
   backoffMaxMs: number;
 }
 
+/** The HTTP service of `callsign serve`: REST API, SCIM, health and metrics. */
+export interface ApiConfig {
+  /** Address to bind; default 127.0.0.1 (loopback only). */
+  host: string;
+  /** Default 8080; 0 picks a free port. */
+  port: number;
+  /** PEM files (absolute paths); HTTPS when given. */
+  tls?: { cert: string; key: string };
+  /** Largest request body accepted; default 1 MiB. */
+  maxBodyBytes: number;
+  /** Requests per minute per token; default 600. */
+  rateLimitPerMinute: number;
+}
+
 export interface CallsignConfig {
   /** Absolute path of the file it was loaded from (for messages). */
   file: string;
@@ -146,4 +194,6 @@ export interface CallsignConfig {
   rules: RuleConfig[];
   safety: SafetyConfig;
   engine: EngineConfig;
+  /** Absent in configurations built by hand; `loadConfig` always fills it. */
+  api?: ApiConfig;
 }

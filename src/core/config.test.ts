@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { CallsignError } from './errors.ts';
 import { exampleConfig, loadConfig, parseConfig } from './config.ts';
 import type { ConfigProblem } from './config.ts';
+import type { LdapSourceConfig } from './config-types.ts';
 
 /** Parses and returns the problems; fails the test when the text is valid. */
 function problemsOf(text: string): { message: string; errors: ConfigProblem[] } {
@@ -42,7 +43,7 @@ test('the example parses, with defaults and paths anchored at the file', () => {
   assert.equal(profile.resources[0].secret, true);
   assert.equal(profile.resources[0].attributes.displayName.mode, 'enforce');
   assert.equal(profile.resources[0].attributes.email.mode, 'create');
-  assert.deepEqual(config.sources[0].writeBack, { telephoneNumber: 'did' });
+  assert.deepEqual((config.sources[0] as LdapSourceConfig).writeBack, { telephoneNumber: 'did' });
 });
 
 test('defaults fill what a minimal file leaves out', () => {
@@ -54,9 +55,9 @@ test('defaults fill what a minimal file leaves out', () => {
   ].join('\n');
   const config = parseConfig(text, '/etc/cs/min.yaml');
   assert.equal(config.store, 'sqlite:/etc/cs/callsign.db');
-  assert.equal(config.sources[0].pageSize, 500);
-  assert.equal(config.sources[0].timeoutMs, 10000);
-  assert.equal(config.sources[0].idAttribute, 'entryUUID');
+  assert.equal((config.sources[0] as LdapSourceConfig).pageSize, 500);
+  assert.equal((config.sources[0] as LdapSourceConfig).timeoutMs, 10000);
+  assert.equal((config.sources[0] as LdapSourceConfig).idAttribute, 'entryUUID');
   assert.equal(config.targets[0].concurrency, 4);
   assert.deepEqual(config.safety, { maxDeprovisionShare: 0.1, maxDeprovisionCount: 25 });
   assert.deepEqual(config.engine, {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { CallsignError, ErrorCode } from './errors.ts';
 import { ConfigReader, type MapView } from './config-reader.ts';
+import { readApi } from './config-api.ts';
 import { readPools } from './config-pools.ts';
 import { readProfiles, readRules } from './config-rules.ts';
 import { readSources, readTargets } from './config-systems.ts';
@@ -43,6 +44,7 @@ const TOP_KEYS = [
   'rules',
   'safety',
   'engine',
+  'api',
 ] as const;
 
 /** Validates configuration text; `file` names it in messages and anchors relative paths. */
@@ -60,6 +62,8 @@ export function parseConfig(text: string, file: string): CallsignConfig {
   const sources = readSources({ reader, top, baseDir, names });
   const targets = readTargets({ reader, top, baseDir, names });
   const attributes = new Set(sources.flatMap((s) => Object.keys(s.attributes)));
+  // Group names are an attribute too, filled by the source rather than mapped.
+  for (const s of sources) if (s.type === 'ldap' && s.groups) attributes.add(s.groups.attribute);
   const { pools, declared } = readPools(reader, top.map('pools'));
   const ctx = { reader, attributes, targets, pools: declared };
   const profiles = readProfiles(ctx, top.map('profiles'));
@@ -83,6 +87,7 @@ export function parseConfig(text: string, file: string): CallsignConfig {
     rules,
     safety: readSafety(top),
     engine: readEngine(top),
+    api: readApi(top, baseDir),
   };
   if (reader.problems.length > 0) throw fail(reader);
   return config;

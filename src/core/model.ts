@@ -48,7 +48,13 @@ export interface Person {
   attributes: Attributes;
   status: PersonStatus;
   /** `source:externalId` pairs linked to this person. */
-  sourceLinks: { source: string; externalId: string; dn?: string }[];
+  sourceLinks: {
+    source: string;
+    externalId: string;
+    dn?: string;
+    /** When the record was first absent from a complete read (grace period before leaving). */
+    missingSince?: string;
+  }[];
   /** Excluded from automation: the planner emits nothing for this person. */
   excluded: boolean;
   /** Resources pinned: rules neither change nor remove what is linked. */

@@ -54,6 +54,7 @@ export function compileProfiles(profiles: Record<string, ProfileConfig>): Compil
 export function writeBackOf(config: Pick<CallsignConfig, 'sources'>): WriteBackMap {
   const out: WriteBackMap = {};
   for (const source of config.sources) {
+    if (source.type !== 'ldap') continue;
     if (Object.keys(source.writeBack).length > 0) out[source.name] = source.writeBack;
   }
   return out;

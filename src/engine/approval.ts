@@ -2,10 +2,18 @@ import { CallsignError } from '../core/errors.ts';
 import type { Engine } from './engine.ts';
 import { execute, type ReconcileOptions, type RunReport } from './reconcile.ts';
 
-/** Lets a braked run go ahead: its held operations become pending and run now. */
+/**
+ * Lets a braked run go ahead: its held operations become pending and run now, or, with
+ * `execute: false`, are left to a long-running executor (the API answers without waiting).
+ */
 export async function approveRun(
   engine: Engine,
-  options: { runId: string; actor: string; onProgress?: ReconcileOptions['onProgress'] },
+  options: {
+    runId: string;
+    actor: string;
+    onProgress?: ReconcileOptions['onProgress'];
+    execute?: boolean;
+  },
 ): Promise<RunReport> {
   const run = await requireBraked(engine, options.runId);
   const released = await engine.store.releaseHeld(run.id, 'pending');
@@ -29,6 +37,7 @@ export async function approveRun(
     credentials: [],
     problems: [],
   };
+  if (options.execute === false) return report;
   return execute(engine, { runId: run.id, report, actor: options.actor, onProgress: options.onProgress });
 }
 

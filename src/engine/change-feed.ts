@@ -25,7 +25,8 @@ export class ChangeFeed {
 
   async next(): Promise<NextRead> {
     const { store, clock, config } = this.#engine;
-    const sources = [...this.#engine.sources.values()];
+    // Push sources (SCIM) report their own changes: polling only needs the others' feeds.
+    const sources = [...this.#engine.sources.values()].filter((s) => !s.capabilities.push);
     const feeds = sources.filter((s) => s.capabilities.delta && s.readChanges && !this.#noDelta.has(s.name));
     if (feeds.length === 0 || feeds.length < sources.length) {
       return { mode: 'full', reason: 'not every source has a change feed', commit: async () => {} };
@@ -37,7 +38,8 @@ export class ChangeFeed {
     for (const source of feeds) {
       const cursor = await store.getState(`cursor:${source.name}`);
       const last = Number((await store.getState(`full:${source.name}`)) ?? 0);
-      const every = config.sources.find((c) => c.name === source.name)?.fullEverySeconds ?? 3600;
+      const conf = config.sources.find((c) => c.name === source.name);
+      const every = conf?.type === 'ldap' ? conf.fullEverySeconds : 3600;
       if (cursor === undefined) due ??= `no cursor yet for ${source.name}`;
       else if (now - last >= every * 1000) due ??= `periodic full read of ${source.name}`;
       else cursors.set(source.name, cursor);

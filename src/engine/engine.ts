@@ -2,13 +2,16 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 
 import type { CallsignConfig, SourceConfig, TargetConfig } from '../core/config-types.ts';
+import { CallsignError } from '../core/errors.ts';
 import { resolveSecret } from '../core/secrets.ts';
 import { KamailioTarget } from '../connectors/kamailio/kamailio-target.ts';
 import { LdapSource } from '../connectors/ldap/ldap-source.ts';
+import { ScimSource } from '../connectors/scim/scim-source.ts';
 import { NullTarget } from '../connectors/null/null-target.ts';
 import type { SourceConnector, TargetConnector } from '../connectors/types.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
+import { scimStoreOf } from '../scim/scim-store.ts';
 import { poolDefinition } from '../core/pools.ts';
 import { inventoryHandler, type OperationHandler, writeBackHandler } from './handlers.ts';
 import { loadVaultKey, Vault } from './vault.ts';
@@ -50,7 +53,7 @@ export async function openEngine(config: CallsignConfig, options: OpenEngineOpti
 
     if (options.connectors !== false) {
       for (const source of config.sources) {
-        sources.set(source.name, makeSource(source, baseDir, options.log));
+        sources.set(source.name, makeSource(source, baseDir, options.log, store));
       }
       for (const target of config.targets) {
         targets.set(target.name, makeTarget(target, baseDir, options.log));
@@ -86,8 +89,15 @@ export function storeUrl(url: string, baseDir: string): string {
   return `sqlite:${isAbsolute(path) ? path : resolve(baseDir, path)}`;
 }
 
-function makeSource(config: SourceConfig, baseDir: string, log: Logger): SourceConnector {
-  const password = resolveSecret(config.password, baseDir);
+function makeSource(
+  config: SourceConfig,
+  baseDir: string,
+  log: Logger,
+  store: Store,
+): SourceConnector {
+  // A SCIM source reads the SCIM service's tables in the engine's own store.
+  if (config.type === 'scim') return new ScimSource(config, scimStoreOf(store));
+  const password = secretFor(config, baseDir);
   return new LdapSource(config, { password, log: log.child({ connector: config.name }) });
 }
 
@@ -100,3 +110,13 @@ function makeTarget(config: TargetConfig, baseDir: string, log: Logger): TargetC
 }
 
 export { poolDefinition } from '../core/pools.ts';
+
+/** Resolves a source's password, naming the configuration field when it cannot. */
+function secretFor(config: { name: string; password: string }, baseDir: string): string {
+  try {
+    return resolveSecret(config.password, baseDir);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new CallsignError('config', `sources.${config.name}.password: ${reason}`);
+  }
+}

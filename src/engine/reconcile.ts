@@ -12,13 +12,13 @@ import type {
   RecordProblem,
   SourceRecord,
 } from '../core/model.ts';
-import { planPerson } from '../core/planner.ts';
+import { labelOf, planPerson } from '../core/planner.ts';
 import { compileRules, type CompiledRules } from '../core/rules.ts';
-import type { RunState } from '../store/types.ts';
+import type { OperationRecord, RunState } from '../store/types.ts';
 import type { Engine } from './engine.ts';
 import { Executor } from './executor.ts';
 import { secretRef } from './vault.ts';
-import { mergePerson, readSources, type SourceReport } from './observe.ts';
+import { mergePerson, pendingMissing, readSources, type SourceReport } from './observe.ts';
 
 export interface ReconcileOptions {
   /** `plan` touches nothing; `sync` journals and runs. */
@@ -31,6 +31,11 @@ export interface ReconcileOptions {
    * planned, and nobody absent from them is taken for gone.
    */
   changes?: ChangeSet[];
+  /**
+   * False: journal the operations and return (a long-running executor runs them), as the API
+   * and SCIM do so that a request answers once its plan is journaled. Default true.
+   */
+  execute?: boolean;
 }
 
 /** What one source's change feed returned since its cursor. */
@@ -67,7 +72,18 @@ export interface RunReport {
  * the safety brake, journal and run. People whose records came from an incomplete read are
  * never treated as gone.
  */
-export async function reconcile(engine: Engine, options: ReconcileOptions): Promise<RunReport> {
+export function reconcile(engine: Engine, options: ReconcileOptions): Promise<RunReport> {
+  // One at a time per engine: the poll loop, the API and SCIM may ask at once, and two
+  // overlapping runs would plan the same person twice.
+  const before = inFlight.get(engine) ?? Promise.resolve();
+  const next = before.catch(() => undefined).then(() => reconcileOnce(engine, options));
+  inFlight.set(engine, next);
+  return next;
+}
+
+const inFlight = new WeakMap<Engine, Promise<unknown>>();
+
+async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise<RunReport> {
   const { store, config, log, clock } = engine;
   const sync = options.mode === 'sync';
   if (sync) {
@@ -99,6 +115,11 @@ export async function reconcile(engine: Engine, options: ReconcileOptions): Prom
     (n) => n.personId!,
   );
 
+  // Operations journaled earlier and not finished: not planned again, and failures are shown.
+  const open = groupBy(
+    await store.listOperations({ state: ['pending', 'running', 'failed', 'held'] }),
+    (op) => op.personId,
+  );
   const matched = correlate({ records, people, keys: config.correlation });
   problems.push(...matched.problems);
   const recordsOf = new Map<string, SourceRecord[]>();
@@ -118,7 +139,12 @@ export async function reconcile(engine: Engine, options: ReconcileOptions): Prom
   }
   for (const id of held) nextPeople.delete(id);
 
+  const graceSeconds = (name: string) => {
+    const source = config.sources.find((s) => s.name === name);
+    return source?.type === 'ldap' ? (source.missingGraceSeconds ?? 0) : 0;
+  };
   const plans: PersonPlan[] = [];
+  const promised = new Map<string, string[]>();
   const counts: Partial<Record<Lifecycle, number>> = {};
   const previousById = new Map(people.map((p) => [p.id, p]));
   let done = 0;
@@ -129,10 +155,15 @@ export async function reconcile(engine: Engine, options: ReconcileOptions): Prom
       records: recordsOf.get(id) ?? [],
       completeSources,
       sourceOrder: config.sources.map((s) => s.name),
+      now: clock(),
+      graceSeconds,
     });
-    const plan = await planOne({ engine, rules, person, previous, sync, links: links.get(id) ?? [],
+    const planned = await planOne({ engine, rules, person, previous, sync, links: links.get(id) ?? [],
       held: (numbers.get(id) ?? []).map((n) => ({ pool: n.pool, kind: n.kind, value: n.value })),
-      actor: options.actor });
+      actor: options.actor, promised });
+    const plan = withoutOpen(planned, open.get(id) ?? []);
+    const label = `${labelOf(person)} (${person.id})`;
+    plan.problems.push(...pendingMissing({ person, now: clock(), graceSeconds, label }));
     counts[plan.lifecycle] = (counts[plan.lifecycle] ?? 0) + 1;
     if (plan.operations.length > 0 || plan.problems.length > 0) plans.push(plan);
     problems.push(...plan.problems);
@@ -167,6 +198,11 @@ export async function reconcile(engine: Engine, options: ReconcileOptions): Prom
   }
 
   await store.journal(runId, ops, 'pending');
+  if (options.execute === false) {
+    await store.updateRun(runId, { summary: summaryOf(report) });
+    report.state = 'running';
+    return report;
+  }
   return execute(engine, { runId, report, actor: options.actor, onProgress: options.onProgress });
 }
 
@@ -202,6 +238,8 @@ export async function execute(
 async function planOne(o: {
   engine: Engine; rules: CompiledRules; person: Person; previous: Person | undefined;
   sync: boolean; links: Link[]; held: HeldNumber[]; actor: string;
+  /** Dry run: numbers already shown for other people, by pool. */
+  promised: Map<string, string[]>;
 }): Promise<PersonPlan> {
   const { engine, rules, person } = o;
   const lifecycle = classify({
@@ -217,7 +255,7 @@ async function planOne(o: {
     try {
       const got = o.sync
         ? await allocateFree(engine, need.pool, person.id, o.actor)
-        : await engine.store.peekNumber(need.pool, person.id, engine.clock());
+        : await peekUnpromised(engine, o.promised, need.pool, person.id);
       if (!got) throw new CallsignError('exhausted', `Cannot allocate a number from pool '${need.pool}'`);
       numbers.push(got);
     } catch (err) {
@@ -237,6 +275,18 @@ async function planOne(o: {
   // Name the person the way an administrator finds them, with the id for the CLI.
   const named = `${labelOf(person)} (${person.id})`;
   return { ...plan, problems: all.map((p) => (p.record === person.id ? { ...p, record: named } : p)) };
+}
+
+/** What a dry run would give: the next free number not yet shown for someone else. */
+async function peekUnpromised(engine: Engine, promised: Map<string, string[]>, pool: string,
+  personId: string) {
+  const taken = promised.get(pool) ?? [];
+  const got = await engine.store.peekNumber(pool, personId, engine.clock(), taken);
+  if (got) {
+    taken.push(got.value);
+    promised.set(pool, taken);
+  }
+  return got;
 }
 
 /**
@@ -262,6 +312,39 @@ async function allocateFree(engine: Engine, pool: string, personId: string, acto
 }
 
 const MAX_CONFLICTS = 20;
+
+/**
+ * Drops planned operations that an unfinished journaled one already covers (same action on the
+ * same resource), so a failed or still-running change is not journaled again on every run; a
+ * failed one is reported on the person until an operator retries, skips or cancels it.
+ */
+function withoutOpen(plan: PersonPlan, open: OperationRecord[]): PersonPlan {
+  if (open.length === 0) return plan;
+  const covered = new Set(open.map((op) => `${op.action}|${op.target}|${op.type}|${op.key}`));
+  const keep = plan.operations.map(
+    (op) => !covered.has(`${op.action}|${op.target}|${op.type}|${op.key}`),
+  );
+  const index = new Map<number, number>();
+  keep.forEach((k, i) => k && index.set(i, index.size));
+  const operations = plan.operations
+    .filter((_, i) => keep[i])
+    .map((op) => ({
+      ...op,
+      after: op.after.filter((i) => index.has(i)).map((i) => index.get(i)!),
+    }));
+
+  const problems = [...plan.problems];
+  for (const op of open.filter((o) => o.state === 'failed')) {
+    problems.push({
+      source: 'engine',
+      record: plan.label,
+      field: `${op.target}/${op.type}/${op.key}`,
+      message: `operation ${op.id} failed (${op.lastError?.message ?? 'no reason kept'}); later ` +
+        `changes wait: 'callsign ops retry|skip|cancel ${op.id}'`,
+    });
+  }
+  return { ...plan, operations, problems };
+}
 
 function brakeCheck(engine: Engine, plans: PersonPlan[], known: number): RunReport['brake'] {
   const { maxDeprovisionCount, maxDeprovisionShare } = engine.config.safety;
@@ -313,11 +396,6 @@ function changeSnapshots(changes: ChangeSet[]) {
 
 function newPerson(): Person {
   return { id: randomUUID(), attributes: {}, status: 'active', sourceLinks: [], excluded: false, pinned: false };
-}
-
-function labelOf(person: Person): string {
-  const a = person.attributes;
-  return String(a.displayName ?? a.mail ?? person.sourceLinks[0]?.externalId ?? person.id);
 }
 
 function keysOf(person: Person, keys: string[]): Record<string, string> {

@@ -53,6 +53,8 @@ sources:
       title: title
       workerType: employeeType
     disabled: { userAccountControl: true }
+    # Tests expect a person gone from the directory to leave in the same run.
+    missingGraceSeconds: 0
     writeBack:
       telephoneNumber: did
 

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
+  claimPorts,
   portTaken,
   removeMarker,
-  stopLeftover,
   stopSamba,
   waitForLdap,
   writeMarker,
@@ -61,22 +61,25 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
   if (reason !== undefined) throw new Error(`Cannot start a Samba DC: ${reason}`);
   const tools = findSamba()!;
 
-  await stopLeftover();
-  for (const port of PORTS) {
-    if (await portTaken(port)) {
-      throw new Error(`Cannot start a Samba DC: 127.0.0.1:${port} is in use by another server`);
-    }
-  }
-
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'callsign-samba-dc-'));
   try {
+    await claimPorts(dir);
+    for (const port of PORTS) {
+      if (await portTaken(port)) {
+        throw new Error(`Cannot start a Samba DC: 127.0.0.1:${port} is in use by another server`);
+      }
+    }
     const { domain, template } = await copyTemplate(tools, dir);
     const conf = join(dir, 'etc', 'smb.conf');
     const out = openSync(join(dir, 'log', 'samba.out'), 'a');
     // Interactive mode keeps samba in the foreground and ends it when its stdin closes, so the
-    // DC dies with the test process even when that is killed.
-    const child = spawn(tools.samba, ['-s', conf, '-i'], { stdio: ['pipe', out, out] });
+    // DC dies with the test process even when that is killed. Its own process group lets
+    // stop() end the workers too.
+    const child = spawn(tools.samba, ['-s', conf, '-i'], {
+      stdio: ['pipe', out, out],
+      detached: true,
+    });
     closeSync(out);
     writeMarker(child.pid!, dir);
 
@@ -86,7 +89,6 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
       await waitForLdap(child, { url, dn: adminDn, password: domain.adminPassword }, 60_000);
     } catch (err) {
       await stopSamba(child);
-      removeMarker(child.pid!);
       throw new Error(`${(err as Error).message} (log: ${join(dir, 'log')})`);
     }
     adoptTlsKeys(template, dir);
@@ -106,11 +108,12 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
       stop: async () => {
         process.removeListener('exit', onExit);
         await stopSamba(child);
-        removeMarker(child.pid!);
+        removeMarker();
         if (ownDir) rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
+    removeMarker();
     if (ownDir) rmSync(dir, { recursive: true, force: true });
     throw err;
   }

@@ -15,6 +15,7 @@ import {
   checkSuffix,
   configLdif,
   dataLdif,
+  type LabGroup,
   type LabLayout,
   type LabTls,
 } from './slapd/config.ts';
@@ -23,6 +24,7 @@ import { runTool } from './slapd/run-tool.ts';
 import type { LabPerson } from './slapd/person-entry.ts';
 
 export type { LabPerson } from './slapd/person-entry.ts';
+export type { LabGroup } from './slapd/config.ts';
 export { generateLabPeople } from './slapd/people.ts';
 export { LabDirectory } from './slapd/lab-directory.ts';
 
@@ -44,6 +46,8 @@ export interface StartSlapdOptions {
   tls?: LabTls;
   /** Loopback port for ldaps:// (with `tls`); a free one if absent. */
   tlsPort?: number;
+  /** Groups under `ou=Groups,<suffix>` (groupOfNames), readable by the service account. */
+  groups?: LabGroup[];
 }
 
 /** A running lab server. */
@@ -160,6 +164,7 @@ function prepare(dir: string, suffix: string, options: StartSlapdOptions, tools:
     schemaDir: tools.schemaDir,
   };
   if (options.tls !== undefined) layout.tls = options.tls;
+  if (options.groups !== undefined) layout.groups = options.groups;
   if (tools.modulePath !== undefined) layout.modulePath = tools.modulePath;
   writeFileSync(join(dir, 'config.ldif'), configLdif(layout), { mode: 0o600 });
   writeFileSync(join(dir, 'data.ldif'), dataLdif(layout, options.people ?? []), { mode: 0o600 });

@@ -3,17 +3,19 @@
  * transaction; on PostgreSQL the candidate rows are taken with `FOR UPDATE SKIP LOCKED`, and a
  * partial unique index (one assigned number per person and pool) catches the last race: the
  * same person allocated by two processes at once, which is retried and then finds its number.
+ * A reservation for the person is theirs first; a lapsed reservation is free for anyone.
+ * Operator actions on single numbers live in number-admin.ts, reads in number-queries.ts.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 
 import { CallsignError, ErrorCode } from '../core/errors.ts';
 import type { HeldNumber, NumberKind } from '../core/model.ts';
 import { isUniqueViolation, type StoreContext } from './context.ts';
 import { insertAudit } from './records.ts';
 import { toNumber } from './rows.ts';
-import type { Database } from './schema.ts';
+import type { Database, NumbersTable } from './schema.ts';
 import type { NumberRecord, PoolDefinition } from './types.ts';
 
 const DAY_MS = 86_400_000;
@@ -67,20 +69,21 @@ export async function peekNumber(
   pool: string,
   personId: string,
   now: Date,
+  skip: readonly string[] = [],
 ): Promise<HeldNumber | undefined> {
   const kind = await poolKind(ctx.db, pool);
   if (kind === undefined) return undefined;
 
-  const pick = await pickNumber(ctx.db, { pool, personId, now, lock: false });
+  const pick = await pickNumber(ctx.db, { pool, personId, now, lock: false, skip });
   return pick === undefined ? undefined : { pool, kind, value: pick.value };
 }
 
 /** Quarantines an assigned number until now + the pool's quarantine; idempotent otherwise. */
 export async function releaseNumber(
   ctx: StoreContext,
-  request: { pool: string; value: string; now: Date; actor: string },
+  request: { pool: string; value: string; now: Date; actor: string; reason?: string },
 ): Promise<void> {
-  const { pool, value, now, actor } = request;
+  const { pool, value, now, actor, reason } = request;
   await ctx.write(async (db) => {
     const poolRow = await db.selectFrom('pools').select('quarantine_days')
       .where('name', '=', pool).executeTakeFirst();
@@ -96,7 +99,8 @@ export async function releaseNumber(
     await insertAudit(db, {
       at: now.toISOString(), actor, personId: row.person_id ?? undefined,
       action: 'number.released', subject: `number:${pool}:${value}`,
-      before: { state: row.state }, after: { state: 'quarantined', availableAt },
+      before: { state: row.state },
+      after: { state: 'quarantined', availableAt, ...(reason === undefined ? {} : { reason }) },
     });
   });
 }
@@ -131,7 +135,14 @@ export async function listNumbers(ctx: StoreContext, pool?: string): Promise<Num
   let q = ctx.db.selectFrom('numbers').selectAll()
     .orderBy('pool').orderBy('position').orderBy('value');
   if (pool !== undefined) q = q.where('pool', '=', pool);
-  return (await q.execute()).map(toNumber);
+  return (await q.execute()).map(toNumberRecord);
+}
+
+/** The record of a row, with its note (reservation note, block or hold reason) when set. */
+export function toNumberRecord(row: Selectable<NumbersTable>): NumberRecord {
+  const record = toNumber(row);
+  if (row.note !== null) record.note = row.note;
+  return record;
 }
 
 /** One attempt; undefined when every free number was locked by someone else. */
@@ -168,37 +179,54 @@ interface Pick {
   state: string;
 }
 
-/** The person's number, else their own quarantined one, else the lowest free one. */
+/**
+ * The person's number, else a live reservation for them, else their own quarantined one (a
+ * rehire), else the lowest free one: available, or quarantined or reserved past its time.
+ */
 async function pickNumber(
   db: Kysely<Database>,
-  request: { pool: string; personId: string; now: Date; lock: boolean },
+  request: { pool: string; personId: string; now: Date; lock: boolean; skip?: readonly string[] },
 ): Promise<Pick | undefined> {
   const { pool, personId, lock } = request;
-  const own = await db.selectFrom('numbers').select(['value', 'state'])
+  const skip = [...(request.skip ?? [])];
+  const now = request.now.toISOString();
+  const own = await db.selectFrom('numbers').select(['value', 'state', 'available_at'])
     .where('pool', '=', pool).where('person_id', '=', personId)
-    .where('state', 'in', ['assigned', 'quarantined'])
-    .orderBy('state').orderBy('updated_at', 'desc').limit(1)
+    .where('state', 'in', ['assigned', 'reserved', 'quarantined'])
+    .orderBy('updated_at', 'desc')
     .$if(lock, (q) => q.forUpdate().skipLocked())
-    .executeTakeFirst();
-  if (own !== undefined) return own;
+    .execute();
+  const live = own.filter((r) => r.state !== 'reserved' || !lapsed(r.available_at, now));
+  for (const state of OWN_ORDER) {
+    const mine = live.find((r) => r.state === state);
+    if (mine !== undefined) return { value: mine.value, state: mine.state };
+  }
 
-  // Two index range reads beat one OR that would scan every number of the pool.
-  const available = await db.selectFrom('numbers').select(['value', 'state', 'position'])
-    .where('pool', '=', pool).where('state', '=', 'available')
-    .orderBy('position').orderBy('value').limit(1)
-    .$if(lock, (q) => q.forUpdate().skipLocked())
-    .executeTakeFirst();
-  const expired = await db.selectFrom('numbers').select(['value', 'state', 'position'])
-    .where('pool', '=', pool).where('state', '=', 'quarantined')
-    .where('available_at', '<=', request.now.toISOString())
-    .orderBy('position').orderBy('value').limit(1)
-    .$if(lock, (q) => q.forUpdate().skipLocked())
-    .executeTakeFirst();
+  // One index range read per state beats one OR that would scan every number of the pool.
+  const candidates: (Pick & { position: number | string })[] = [];
+  for (const state of FREE_STATES) {
+    const row = await db.selectFrom('numbers').select(['value', 'state', 'position'])
+      .where('pool', '=', pool).where('state', '=', state)
+      .$if(state !== 'available', (q) => q.where('available_at', '<=', now))
+      .$if(skip.length > 0, (q) => q.where('value', 'not in', skip))
+      .orderBy('position').orderBy('value').limit(1)
+      .$if(lock, (q) => q.forUpdate().skipLocked())
+      .executeTakeFirst();
+    if (row !== undefined) candidates.push(row);
+  }
+  candidates.sort((a, b) => Number(a.position) - Number(b.position) ||
+    (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  return candidates[0];
+}
 
-  if (available === undefined || expired === undefined) return available ?? expired;
-  const first = Number(available.position) < Number(expired.position) ||
-    (Number(available.position) === Number(expired.position) && available.value < expired.value);
-  return first ? available : expired;
+/** Which of a person's own rows allocation gives back, in order. */
+const OWN_ORDER = ['assigned', 'reserved', 'quarantined'] as const;
+/** Rows anyone may be given; the last two only once their `available_at` has passed. */
+const FREE_STATES = ['available', 'quarantined', 'reserved'] as const;
+
+/** A reservation without an end never lapses; one with an end lapses at that instant. */
+function lapsed(availableAt: string | null, now: string): boolean {
+  return availableAt !== null && availableAt <= now;
 }
 
 async function exhaustedOrBusy(db: Kysely<Database>, pool: string, now: Date) {
@@ -207,7 +235,8 @@ async function exhaustedOrBusy(db: Kysely<Database>, pool: string, now: Date) {
       eb.fn.countAll<number | string>().as('total'),
       eb.fn.count<number | string>('value').filterWhere((w) => w.or([
         w('state', '=', 'available'),
-        w.and([w('state', '=', 'quarantined'), w('available_at', '<=', now.toISOString())]),
+        w.and([w('state', 'in', ['quarantined', 'reserved']),
+          w('available_at', '<=', now.toISOString())]),
       ])).as('free'),
     ])
     .where('pool', '=', pool).executeTakeFirstOrThrow();

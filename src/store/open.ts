@@ -26,7 +26,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
 
   const store = target.dialect === 'sqlite'
     ? new SqlStore(createContext('sqlite', new Kysely<Database>({
-      dialect: new SqliteDialect({ database: openSqliteDatabase(target.path) }),
+      dialect: new SqliteDialect({ database: openSqliteOrExplain(target.path, target.display) }),
     }), log))
     : new SqlStore(createContext('postgres', postgresKysely(url, options, log), log));
 
@@ -106,4 +106,15 @@ function isConnectError(err: unknown): boolean {
 function errorText(err: unknown): string {
   const cause = err instanceof CallsignError ? err.cause ?? err : err;
   return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** Opens the SQLite file; a file that is not a database or cannot be opened is a store error. */
+function openSqliteOrExplain(path: string, display: string) {
+  try {
+    return openSqliteDatabase(path);
+  } catch (err) {
+    throw new CallsignError(ErrorCode.Unavailable,
+      `Cannot open the sqlite store at ${display}: ${errorText(err)}`,
+      { cause: err, details: { dialect: 'sqlite', store: display } });
+  }
 }

@@ -70,6 +70,7 @@ export async function savePerson(
     .map(([key, value]) => ({ person_id: person.id, key, value }));
   const sourceRows = person.sourceLinks.map((s) => ({
     source: s.source, external_id: s.externalId, person_id: person.id, dn: s.dn ?? null,
+    missing_since: s.missingSince ?? null,
   }));
 
   await ctx.write(async (db) => {
@@ -85,6 +86,7 @@ export async function savePerson(
       .onConflict((oc) => oc.columns(['source', 'external_id']).doUpdateSet((eb) => ({
         person_id: eb.ref('excluded.person_id'),
         dn: eb.ref('excluded.dn'),
+        missing_since: eb.ref('excluded.missing_since'),
       })))
       .execute();
   });

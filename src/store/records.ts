@@ -28,9 +28,9 @@ export function auditRow(entry: AuditEntry) {
   };
 }
 
-/** Audit entries in the order they were written, oldest first. */
+/** Audit entries in the order they were written: oldest first, or newest first on request. */
 export async function queryAudit(ctx: StoreContext, query: AuditQuery): Promise<AuditEntry[]> {
-  let q = ctx.db.selectFrom('audit').selectAll().orderBy('id');
+  let q = ctx.db.selectFrom('audit').selectAll().orderBy('id', query.newestFirst ? 'desc' : 'asc');
   if (query.personId !== undefined) q = q.where('person_id', '=', query.personId);
   if (query.runId !== undefined) q = q.where('run_id', '=', query.runId);
   if (query.action !== undefined) q = q.where('action', '=', query.action);

@@ -38,6 +38,7 @@ export function toPerson(
       source: s.source,
       externalId: s.external_id,
       ...(s.dn === null ? {} : { dn: s.dn }),
+      ...(s.missing_since == null ? {} : { missingSince: s.missing_since }),
     })),
     excluded: Number(row.excluded) === 1,
     pinned: Number(row.pinned) === 1,

@@ -41,6 +41,8 @@ export interface PersonSourcesTable {
   external_id: string;
   person_id: string;
   dn: string | null;
+  /** Set by migration 0004: first absence from a complete read (grace period). */
+  missing_since: string | null;
 }
 
 export interface LinksTable {

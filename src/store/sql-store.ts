@@ -10,6 +10,8 @@ import type { HeldNumber, Link, Person, PlannedOperation } from '../core/model.t
 import { WriteBatch } from './completion-batch.ts';
 import type { StoreContext } from './context.ts';
 import { migrationProvider } from './migrations/index.ts';
+import * as numberAdmin from './number-admin.ts';
+import * as numberQueries from './number-queries.ts';
 import * as numbers from './numbers.ts';
 import * as operations from './operations.ts';
 import * as people from './people.ts';
@@ -20,10 +22,13 @@ import type {
   AuditQuery,
   ClaimOptions,
   CompletionOutcome,
+  NumberQuery,
   NumberRecord,
   OperationRecord,
   OperationState,
   PoolDefinition,
+  PoolUsage,
+  ReserveOptions,
   RunRecord,
   Store,
 } from './types.ts';
@@ -54,6 +59,14 @@ export class SqlStore implements Store {
         details: { dialect: this.dialect },
       });
     }
+  }
+
+  /**
+   * The Kysely context, for modules that keep their own tables beside the store's (the SCIM
+   * service's `scim-store.ts`). Not part of the Store interface: only SQL stores have one.
+   */
+  sqlContext(): StoreContext {
+    return this.#ctx;
   }
 
   async close(): Promise<void> {
@@ -105,12 +118,17 @@ export class SqlStore implements Store {
     return numbers.allocateNumber(this.#ctx, { pool, personId, now, actor });
   }
 
-  peekNumber(pool: string, personId: string, now: Date): Promise<HeldNumber | undefined> {
-    return numbers.peekNumber(this.#ctx, pool, personId, now);
+  peekNumber(
+    pool: string,
+    personId: string,
+    now: Date,
+    skip?: readonly string[],
+  ): Promise<HeldNumber | undefined> {
+    return numbers.peekNumber(this.#ctx, pool, personId, now, skip);
   }
 
-  releaseNumber(pool: string, value: string, now: Date, actor: string): Promise<void> {
-    return numbers.releaseNumber(this.#ctx, { pool, value, now, actor });
+  releaseNumber(pool: string, value: string, now: Date, actor: string, reason?: string) {
+    return numbers.releaseNumber(this.#ctx, { pool, value, now, actor, reason });
   }
 
   holdNumber(pool: string, value: string, reason: string, actor: string): Promise<void> {
@@ -123,6 +141,34 @@ export class SqlStore implements Store {
 
   listNumbers(pool?: string): Promise<NumberRecord[]> {
     return numbers.listNumbers(this.#ctx, pool);
+  }
+
+  reserveNumber(pool: string, value: string, options: ReserveOptions, actor: string) {
+    return numberAdmin.reserveNumber(this.#ctx, { pool, value, options, actor });
+  }
+
+  unreserveNumber(pool: string, value: string, reason: string, actor: string): Promise<void> {
+    return numberAdmin.unreserveNumber(this.#ctx, { pool, value, reason, actor });
+  }
+
+  blockNumber(pool: string, value: string, reason: string, actor: string): Promise<void> {
+    return numberAdmin.blockNumber(this.#ctx, { pool, value, reason, actor });
+  }
+
+  unblockNumber(pool: string, value: string, reason: string, actor: string): Promise<void> {
+    return numberAdmin.unblockNumber(this.#ctx, { pool, value, reason, actor });
+  }
+
+  moveNumber(pool: string, value: string, toPersonId: string, actor: string, reason?: string) {
+    return numberAdmin.moveNumber(this.#ctx, { pool, value, toPersonId, actor, reason });
+  }
+
+  searchNumbers(query: NumberQuery): Promise<NumberRecord[]> {
+    return numberQueries.searchNumbers(this.#ctx, query);
+  }
+
+  poolUsage(now: Date): Promise<PoolUsage[]> {
+    return numberQueries.poolUsage(this.#ctx, now);
   }
 
   createRun(run: Omit<RunRecord, 'startedAt'> & { startedAt?: string }): Promise<RunRecord> {

@@ -73,9 +73,45 @@ export interface NumberRecord {
   value: string;
   state: NumberState;
   personId?: string;
-  /** When a quarantined number may be reused (ISO). */
+  /**
+   * When a quarantined number may be reused, or when a reservation lapses (ISO). A reserved
+   * number without it stays reserved until it is unreserved.
+   */
   availableAt?: string;
+  /** The reservation's note, or why the number is blocked or held. */
+  note?: string;
   updatedAt: string;
+}
+
+/** What `Store.reserveNumber` records with a reservation. */
+export interface ReserveOptions {
+  /** When the reservation lapses; after that the number is free for anyone. */
+  until?: Date;
+  note?: string;
+  /** The person it is kept for: allocation gives it to them before any other number. */
+  personId?: string;
+  /** The time of the change (the clock of the caller); default now. */
+  now?: Date;
+}
+
+/** Filters of `Store.searchNumbers`; all given ones must match. */
+export interface NumberQuery {
+  pool?: string;
+  state?: NumberState;
+  personId?: string;
+  /** The value starts with these characters, exactly as stored (`+1212555`, `20`). */
+  prefix?: string;
+}
+
+/** One pool's numbers counted by state, for reports and `status`. */
+export interface PoolUsage {
+  pool: string;
+  kind: NumberKind;
+  total: number;
+  /** Every state, zero when no number is in it. */
+  counts: Record<NumberState, number>;
+  /** What allocation could give right now: available, plus lapsed quarantines and reservations. */
+  free: number;
 }
 
 export interface AuditEntry {
@@ -97,6 +133,8 @@ export interface AuditQuery {
   action?: string;
   since?: string;
   limit?: number;
+  /** Newest first (with `limit`: the newest N). Default: oldest first. */
+  newestFirst?: boolean;
 }
 
 /** How a claimed operation ended, for `Store.complete`. */
@@ -177,13 +215,58 @@ export interface Store {
    */
   allocateNumber(pool: string, personId: string, now: Date, actor: string): Promise<HeldNumber>;
   /** Returns the number that allocation would give, without taking it (for `plan`). */
-  peekNumber(pool: string, personId: string, now: Date): Promise<HeldNumber | undefined>;
-  /** Moves the person's number to quarantine until now + quarantineDays. */
-  releaseNumber(pool: string, value: string, now: Date, actor: string): Promise<void>;
+  peekNumber(
+    pool: string,
+    personId: string,
+    now: Date,
+    /** Values a dry run already promised to other people; passed over. */
+    skip?: readonly string[],
+  ): Promise<HeldNumber | undefined>;
+  /**
+   * Moves the person's number to quarantine until now + quarantineDays; does nothing to a number
+   * that is not assigned. `reason` goes into the audit entry.
+   */
+  releaseNumber(
+    pool: string,
+    value: string,
+    now: Date,
+    actor: string,
+    reason?: string,
+  ): Promise<void>;
   /** Marks a number held (conflict found on a platform), with a reason. */
   holdNumber(pool: string, value: string, reason: string, actor: string): Promise<void>;
   numbersOf(personId: string): Promise<HeldNumber[]>;
   listNumbers(pool?: string): Promise<NumberRecord[]>;
+  /**
+   * Reserves a free number (available, or a lapsed quarantine or reservation), optionally for
+   * one person (who must exist). Throws `not_found` for an unknown number or person and `state`
+   * when the number is not free. Two reservations of one number at once: one wins.
+   */
+  reserveNumber(pool: string, value: string, options: ReserveOptions, actor: string): Promise<void>;
+  /** reserved → available; `state` error for a number that is not reserved. */
+  unreserveNumber(pool: string, value: string, reason: string, actor: string): Promise<void>;
+  /**
+   * Takes a number out of use for good: allocation never gives it. Refused (`state`, naming the
+   * person) for an assigned number, and for one already blocked.
+   */
+  blockNumber(pool: string, value: string, reason: string, actor: string): Promise<void>;
+  /** blocked → available; `state` error for a number that is not blocked. */
+  unblockNumber(pool: string, value: string, reason: string, actor: string): Promise<void>;
+  /**
+   * Gives an assigned number to another person (who must exist and hold no number of the pool);
+   * the old holder loses it at once, without quarantine.
+   */
+  moveNumber(
+    pool: string,
+    value: string,
+    toPersonId: string,
+    actor: string,
+    reason?: string,
+  ): Promise<void>;
+  /** Numbers matching every given filter, in pool and allocation order. */
+  searchNumbers(query: NumberQuery): Promise<NumberRecord[]>;
+  /** Every pool's numbers counted by state; `now` decides which quarantines have lapsed. */
+  poolUsage(now: Date): Promise<PoolUsage[]>;
 
   // Runs and the operation journal/queue.
   createRun(run: Omit<RunRecord, 'startedAt'> & { startedAt?: string }): Promise<RunRecord>;

@@ -48,7 +48,8 @@ export async function connectLdap(config: LdapConnectConfig, password: string): 
     return client;
   } catch (err) {
     await client.unbind().catch(() => undefined);
-    throw certificateError(err, url, step) ?? toLdapCallsignError(err, { action: 'bind', url, dn: bindDn });
+    const tls = certificateError(err, url, step);
+    throw tls ?? toLdapCallsignError(err, { action: 'bind', url, dn: bindDn });
   }
 }
 
@@ -91,7 +92,8 @@ function readCa(file: string | undefined, url: string): Buffer | undefined {
   } catch (err) {
     const reason = (err as Error).message;
     const message = `Cannot read tlsCa '${file}' for ${url}: ${reason}`;
-    throw new CallsignError(ErrorCode.Config, message, { cause: err, details: { url, tlsCa: file } });
+    const details = { url, tlsCa: file };
+    throw new CallsignError(ErrorCode.Config, message, { cause: err, details });
   }
 }
 

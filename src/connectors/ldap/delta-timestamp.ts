@@ -13,7 +13,12 @@ import { createHash } from 'node:crypto';
 
 import type { Client } from 'ldapts';
 
-import { deltaReaders, type DeltaPage, type DeltaReader, type DeltaReaderContext } from './delta.ts';
+import {
+  deltaReaders,
+  type DeltaPage,
+  type DeltaReader,
+  type DeltaReaderContext,
+} from './delta.ts';
 import { isObjectGuid, type RawEntry } from './entry-mapper.ts';
 import { isConnectionError } from './ldap-errors.ts';
 
@@ -96,7 +101,9 @@ export function parseTime(text: string): Date | undefined {
   const ms = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
   const date = new Date(ms);
   // Date.UTC rolls over silently (month 13, second 61): such text is not a time.
-  return date.getUTCDate() === day && date.getUTCSeconds() === second ? date : undefined;
+  const parts = [date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours()];
+  const same = parts.join() === [month, day, hour].join() && date.getUTCSeconds() === second;
+  return same && date.getUTCMinutes() === minute ? date : undefined;
 }
 
 /** GeneralizedTime in whole seconds, which every server's ordering match accepts. */

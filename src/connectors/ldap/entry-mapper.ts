@@ -3,7 +3,7 @@
  * A bad entry yields problems naming its DN and the field; it never stops the read.
  */
 import type { LdapSourceConfig } from '../../core/config-types.ts';
-import type { AttrValue, Attributes, RecordProblem, SourceRecord } from '../../core/model.ts';
+import type { Attributes, RecordProblem, SourceRecord } from '../../core/model.ts';
 import { guidToString, isUuid } from './guid.ts';
 
 /** An entry as ldapts returns it. */
@@ -21,7 +21,7 @@ export interface MappedEntry {
 /** The mapping subset of the source configuration. */
 export type EntryMapping = Pick<
   LdapSourceConfig,
-  'name' | 'idAttribute' | 'attributes' | 'disabled'
+  'name' | 'idAttribute' | 'attributes' | 'disabled' | 'groups'
 >;
 
 /** `userAccountControl` bit ACCOUNTDISABLE (0x2), as AD sets it on disabled accounts. */
@@ -42,8 +42,18 @@ export function mapEntry(entry: RawEntry, mapping: EntryMapping): MappedEntry {
 
   const attributes: Attributes = {};
   for (const [name, ldapName] of Object.entries(mapping.attributes)) {
-    const value = toAttrValue(values[ldapName.toLowerCase()]);
-    if (value !== undefined) attributes[name] = value;
+    const raw = values[ldapName.toLowerCase()];
+    const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    const texts: string[] = [];
+    list.forEach((item, i) => {
+      const text = toText(item, ldapName);
+      if (typeof text === 'string') texts.push(text);
+      else {
+        const which = list.length > 1 ? `value ${i + 1} of ${ldapName}` : ldapName;
+        problem(ldapName, `${which} (mapped to ${name}) ${text.problem}; left out`);
+      }
+    });
+    if (texts.length > 0) attributes[name] = texts.length === 1 ? texts[0]! : texts;
   }
 
   const disabled = isDisabled(values, mapping.disabled);
@@ -61,6 +71,7 @@ export function requestedAttributes(mapping: EntryMapping): string[] {
     const rule = mapping.disabled;
     wanted.push('attribute' in rule ? rule.attribute : 'userAccountControl');
   }
+  if (mapping.groups?.memberOf === true) wanted.push('memberOf');
 
   const seen = new Set<string>();
   return wanted.filter((name) => {
@@ -104,13 +115,35 @@ function readId(raw: Raw, attribute: string): string | { problem: string } {
   return text;
 }
 
-function toAttrValue(raw: Raw): AttrValue | undefined {
-  if (raw === undefined) return undefined;
-  const text = (v: string | Buffer) => (Buffer.isBuffer(v) ? v.toString('base64') : v);
-  if (!Array.isArray(raw)) return text(raw);
-  if (raw.length === 0) return undefined;
-  if (raw.length === 1) return text(raw[0]!);
-  return raw.map(text);
+/** Longest text value kept: a longer one is a data error (a pasted file), not a name. */
+export const MAX_TEXT_LENGTH = 4096;
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// C0 controls other than tab, line feed and carriage return, and DEL: binary, not text.
+const BINARY = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** One mapped value as text, or why it is not usable text. */
+function toText(value: string | Buffer, attribute: string): string | { problem: string } {
+  if (Buffer.isBuffer(value) && isObjectGuid(attribute)) {
+    return guidToString(value) ?? { problem: `is ${value.length} bytes, not a 16-byte GUID` };
+  }
+  let text: string;
+  if (Buffer.isBuffer(value)) {
+    try {
+      text = UTF8.decode(value);
+    } catch {
+      return { problem: `is not valid UTF-8 (${value.length} bytes)` };
+    }
+  } else {
+    text = value;
+    // The client decoded bytes that were not UTF-8 into U+FFFD.
+    if (text.includes('\uFFFD')) return { problem: 'is not valid UTF-8' };
+  }
+  if (BINARY.test(text)) return { problem: 'holds binary data, not text' };
+  if (text.length > MAX_TEXT_LENGTH) {
+    return { problem: `is ${text.length} characters long (at most ${MAX_TEXT_LENGTH})` };
+  }
+  return text;
 }
 
 function isDisabled(

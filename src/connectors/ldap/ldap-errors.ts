@@ -55,7 +55,9 @@ export function toLdapCallsignError(err: unknown, context: LdapErrorContext): Ca
   const code = codeFor(err, resultCode);
   const subject = context.dn === undefined ? context.url : `'${context.dn}' on ${context.url}`;
   const what = context.attributes === undefined ? '' : ` (${context.attributes.join(', ')})`;
-  const message = `LDAP ${context.action} of ${subject}${what} failed: ${reason}`;
+  const named = resultCode === undefined ? undefined : RESULT_NAMES[resultCode];
+  const why = named === undefined ? reason : `${named} (result code ${resultCode})`;
+  const message = `LDAP ${context.action} of ${subject}${what} failed: ${why}`;
   return new CallsignError(code, message, { cause: err, details });
 }
 
@@ -127,3 +129,24 @@ function codeFor(err: unknown, resultCode: number | undefined): ErrorCode {
       return ErrorCode.Internal;
   }
 }
+
+/** Words for the result codes an administrator meets; ldapts's own text can be empty. */
+const RESULT_NAMES: Record<number, string> = {
+  3: 'time limit exceeded',
+  4: 'size limit exceeded',
+  8: 'stronger authentication required',
+  11: 'administrative limit exceeded',
+  13: 'confidentiality required (use ldaps:// or startTls)',
+  17: 'undefined attribute type',
+  19: 'constraint violation',
+  21: 'invalid attribute syntax',
+  32: 'no such object',
+  34: 'invalid DN syntax',
+  48: 'inappropriate authentication',
+  49: 'invalid credentials (bindDn or password)',
+  50: 'insufficient access rights',
+  51: 'server busy',
+  52: 'server unavailable',
+  53: 'unwilling to perform',
+  65: 'object class violation',
+};

@@ -20,6 +20,7 @@ import { chooseMechanism, deltaReaders } from './delta.ts';
 import './delta-readers.ts';
 import { isObjectGuid, mapEntry, requestedAttributes, type RawEntry } from './entry-mapper.ts';
 import { equalityFilter } from './filter.ts';
+import { personGroups, readGroupGraph, readRangedValues, type GroupGraph } from './groups.ts';
 import { guidToBytes } from './guid.ts';
 import { isConnectionError, toLdapCallsignError } from './ldap-errors.ts';
 import { formatForAttribute, type DirectoryFlavor } from './write-format.ts';
@@ -72,9 +73,19 @@ export class LdapSource implements SourceConnector {
 
     const client = await this.#connect();
     try {
+      let graph: GroupGraph | undefined;
+      try {
+        graph = await this.#groupGraph(client);
+      } catch (err) {
+        // People without their groups would look like movers to every group rule: read none.
+        return this.#groupReadFailed(err);
+      }
       for await (const page of this.#pages(client)) {
         pages++;
-        for (const entry of page) this.#collect(entry as RawEntry, records, problems);
+        for (const entry of page) {
+          const raw = await this.#expandMemberOf(client, entry as RawEntry);
+          this.#collect(raw, records, problems, graph);
+        }
         await this.#onPage?.({ number: pages, entries: page.length });
         signal?.throwIfAborted();
       }
@@ -123,7 +134,11 @@ export class LdapSource implements SourceConnector {
 
       const records: SourceRecord[] = [];
       const problems: RecordProblem[] = [];
-      for (const entry of page.entries) this.#collect(entry, records, problems);
+      const graph = page.entries.length > 0 ? await this.#groupGraph(client) : undefined;
+      for (const entry of page.entries) {
+        const raw = await this.#expandMemberOf(client, entry);
+        this.#collect(raw, records, problems, graph);
+      }
       for (const externalId of page.deleted) {
         records.push({ source: this.name, externalId, state: 'deleted', attributes: {} });
       }
@@ -179,7 +194,8 @@ export class LdapSource implements SourceConnector {
   async *#pages(client: Client): AsyncGenerator<RawEntry[]> {
     const { baseDn, filter, pageSize, idAttribute } = this.#config;
     const attributes = requestedAttributes(this.#config);
-    const binary = isObjectGuid(idAttribute) ? ['objectGUID', idAttribute] : [];
+    // Text comes as bytes so that values that are not UTF-8 are caught, not turned into U+FFFD.
+    const binary = [...attributes, ...attributes.map((a) => a.toLowerCase())];
     // TODO: ldapts 8 ends a paged search at the first empty page even when the server sent a
     // cookie (AD can, on sparse filters); until it exposes the response control, such a read
     // could stop early. OpenLDAP does not send empty pages with a cookie.
@@ -193,10 +209,55 @@ export class LdapSource implements SourceConnector {
     for await (const page of pager) yield page.searchEntries as RawEntry[];
   }
 
-  #collect(entry: RawEntry, records: SourceRecord[], problems: RecordProblem[]): void {
+  #collect(
+    entry: RawEntry,
+    records: SourceRecord[],
+    problems: RecordProblem[],
+    graph: GroupGraph | undefined,
+  ): void {
     const mapped = mapEntry(entry, this.#config);
+    const groups = this.#config.groups;
+    if (mapped.record !== undefined && groups !== undefined) {
+      const memberOf = Object.entries(entry).find(([k]) => k.toLowerCase() === 'memberof')?.[1];
+      const list = memberOf === undefined ? [] : Array.isArray(memberOf) ? memberOf : [memberOf];
+      const dns = list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v));
+      const names = personGroups({ dn: entry.dn, memberOf: dns, graph, config: groups });
+      mapped.record.attributes[groups.attribute] = names;
+    }
     if (mapped.record !== undefined) records.push(mapped.record);
     problems.push(...mapped.problems);
+  }
+
+  /** The group graph when memberships come from the groups' side (or nest); else undefined. */
+  async #groupGraph(client: Client): Promise<GroupGraph | undefined> {
+    const groups = this.#config.groups;
+    if (groups === undefined || (groups.memberOf && !groups.nested)) return undefined;
+    const started = Date.now();
+    const baseDn = groups.baseDn ?? this.#config.baseDn;
+    const { pageSize } = this.#config;
+    const options = { baseDn, pageSize, ...(groups.filter ? { filter: groups.filter } : {}) };
+    const graph = await readGroupGraph(client, options);
+    const summary = { source: this.name, groups: graph.names.size, ms: Date.now() - started };
+    this.#log?.debug(summary, 'ldap groups read');
+    return graph;
+  }
+
+  /** AD hands out a long memberOf in ranges too; the entry gets all of it. */
+  async #expandMemberOf(client: Client, entry: RawEntry): Promise<RawEntry> {
+    if (this.#config.groups?.memberOf !== true) return entry;
+    if (!Object.keys(entry).some((k) => k.toLowerCase().startsWith('memberof;range='))) {
+      return entry;
+    }
+    return { ...entry, memberOf: await readRangedValues(client, entry, 'memberOf') };
+  }
+
+  #groupReadFailed(err: unknown): Snapshot {
+    const baseDn = this.#config.groups?.baseDn ?? this.#config.baseDn;
+    const error = toLdapCallsignError(err, { action: 'search', url: this.#config.url, dn: baseDn });
+    const message = `Groups could not be read, so no person was: ${error.message}`;
+    this.#log?.warn({ source: this.name, err: error }, 'ldap group read failed');
+    const problems = [{ source: this.name, record: baseDn, field: 'groups', message }];
+    return { source: this.name, records: [], complete: false, problems };
   }
 
   #change(attribute: string, value: string | null, dn: string): Change {

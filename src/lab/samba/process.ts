@@ -3,7 +3,7 @@
  * before its stop() does not block the fixed LDAP ports for the next), and waiting for LDAP.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,27 +13,54 @@ import { Client } from 'ldapts';
 /** Where the running lab DC's pid and folder are noted. */
 export const MARKER = join(tmpdir(), 'callsign-samba-dc.json');
 
+/** Notes the started DC's pid in this process's claim. */
 export function writeMarker(pid: number, dir: string): void {
-  writeFileSync(MARKER, JSON.stringify({ pid, dir }));
+  writeFileSync(MARKER, JSON.stringify({ pid, dir, owner: process.pid }));
 }
 
-export function removeMarker(pid: number): void {
-  if (readMarker()?.pid === pid) rmSync(MARKER, { force: true });
+/** Gives up this process's claim (after its DC stopped, or failed to start). */
+export function removeMarker(): void {
+  if (readMarker()?.owner === process.pid) rmSync(MARKER, { force: true });
 }
 
 /**
- * Stops a lab DC left by an earlier run (found by the marker), if it is still a samba process,
- * and removes its folder when it was a temporary one. Resolves when it is gone.
+ * Claims the DC's fixed ports for this process: waits (up to waitMs) while another live
+ * process's DC runs (test files run in parallel), stops a DC left by a process that died
+ * (removing its temporary folder), then creates the marker exclusively.
  */
-export async function stopLeftover(): Promise<void> {
-  const marker = readMarker();
-  if (marker === undefined) return;
-  if (isSamba(marker.pid)) {
+export async function claimPorts(dir: string, waitMs = 120_000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const marker = readMarker();
+    if (marker?.owner === process.pid) {
+      throw new Error(`this process already runs a lab DC (pid ${marker.pid}); stop it first`);
+    }
+    if (marker !== undefined && isAlive(marker.owner)) {
+      if (Date.now() > deadline) {
+        throw new Error(`the lab DC of process ${marker.owner} is still in use`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
+    if (marker !== undefined) await clearLeftover(marker);
+    try {
+      const claim = JSON.stringify({ pid: 0, dir, owner: process.pid });
+      writeFileSync(MARKER, claim, { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+async function clearLeftover(marker: Marker): Promise<void> {
+  if (marker.pid > 0 && isSamba(marker.pid)) {
     signal(marker.pid, 'SIGTERM');
     if (!(await exited(marker.pid, 5_000))) {
       signal(marker.pid, 'SIGKILL');
       await exited(marker.pid, 5_000);
     }
+    await endGroup(marker.pid);
   }
   if (marker.dir.startsWith(join(tmpdir(), 'callsign-samba-dc-'))) {
     rmSync(marker.dir, { recursive: true, force: true });
@@ -82,25 +109,54 @@ export async function waitForLdap(
   }
 }
 
-/** Closes samba's stdin (it exits on EOF), then SIGTERM and SIGKILL if it lingers. */
+/**
+ * Closes samba's stdin (it exits on EOF), then SIGTERM and SIGKILL if it lingers; then ends any
+ * worker left in its process group (spawned detached, so the group is its own), since workers
+ * still writing would race the removal of the folder.
+ */
 export async function stopSamba(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.stdin?.end();
-  const steps: NodeJS.Signals[] = ['SIGTERM', 'SIGKILL'];
-  for (const step of steps) {
-    const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 5_000));
-    if ((await Promise.race([done, timer])) !== 'late') return;
-    child.kill(step);
+  if (child.exitCode === null && child.signalCode === null) {
+    const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.stdin?.end();
+    const steps: NodeJS.Signals[] = ['SIGTERM', 'SIGKILL'];
+    for (const step of steps) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), 5_000);
+      });
+      const outcome = await Promise.race([done, late]);
+      clearTimeout(timer);
+      if (outcome !== 'late') break;
+      child.kill(step);
+    }
+    await done;
   }
-  await done;
+  if (child.pid !== undefined) await endGroup(child.pid);
 }
 
-function readMarker(): { pid: number; dir: string } | undefined {
+async function endGroup(leader: number): Promise<void> {
+  for (const step of ['SIGTERM', 'SIGKILL'] as const) {
+    signal(-leader, step);
+    const deadline = Date.now() + 3_000;
+    while (Date.now() < deadline) {
+      if (!groupRuns(leader)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+interface Marker {
+  pid: number;
+  dir: string;
+  owner: number;
+}
+
+function readMarker(): Marker | undefined {
   try {
-    const value = JSON.parse(readFileSync(MARKER, 'utf8')) as { pid?: unknown; dir?: unknown };
-    if (typeof value.pid === 'number' && typeof value.dir === 'string') {
-      return { pid: value.pid, dir: value.dir };
+    const text = readFileSync(MARKER, 'utf8');
+    const { pid, dir, owner } = JSON.parse(text) as Partial<Record<keyof Marker, unknown>>;
+    if (typeof pid === 'number' && typeof dir === 'string') {
+      return { pid, dir, owner: typeof owner === 'number' ? owner : 0 };
     }
   } catch {
     // Absent or unreadable: nothing to stop.
@@ -111,6 +167,35 @@ function readMarker(): { pid: number; dir: string } | undefined {
 function isSamba(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!.includes('samba');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True while a process of the group runs. Zombies do not count: the workers' parents die with
+ * samba, and reaping the orphans is up to init, which may take a while.
+ */
+function groupRuns(group: number): boolean {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // After the command in parentheses: state, ppid, pgrp.
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === group && state !== 'Z') return true;
+    } catch {
+      // Gone while scanning.
+    }
+  }
+  return false;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
   } catch {
     return false;
   }

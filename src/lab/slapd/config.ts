@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 
+import { escapeDnValue } from '../../connectors/ldap/dn.ts';
 import { toLdif, type LdifEntry } from './ldif.ts';
 import { labPersonAttributes, labPersonDn, type LabPerson } from './person-entry.ts';
 
@@ -24,6 +25,15 @@ export interface LabLayout {
   modulePath?: string;
   /** Server certificate and key (PEM) for ldaps:// and StartTLS. */
   tls?: LabTls;
+  /** groupOfNames entries under `ou=Groups`, which the service account may read. */
+  groups?: LabGroup[];
+}
+
+/** A lab group: people by uid and other groups by cn (nesting; cycles allowed). */
+export interface LabGroup {
+  cn: string;
+  memberUids?: string[];
+  memberGroups?: string[];
 }
 
 export interface LabTls {
@@ -90,8 +100,9 @@ export function configLdif(layout: LabLayout): string {
           '{0}to attrs=userPassword by anonymous auth by * none',
           `{1}to ${people} attrs=${layout.writableAttributes.join(',')} by ${service} write`,
           `{2}to ${people} by ${service} read`,
-          `{3}to dn.base="${layout.suffix}" by ${service} search`,
-          '{4}to * by * none',
+          `{3}to dn.subtree="${groupsDn(layout)}" by ${service} read`,
+          `{4}to dn.base="${layout.suffix}" by ${service} search`,
+          '{5}to * by * none',
         ],
       },
     },
@@ -136,8 +147,38 @@ export function dataLdif(layout: LabLayout, people: LabPerson[]): string {
       dn: labPersonDn(person, layout.peopleDn),
       attributes: labPersonAttributes(person),
     })),
+    ...groupEntries(layout, people),
   ];
   return toLdif(entries);
+}
+
+/** Where lab groups live. */
+export function groupsDn(layout: Pick<LabLayout, 'suffix'>): string {
+  return `ou=Groups,${layout.suffix}`;
+}
+
+function groupEntries(layout: LabLayout, people: LabPerson[]): LdifEntry[] {
+  const groups = layout.groups ?? [];
+  const base = groupsDn(layout);
+  const byUid = new Map(people.map((p) => [p.uid, p]));
+  const unit = { dn: base, attributes: { objectClass: 'organizationalUnit', ou: 'Groups' } };
+  return [
+    unit,
+    ...groups.map((group) => {
+      const member = [
+        ...(group.memberUids ?? []).map((uid) => {
+          const person = byUid.get(uid);
+          if (person === undefined) throw new TypeError(`Lab group ${group.cn}: no uid ${uid}`);
+          return labPersonDn(person, layout.peopleDn);
+        }),
+        ...(group.memberGroups ?? []).map((cn) => `cn=${escapeDnValue(cn)},${base}`),
+      ];
+      // groupOfNames must have a member: an empty group names itself, as OpenLDAP's docs do.
+      const dn = `cn=${escapeDnValue(group.cn)},${base}`;
+      const members = member.length > 0 ? member : [dn];
+      return { dn, attributes: { objectClass: 'groupOfNames', cn: group.cn, member: members } };
+    }),
+  ];
 }
 
 /** Checks the suffix is one the base tree can be built for (`dc=…` or `o=…` first). */

@@ -29,6 +29,8 @@ export interface LabPerson {
   disabled?: boolean;
   /** Canonical objectGUID text; a random one when absent. */
   objectGUID?: string;
+  /** Further attributes as stored (bad-input tests: bytes that are not UTF-8, huge values). */
+  extra?: Record<string, string | Buffer | string[]>;
 }
 
 /** The DN a lab person gets under `peopleDn`. */
@@ -61,6 +63,7 @@ export function labPersonAttributes(person: LabPerson): Record<string, string | 
   // Empty strings mean "leave it out", so tests can build a person missing an attribute.
   if (person.employeeNumber !== '') attributes.employeeNumber = person.employeeNumber;
   if (person.telephoneNumber !== undefined) attributes.telephoneNumber = person.telephoneNumber;
+  Object.assign(attributes, person.extra ?? {});
   for (const [key, value] of Object.entries(attributes)) {
     if (value === '') delete attributes[key];
   }

@@ -5,6 +5,9 @@
 import type { Migration, MigrationProvider } from 'kysely';
 
 import { initialSchema } from './0001-initial.ts';
+import { scimSchema } from './0002-scim.ts';
+import { apiSchema } from './0003-api.ts';
+import { sourcePresenceSchema } from './0004-source-presence.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -14,6 +17,9 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '0001-initial': initialSchema(dialect),
+        '0002-scim': scimSchema(),
+        '0003-api': apiSchema(),
+        '0004-source-presence': sourcePresenceSchema(),
       };
     },
   };
