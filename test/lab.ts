@@ -44,6 +44,7 @@ export async function startLab(options: {
   store: string;
   kamailio: boolean;
   safety?: LabConfigOptions['safety'];
+  leaseSeconds?: number;
 }): Promise<Lab> {
   const dir = mkdtempSync(join(tmpdir(), 'callsign-lab-'));
   const password = randomBytes(9).toString('hex');
@@ -63,6 +64,7 @@ export async function startLab(options: {
         ? { dbPath: kamailio.dbPath, domain: kamailio.domain, rpcUrl: kamailio.rpcUrl }
         : null,
       safety: options.safety,
+      leaseSeconds: options.leaseSeconds,
     }),
   );
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { Executor } from '../engine/executor.ts';
-import { finaliseRuns } from './run-finaliser.ts';
+import { finaliseRuns } from '../engine/run-finaliser.ts';
 import { apiFixture, type Fixture } from './test-fixture.ts';
 
 describe('API routes', () => {

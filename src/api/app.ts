@@ -20,10 +20,12 @@ import { peopleRoutes } from './routes-people.ts';
 import { runRoutes } from './routes-runs.ts';
 import { parseBody, parseQueryValue } from './schema.ts';
 import type { TokenInfo } from './token-store.ts';
+import { webhookRoutes } from '../webhooks/webhook-routes.ts';
 
 /** Every REST route, in the order of the OpenAPI document. */
 export const API_ROUTES: readonly RouteDef[] = [
   ...peopleRoutes, ...runRoutes, ...operationRoutes, ...numberRoutes, ...adminRoutes,
+  ...webhookRoutes,
 ];
 
 /** The framework-free SCIM handler of src/scim (`createScimHandler(deps)`). */
@@ -64,6 +66,11 @@ export function createApp(o: AppOptions): Hono {
     const answer = errorResponse(err);
     if (answer.internal) log.error({ err, path: c.req.path }, 'request failed');
     else log.debug({ code: answer.body.error.code, path: c.req.path }, 'request refused');
+    if (c.req.path.startsWith('/scim/v2/')) {
+      // RFC 7644 §3.12: errors of the middleware (413 oversize) in the SCIM Error schema too.
+      return c.json(scimError(answer.status, answer.body.error.message), answer.status,
+        { ...answer.headers, 'Content-Type': 'application/scim+json' });
+    }
     return c.json(answer.body, answer.status, answer.headers);
   });
   app.notFound((c) => c.json({ error: { code: HttpErrorCode.NotFound,
@@ -125,6 +132,10 @@ async function requestOf(c: Context, route: RouteDef, token: TokenInfo | undefin
 
 const SCIM_ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
+function scimError(status: number, detail: string) {
+  return { schemas: [SCIM_ERROR], status: String(status), detail };
+}
+
 function mountScim(
   app: Hono,
   scim: ScimHandler,
@@ -138,8 +149,8 @@ function mountScim(
     } catch (err) {
       // RFC 7644 §3.12: SCIM clients expect the SCIM Error schema, also for 401 and 429.
       if (!(err instanceof HttpError)) throw err;
-      return c.json({ schemas: [SCIM_ERROR], status: String(err.status), detail: err.message },
-        err.status, { ...err.headers, 'Content-Type': 'application/scim+json' });
+      return c.json(scimError(err.status, err.message), err.status,
+        { ...err.headers, 'Content-Type': 'application/scim+json' });
     }
     const url = new URL(c.req.url);
     const answer = await scim({

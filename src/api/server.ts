@@ -14,11 +14,13 @@ import { API_DEFAULTS } from '../core/config-api.ts';
 import type { ApiConfig } from '../core/config-types.ts';
 import { CallsignError, ErrorCode, toCallsignError } from '../core/errors.ts';
 import { storeUrl, type Engine } from '../engine/engine.ts';
+import { EngineEvents } from '../engine/events.ts';
 import { Executor } from '../engine/executor.ts';
 import type { RunReport } from '../engine/reconcile.ts';
+import { startWebhooks } from '../webhooks/webhooks.ts';
 import { createApp, type ScimHandler } from './app.ts';
 import { MetricsRecorder } from './metrics.ts';
-import { finaliseRuns } from './run-finaliser.ts';
+import { finaliseRuns } from '../engine/run-finaliser.ts';
 import { TokenStore } from './token-store.ts';
 
 export interface StartServerOptions {
@@ -44,6 +46,9 @@ export interface RunningServer {
 export async function startServer(engine: Engine, o: StartServerOptions = {}) {
   const api: ApiConfig = { ...API_DEFAULTS, ...engine.config.api, ...o.api };
   const { log, store, config } = engine;
+  // First: a webhook whose secret cannot be read stops the start before anything is opened.
+  const events = new EngineEvents({ log });
+  const webhooks = startWebhooks(engine, { events });
   const tokens = TokenStore.open(storeUrl(config.store, dirname(config.file)), {
     clock: engine.clock, audit: (entry) => store.audit(entry),
   });
@@ -54,7 +59,7 @@ export async function startServer(engine: Engine, o: StartServerOptions = {}) {
     store, targets: engine.targets, handlers: engine.handlers, clock: engine.clock,
     leaseMs: config.engine.leaseSeconds * 1000, maxAttempts: config.engine.maxAttempts,
     backoffBaseMs: config.engine.backoffBaseMs, backoffMaxMs: config.engine.backoffMaxMs,
-    secrets: engine.vault, log,
+    secrets: engine.vault, log, events,
   });
   const detach = metrics.attach(executor.events);
   executor.start();
@@ -91,6 +96,7 @@ export async function startServer(engine: Engine, o: StartServerOptions = {}) {
     pollStop.abort();
     await polling;
     await executor.stop();
+    await webhooks?.stop();
     detach();
     await tokens.close();
   };

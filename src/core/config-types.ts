@@ -178,6 +178,21 @@ export interface ApiConfig {
   rateLimitPerMinute: number;
 }
 
+/** One receiver of signed event notifications (`webhooks:`); see src/webhooks. */
+export interface WebhookConfig {
+  name: string;
+  /** http:// or https:// URL the events are POSTed to. */
+  url: string;
+  /** Reference (env:NAME or file:PATH) to the HMAC-SHA256 signing secret. */
+  secret: SecretRef;
+  /** Event types to send (`operation.done`, `run.braked`…); empty: every type. */
+  events: string[];
+  /** One attempt's limit; default 10 000. */
+  timeoutMs: number;
+  /** Attempts before a delivery is marked failed; default 8. */
+  maxAttempts: number;
+}
+
 export interface CallsignConfig {
   /** Absolute path of the file it was loaded from (for messages). */
   file: string;
@@ -196,4 +211,6 @@ export interface CallsignConfig {
   engine: EngineConfig;
   /** Absent in configurations built by hand; `loadConfig` always fills it. */
   api?: ApiConfig;
+  /** Absent in configurations built by hand: no webhooks. */
+  webhooks?: WebhookConfig[];
 }

@@ -12,6 +12,7 @@ import { readApi } from './config-api.ts';
 import { readPools } from './config-pools.ts';
 import { readProfiles, readRules } from './config-rules.ts';
 import { readSources, readTargets } from './config-systems.ts';
+import { readWebhooks } from './config-webhooks.ts';
 import type { CallsignConfig, EngineConfig, SafetyConfig } from './config-types.ts';
 import { anchorSecretRef } from './secrets.ts';
 
@@ -45,6 +46,7 @@ const TOP_KEYS = [
   'safety',
   'engine',
   'api',
+  'webhooks',
 ] as const;
 
 /** Validates configuration text; `file` names it in messages and anchors relative paths. */
@@ -88,6 +90,7 @@ export function parseConfig(text: string, file: string): CallsignConfig {
     safety: readSafety(top),
     engine: readEngine(top),
     api: readApi(top, baseDir),
+    webhooks: readWebhooks(reader, top, baseDir),
   };
   if (reader.problems.length > 0) throw fail(reader);
   return config;

@@ -116,10 +116,11 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
   );
 
   // Operations journaled earlier and not finished: not planned again, and failures are shown.
-  const open = groupBy(
-    await store.listOperations({ state: ['pending', 'running', 'failed', 'held'] }),
-    (op) => op.personId,
-  );
+  const unfinished = await store.listOperations({ state: ['pending', 'running', 'failed', 'held'] });
+  const open = groupBy(unfinished, (op) => op.personId);
+  // Runs cut short (a crash, a kill -9) left operations pending or running: this run resumes them.
+  const resume = [...new Set(unfinished
+    .filter((op) => op.state === 'pending' || op.state === 'running').map((op) => op.runId))];
   const matched = correlate({ records, people, keys: config.correlation });
   problems.push(...matched.problems);
   const recordsOf = new Map<string, SourceRecord[]>();
@@ -179,7 +180,8 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
   if (!sync) return report;
 
   const ops = plans.flatMap((p) => p.operations);
-  const quiet = ops.length === 0 && problems.length === 0 && reports.every((r) => r.complete);
+  const quiet = ops.length === 0 && problems.length === 0 && reports.every((r) => r.complete)
+    && (resume.length === 0 || options.execute === false);
   if (quiet) {
     report.state = 'finished';
     return report;
@@ -203,16 +205,27 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
     report.state = 'running';
     return report;
   }
-  return execute(engine, { runId, report, actor: options.actor, onProgress: options.onProgress });
+  return execute(engine, { runId, report, actor: options.actor, onProgress: options.onProgress, resume });
 }
 
-/** Runs a run's journaled operations until nothing is runnable; fills in the report. */
+/**
+ * Runs a run's journaled operations until nothing is runnable; fills in the report. With
+ * `resume`, the operations that earlier, interrupted runs left are run too (after their leases
+ * expire), their new secrets handed out, and those runs closed.
+ */
 export async function execute(
   engine: Engine,
-  options: { runId: string; report: RunReport; actor: string; onProgress?: ReconcileOptions['onProgress'] },
+  options: {
+    runId: string;
+    report: RunReport;
+    actor: string;
+    onProgress?: ReconcileOptions['onProgress'];
+    resume?: string[];
+  },
 ): Promise<RunReport> {
   const { store, config, clock } = engine;
   const { runId, report } = options;
+  const resume = (options.resume ?? []).filter((id) => id !== runId);
   const executor = new Executor({
     store,
     targets: engine.targets,
@@ -226,13 +239,24 @@ export async function execute(
     log: engine.log,
     onProgress: (p) => options.onProgress?.('running', p.done + p.failed, p.done + p.failed + p.pending),
   });
-  report.execution = await executor.runUntilIdle({ runId });
-  report.credentials = await handOutCredentials(engine, runId);
+  report.execution = await executor.runUntilIdle(resume.length > 0 ? {} : { runId });
+  report.credentials = [];
+  for (const id of [...resume, runId]) report.credentials.push(...(await handOutCredentials(engine, id)));
+  for (const id of resume) await closeIfDone(engine, id);
 
   const failed = report.execution.failed > 0 || (await store.countOpen(runId)) > 0;
   report.state = failed ? 'failed' : 'finished';
   await store.updateRun(runId, { state: report.state, finishedAt: clock().toISOString(), summary: summaryOf(report) });
   return report;
+}
+
+/** Closes a resumed run once nothing of it is open: finished, or failed if anything failed. */
+async function closeIfDone(engine: Engine, runId: string): Promise<void> {
+  const { store, clock } = engine;
+  if ((await store.countOpen(runId)) > 0) return;
+  const failed = await store.listOperations({ runId, state: ['failed'] });
+  const state = failed.length > 0 ? 'failed' : 'finished';
+  await store.updateRun(runId, { state, finishedAt: clock().toISOString() });
 }
 
 async function planOne(o: {

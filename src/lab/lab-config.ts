@@ -13,6 +13,7 @@ export interface LabConfigOptions {
   safety?: { maxDeprovisionShare: number; maxDeprovisionCount: number };
   pollIntervalSeconds?: number;
   maxAttempts?: number;
+  leaseSeconds?: number;
 }
 
 export function labConfig(o: LabConfigOptions): string {
@@ -126,7 +127,7 @@ safety:
 
 engine:
   pollIntervalSeconds: ${o.pollIntervalSeconds ?? 30}
-  leaseSeconds: 30
+  leaseSeconds: ${o.leaseSeconds ?? 30}
   maxAttempts: ${o.maxAttempts ?? 4}
   backoffBaseMs: 200
   backoffMaxMs: 2000

@@ -12,7 +12,7 @@ import { applyPatch } from './patch.ts';
 import { groupRepresentation, project } from './representation.ts';
 import {
   checkIfMatch, etagHeaders, ifMatchVersion, jsonBody, listParams, notModified,
-  queryProjection,
+  queryProjection, wantsBody,
 } from './request-utils.ts';
 import { badRequest, ScimError, ScimType } from './scim-error.ts';
 import type { Routes, ScimContext, ScimRequest, ScimResponse } from './scim-handler.ts';
@@ -169,6 +169,7 @@ async function load(ctx: ScimContext, id: string): Promise<StoredGroup> {
 }
 
 function answer(req: ScimRequest, group: StoredGroup): ScimResponse {
+  if (!wantsBody(req)) return { status: 204, headers: etagHeaders(group.version) };
   return {
     status: 200, headers: etagHeaders(group.version),
     body: project(GROUP_KIND, groupRepresentation(group, req.baseUrl), queryProjection(req)),

@@ -17,8 +17,10 @@ async function newUser(userName: string, extra: Record<string, unknown> = {}) {
   return res.json.id as string;
 }
 
+/** A PATCH; on success (204, RFC 7644 §3.5.2) the user as a GET then returns it. */
 async function patch(id: string, ...ops: Record<string, unknown>[]) {
-  return kit.call('PATCH', `/Users/${id}`, patchOps(...ops));
+  const res = await kit.call('PATCH', `/Users/${id}`, patchOps(...ops));
+  return res.status === 204 ? kit.call('GET', `/Users/${id}`) : res;
 }
 
 test('every path form: attr, attr.sub, urn:attr, filter, filter.sub, path-less', async () => {
@@ -98,7 +100,7 @@ test('ETags: If-Match with an old version is 412; the current one succeeds', asy
   assert.equal(first.json.meta.version, tag);
   const ok = await kit.call('PATCH', `/Users/${id}`,
     patchOps({ op: 'replace', path: 'title', value: 'A' }), { 'if-match': tag });
-  assert.equal(ok.status, 200);
+  assert.equal(ok.status, 204);
   assert.notEqual(ok.headers.etag, tag);
   const stale = await kit.call('PATCH', `/Users/${id}`,
     patchOps({ op: 'replace', path: 'title', value: 'B' }), { 'if-match': tag });
@@ -140,20 +142,23 @@ test('groups: members by PATCH in Entra form; users see their groups', async () 
   const add = await kit.call('PATCH', `/Groups/${gid}`, patchOps(
     { op: 'Add', path: 'members', value: [{ value: a }, { value: b }] },
   ));
-  assert.equal(add.status, 200, JSON.stringify(add.json));
+  assert.equal(add.status, 204, JSON.stringify(add.json));
   assert.equal(kit.changes[0]!.length, 2);
   assert.deepEqual(kit.changes[0]![0]!.attributes.groups, ['Sales NYC']);
   const user = await kit.call('GET', `/Users/${a}`);
   assert.equal(user.json.groups[0].value, gid);
 
-  const rm = await kit.call('PATCH', `/Groups/${gid}`, patchOps(
+  // With `attributes` the PATCH answers 200 with the group (RFC 7644 §3.5.2).
+  const rm = await kit.call('PATCH', `/Groups/${gid}?attributes=members`, patchOps(
     { op: 'Remove', path: `members[value eq "${a}"]` },
   ));
+  assert.equal(rm.status, 200);
   assert.deepEqual(rm.json.members.map((m: any) => m.value), [b]);
   const rm2 = await kit.call('PATCH', `/Groups/${gid}`, patchOps(
     { op: 'remove', path: 'members', value: [{ value: b }] },
   ));
-  assert.equal(rm2.json.members, undefined);
+  assert.equal(rm2.status, 204);
+  assert.equal((await kit.call('GET', `/Groups/${gid}`)).json.members, undefined);
   const bad = await kit.call('PATCH', `/Groups/${gid}`, patchOps(
     { op: 'add', path: 'members', value: [{ value: 'ghost' }] },
   ));

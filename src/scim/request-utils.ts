@@ -51,6 +51,16 @@ export function listParams(req: ScimRequest, search: boolean): ListParams {
   return readListParams((n) => getIgnoringCase(body, n));
 }
 
+/**
+ * False for a PATCH that did not ask for the resource: RFC 7644 §3.5.2 lets it answer 204 with
+ * the headers only (Microsoft's validation expects that), but MUST answer 200 with the resource
+ * when `attributes` is given; `excludedAttributes` is read the same way.
+ */
+export function wantsBody(req: ScimRequest): boolean {
+  return req.method !== 'PATCH' || req.query.has('attributes') ||
+    req.query.has('excludedAttributes');
+}
+
 export function etagHeaders(version: number): Record<string, string> {
   return { etag: etagOf(version) };
 }

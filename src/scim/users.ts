@@ -13,7 +13,7 @@ import { applyPatch } from './patch.ts';
 import { project, userRepresentation } from './representation.ts';
 import {
   checkIfMatch, etagHeaders, ifMatchVersion, jsonBody, listParams, notModified,
-  queryProjection,
+  queryProjection, wantsBody,
 } from './request-utils.ts';
 import { ScimError, ScimType } from './scim-error.ts';
 import type { Routes, ScimContext, ScimRequest, ScimResponse } from './scim-handler.ts';
@@ -100,6 +100,7 @@ async function change(
     doc.active ??= user.active;
     checkRequired(USER_KIND, doc);
     if (JSON.stringify(doc) === JSON.stringify(user.document)) {
+      if (!wantsBody(req)) return { status: 204, headers: etagHeaders(user.version) };
       return answer(req, ctx, user, 200);
     }
 
@@ -189,6 +190,7 @@ async function answer(req: ScimRequest, ctx: ScimContext, user: StoredUser, stat
 }
 
 function answerWith(req: ScimRequest, user: StoredUser, rep: ScimDocument): ScimResponse {
+  if (!wantsBody(req)) return { status: 204, headers: etagHeaders(user.version) };
   return { status: 200, headers: etagHeaders(user.version), body: project(USER_KIND, rep,
     queryProjection(req)) };
 }

@@ -102,7 +102,9 @@ export function buildGroupGraph(groups: { dn: string; cn?: string; members: stri
   const graph: GroupGraph = { names: new Map(), parents: new Map() };
   for (const group of groups) {
     const dn = safeNormalize(group.dn);
-    graph.names.set(dn, group.cn ?? nameOfDn(group.dn));
+    // The RDN's cn names the group; a multi-valued cn attribute would be ambiguous.
+    const fromDn = nameOfDn(group.dn);
+    graph.names.set(dn, /^\s*cn=/i.test(group.dn) ? fromDn : (group.cn ?? fromDn));
     for (const member of group.members) {
       // uniqueMember may carry an optional `#'0101'B` unique identifier after the DN.
       const key = safeNormalize(member.replace(/#'[01]*'B$/, ''));
@@ -125,8 +127,10 @@ export function personGroups(options: {
   config: LdapGroupsConfig;
 }): string[] {
   const { dn, memberOf, graph, config } = options;
+  // The DNs as the server spelled them, so that names keep their case.
+  const spelled = new Map((memberOf ?? []).map((group) => [safeNormalize(group), group]));
   const direct = config.memberOf
-    ? (memberOf ?? []).map(safeNormalize)
+    ? [...spelled.keys()]
     : (graph?.parents.get(safeNormalize(dn)) ?? []);
   const seen = new Set<string>(direct);
   const queue = [...direct];
@@ -137,7 +141,9 @@ export function personGroups(options: {
       queue.push(parent);
     }
   }
-  const names = [...seen].map((group) => graph?.names.get(group) ?? nameOfDn(group));
+  const names = [...seen].map(
+    (group) => graph?.names.get(group) ?? nameOfDn(spelled.get(group) ?? group),
+  );
   return [...new Set(names)].sort();
 }
 

@@ -253,7 +253,8 @@ export class LdapSource implements SourceConnector {
 
   #groupReadFailed(err: unknown): Snapshot {
     const baseDn = this.#config.groups?.baseDn ?? this.#config.baseDn;
-    const error = toLdapCallsignError(err, { action: 'search', url: this.#config.url, dn: baseDn });
+    const { url } = this.#config;
+    const error = toLdapCallsignError(err, { action: 'search', url, dn: baseDn });
     const message = `Groups could not be read, so no person was: ${error.message}`;
     this.#log?.warn({ source: this.name, err: error }, 'ldap group read failed');
     const problems = [{ source: this.name, record: baseDn, field: 'groups', message }];

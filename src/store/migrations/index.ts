@@ -8,6 +8,7 @@ import { initialSchema } from './0001-initial.ts';
 import { scimSchema } from './0002-scim.ts';
 import { apiSchema } from './0003-api.ts';
 import { sourcePresenceSchema } from './0004-source-presence.ts';
+import { webhooksSchema } from './0005-webhooks.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0002-scim': scimSchema(),
         '0003-api': apiSchema(),
         '0004-source-presence': sourcePresenceSchema(),
+        '0005-webhooks': webhooksSchema(dialect),
       };
     },
   };

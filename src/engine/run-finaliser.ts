@@ -4,7 +4,7 @@
  * does not know about runs. This closes them: finished when every operation ended, failed when
  * one failed.
  */
-import type { Engine } from '../engine/engine.ts';
+import type { Engine } from './engine.ts';
 
 /**
  * A run younger than this is left alone: reconcile creates the run before it journals its
