@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import pino from 'pino';
 
@@ -68,7 +69,16 @@ describe('SCIM over HTTP', () => {
     bearer = (await tokens.create({ name: 'entra', scope: 'write', actor: 'test' })).token;
     server = await startServer(engine, {
       api: { host: '127.0.0.1', port: 0, maxBodyBytes: MAX_BODY }, poll: false,
-      scim: ({ engine: e }) => createScimHandler(scimDepsForEngine(e)),
+      scim: ({ engine: e, onQueued }) => {
+        // As `callsign serve` wires it: the executor wakes once a plan is journaled.
+        const deps = scimDepsForEngine(e);
+        const onChange = deps.onChange!;
+        deps.onChange = async (records, context) => {
+          await onChange(records, context);
+          onQueued();
+        };
+        return createScimHandler(deps);
+      },
     });
   });
   after(async () => {
@@ -101,6 +111,8 @@ describe('SCIM over HTTP', () => {
     const createOps = await engine.store.listOperations({});
     assert.deepEqual(createOps.map((o) => [o.action, o.type, o.key]),
       [['create', 'sip-subscriber', '5000']]);
+    // The server's executor runs it in the background.
+    await until(async () => (await engine.store.countOpen()) === 0);
 
     const patched = await call('PATCH', `/Users/${user.id}`, { body: {
       schemas: [PATCH_OP],
@@ -158,3 +170,11 @@ describe('SCIM over HTTP', () => {
     assert.equal(afterwards, before);
   });
 });
+
+async function until(done: () => Promise<boolean>, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}

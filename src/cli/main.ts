@@ -13,6 +13,7 @@ import { registerNumbersCommands } from './numbers-commands.ts';
 import { registerRunCommands } from './run-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerTokenCommands } from './token-commands.ts';
+import { registerWebhooksCommands } from './webhooks-commands.ts';
 
 /** Shared by every command: where the configuration is and how to open the engine. */
 export interface CliContext {
@@ -72,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   registerNumbersCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerTokenCommands(program, ctx);
+  registerWebhooksCommands(program, ctx);
 
   try {
     await program.parseAsync(argv);
