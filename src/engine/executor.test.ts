@@ -106,7 +106,9 @@ for (const dialect of dialects.names) {
           assert.ok(starts[i + 22]! - starts[i]! >= 1000, `window at start ${i}`);
         }
         const span = starts.at(-1)! - starts[0]!;
-        assert.ok(span >= 2900 && span <= 6000, `60 starts at 20/s took ${span} ms`);
+        // 60 starts less the initial burst (2, plus a token accrued while the first claim ran)
+        // at 20/s: at least 56 intervals of 50 ms; the window check above is the strict one.
+        assert.ok(span >= 2800 && span <= 6000, `60 starts at 20/s took ${span} ms`);
       });
     });
 
