@@ -35,13 +35,16 @@ export async function benchLatency(): Promise<{
   const people = generateLabPeople(PEOPLE).map((p) => ({ ...p, employeeType: 'employee' }));
   const slapd = await startSlapd({ people, servicePassword: password });
   const configPath = join(dir, 'callsign.yaml');
-  writeFileSync(configPath, labConfig({
-    store: 'sqlite:./callsign.db',
-    ldap: { url: slapd.url, serviceDn: slapd.serviceDn, peopleDn: slapd.peopleDn },
-    passwordEnv: 'CALLSIGN_BENCH_LDAP',
-    kamailio: null,
-    pollIntervalSeconds: INTERVAL_SECONDS,
-  }));
+  writeFileSync(
+    configPath,
+    labConfig({
+      store: 'sqlite:./callsign.db',
+      ldap: { url: slapd.url, serviceDn: slapd.serviceDn, peopleDn: slapd.peopleDn },
+      passwordEnv: 'CALLSIGN_BENCH_LDAP',
+      kamailio: null,
+      pollIntervalSeconds: INTERVAL_SECONDS,
+    }),
+  );
   const engine = await openEngine(loadConfig(configPath), {
     log: pino({ level: 'silent' }),
     actor: 'bench',

@@ -35,11 +35,22 @@ export async function benchPlanning(): Promise<{ peoplePerSecond: number; peakRs
     const person = people[i];
     const state = syntheticState(i, person);
     const fingerprint = rules.fingerprint(person);
-    const lifecycle = classify({ person, previous: state.previous, hasResources: state.links.length > 0,
-      now, fingerprint });
+    const lifecycle = classify({
+      person,
+      previous: state.previous,
+      hasResources: state.links.length > 0,
+      now,
+      fingerprint,
+    });
     const decision = rules.decide(person, lifecycle);
-    const plan = planPerson({ person, decision, numbers: state.numbers, links: state.links, profiles,
-      writeBack });
+    const plan = planPerson({
+      person,
+      decision,
+      numbers: state.numbers,
+      links: state.links,
+      profiles,
+      writeBack,
+    });
     operations += plan.operations.length;
     problems += plan.problems.length;
   }
@@ -58,32 +69,80 @@ function syntheticConfig(): Pick<CallsignConfig, 'rules' | 'profiles' | 'pools' 
   for (let i = 0; i < 19; i++) {
     const site = SITES[i % SITES.length];
     const dept = DEPARTMENTS[i % DEPARTMENTS.length];
-    rules.push({ name: `rule-${i}`, profile: 'sip-user',
+    rules.push({
+      name: `rule-${i}`,
+      profile: 'sip-user',
       when: `person.site == "${site}" && person.department == "${dept}" && person.level > ${i % 4}`,
-      numbers: { extension: '{{person.site}}-ext', did: '{{person.site}}-did' } });
+      numbers: { extension: '{{person.site}}-ext', did: '{{person.site}}-did' },
+    });
   }
-  rules.push({ name: 'everyone', when: 'person.workerType in ["employee", "intern"]',
-    profile: 'sip-user', numbers: { extension: '{{person.site}}-ext', did: '{{person.site}}-did' } });
+  rules.push({
+    name: 'everyone',
+    when: 'person.workerType in ["employee", "intern"]',
+    profile: 'sip-user',
+    numbers: { extension: '{{person.site}}-ext', did: '{{person.site}}-did' },
+  });
 
   const pools: PoolConfig[] = SITES.flatMap((site, i) => [
-    { name: `${site}-ext`, kind: 'extension' as const, range: { start: `${i + 1}0000`, end: `${i + 1}9999` },
-      exclude: [], quarantineDays: 30 },
-    { name: `${site}-did`, kind: 'did' as const, range: { start: `+1212${i}000000`, end: `+1212${i}999999` },
-      exclude: [], quarantineDays: 30 },
+    {
+      name: `${site}-ext`,
+      kind: 'extension' as const,
+      range: { start: `${i + 1}0000`, end: `${i + 1}9999` },
+      exclude: [],
+      quarantineDays: 30,
+    },
+    {
+      name: `${site}-did`,
+      kind: 'did' as const,
+      range: { start: `+1212${i}000000`, end: `+1212${i}999999` },
+      exclude: [],
+      quarantineDays: 30,
+    },
   ]);
-  const profiles: Record<string, ProfileConfig> = { 'sip-user': { name: 'sip-user', resources: [
-    { target: 'pbx', type: 'sip-subscriber', key: '{{numbers.extension}}', dependsOn: [], secret: true,
-      attributes: {
-        displayName: { value: '{{person.displayName}}', mode: 'enforce' as const },
-        email: { value: '{{person.mail | lower}}', mode: 'create' as const },
-      } },
-    { target: 'pbx', type: 'sip-alias', key: '{{numbers.did}}', dependsOn: ['sip-subscriber'],
-      secret: false, attributes: { username: { value: '{{numbers.extension}}', mode: 'enforce' as const } } },
-  ] } };
-  const sources = [{ name: 'dir', type: 'ldap' as const, url: 'ldap://127.0.0.1', bindDn: 'cn=x',
-    password: 'env:X', baseDn: 'dc=x', filter: '(objectClass=*)', pageSize: 500, idAttribute: 'entryUUID',
-    attributes: {}, writeBack: { telephoneNumber: 'did' as const }, timeoutMs: 1000,
-    delta: 'none' as const, fullEverySeconds: 3600 }];
+  const profiles: Record<string, ProfileConfig> = {
+    'sip-user': {
+      name: 'sip-user',
+      resources: [
+        {
+          target: 'pbx',
+          type: 'sip-subscriber',
+          key: '{{numbers.extension}}',
+          dependsOn: [],
+          secret: true,
+          attributes: {
+            displayName: { value: '{{person.displayName}}', mode: 'enforce' as const },
+            email: { value: '{{person.mail | lower}}', mode: 'create' as const },
+          },
+        },
+        {
+          target: 'pbx',
+          type: 'sip-alias',
+          key: '{{numbers.did}}',
+          dependsOn: ['sip-subscriber'],
+          secret: false,
+          attributes: { username: { value: '{{numbers.extension}}', mode: 'enforce' as const } },
+        },
+      ],
+    },
+  };
+  const sources = [
+    {
+      name: 'dir',
+      type: 'ldap' as const,
+      url: 'ldap://127.0.0.1',
+      bindDn: 'cn=x',
+      password: 'env:X',
+      baseDn: 'dc=x',
+      filter: '(objectClass=*)',
+      pageSize: 500,
+      idAttribute: 'entryUUID',
+      attributes: {},
+      writeBack: { telephoneNumber: 'did' as const },
+      timeoutMs: 1000,
+      delta: 'none' as const,
+      fullEverySeconds: 3600,
+    },
+  ];
   return { rules, pools, profiles, sources };
 }
 
@@ -110,23 +169,52 @@ function syntheticPerson(i: number): Person {
  * Stored state by person: a fifth are new, the rest provisioned, of whom some have a changed
  * display name (an update) and some moved site (a new line, an old one removed and released).
  */
-function syntheticState(i: number, person: Person): { previous?: Person; links: Link[]; numbers: HeldNumber[] } {
+function syntheticState(
+  i: number,
+  person: Person,
+): { previous?: Person; links: Link[]; numbers: HeldNumber[] } {
   const site = person.attributes.site as string;
   const s = SITES.indexOf(site);
-  const ext: HeldNumber = { pool: `${site}-ext`, kind: 'extension', value: `${s + 1}${String(i % 10000).padStart(4, '0')}` };
-  const did: HeldNumber = { pool: `${site}-did`, kind: 'did', value: `+1212${s}${String(i % 1_000_000).padStart(6, '0')}` };
+  const ext: HeldNumber = {
+    pool: `${site}-ext`,
+    kind: 'extension',
+    value: `${s + 1}${String(i % 10000).padStart(4, '0')}`,
+  };
+  const did: HeldNumber = {
+    pool: `${site}-did`,
+    kind: 'did',
+    value: `+1212${s}${String(i % 1_000_000).padStart(6, '0')}`,
+  };
   if (i % 5 === 0) return { links: [], numbers: [ext, did] };
 
   const moved = i % 11 === 0;
   const oldExt = moved ? { ...ext, value: `${ext.value.slice(0, -1)}9` } : ext;
   const displayName = i % 3 === 0 ? 'Old Name' : String(person.attributes.displayName);
   const links: Link[] = [
-    { personId: person.id, target: 'pbx', type: 'sip-subscriber', key: oldExt.value, externalId: `s${i}`,
-      attributes: { displayName, email: `person.${i}@example.com` } },
-    { personId: person.id, target: 'pbx', type: 'sip-alias', key: did.value, externalId: `a${i}`,
-      attributes: { username: oldExt.value } },
-    { personId: person.id, target: 'dir', type: 'writeback', key: `uuid-${i}`, externalId: `uuid-${i}`,
-      attributes: { telephoneNumber: did.value } },
+    {
+      personId: person.id,
+      target: 'pbx',
+      type: 'sip-subscriber',
+      key: oldExt.value,
+      externalId: `s${i}`,
+      attributes: { displayName, email: `person.${i}@example.com` },
+    },
+    {
+      personId: person.id,
+      target: 'pbx',
+      type: 'sip-alias',
+      key: did.value,
+      externalId: `a${i}`,
+      attributes: { username: oldExt.value },
+    },
+    {
+      personId: person.id,
+      target: 'dir',
+      type: 'writeback',
+      key: `uuid-${i}`,
+      externalId: `uuid-${i}`,
+      attributes: { telephoneNumber: did.value },
+    },
   ];
   const previous = { ...person, status: 'active' as const };
   return { previous, links, numbers: moved ? [ext, did, oldExt] : [ext, did] };

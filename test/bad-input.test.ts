@@ -48,58 +48,83 @@ test('one failing person, one without a site: the rest are provisioned', { skip 
     const failed = await engine.store.listOperations({ state: ['failed'] });
     assert.equal(failed.length, 1);
     assert.equal(failed[0]!.key, '3000');
-    const waiting = await engine.store.listOperations({ personId: failed[0]!.personId, state: ['pending'] });
+    const waiting = await engine.store.listOperations({
+      personId: failed[0]!.personId,
+      state: ['pending'],
+    });
     assert.ok(waiting.length >= 1, "the failing person's later operations wait");
-    const created = failing.effects.filter((e) => e.type === 'sip-subscriber' && e.action === 'create');
+    const created = failing.effects.filter(
+      (e) => e.type === 'sip-subscriber' && e.action === 'create',
+    );
     assert.equal(created.length, 7, 'nine people less the failing one and the one without a site');
   } finally {
     await engine.close();
   }
 });
 
-test('an excluded person is left out; an unreachable directory changes nothing', { skip }, async () => {
-  const engine = await lab.open();
-  try {
-    const person = (await engine.store.findPeopleByKey('employeeId', people[1]!.employeeNumber))[0]!;
-    await engine.store.setPersonFlags(person.id, { excluded: true }, 'test');
-    await lab.slapd.people.disablePerson(people[1]!.uid);
-    const report = await reconcile(engine, { mode: 'plan', actor: 'test' });
-    assert.ok(!report.plans.some((p) => p.personId === person.id && p.operations.length > 0));
-
-    await lab.slapd.stop();
-    const blind = await reconcile(engine, { mode: 'plan', actor: 'test' });
-    assert.equal(blind.sources[0]!.complete, false);
-    assert.match(blind.sources[0]!.error?.code ?? '', /unavailable/);
-    assert.equal(blind.plans.filter((p) => p.deprovision).length, 0);
-  } finally {
-    await engine.close();
-  }
-});
-
-test('a number the platform already uses is held and the hire gets the next one', { skip }, async () => {
-  await lab.slapd.stop().catch(() => undefined);
-  const fresh = await startLab({ people: people.slice(0, 2), store: 'sqlite:./callsign.db', kamailio: false });
-  try {
-    const engine = await fresh.open();
+test(
+  'an excluded person is left out; an unreachable directory changes nothing',
+  { skip },
+  async () => {
+    const engine = await lab.open();
     try {
-      const next = await engine.store.peekNumber('nyc-ext', 'nobody', new Date());
-      assert.ok(next, 'the NYC pool has a free extension');
-      // Someone configured this extension on the platform by hand.
-      fresh.nullTarget!.resources.set(`sip-subscriber/${next.value}`, { username: next.value });
-      const hire = { ...generateLabPeople(1, { first: 30 })[0]!, l: 'nyc', employeeType: 'employee' };
-      await fresh.slapd.people.addPerson(hire);
+      const person = (
+        await engine.store.findPeopleByKey('employeeId', people[1]!.employeeNumber)
+      )[0]!;
+      await engine.store.setPersonFlags(person.id, { excluded: true }, 'test');
+      await lab.slapd.people.disablePerson(people[1]!.uid);
+      const report = await reconcile(engine, { mode: 'plan', actor: 'test' });
+      assert.ok(!report.plans.some((p) => p.personId === person.id && p.operations.length > 0));
 
-      const report = await reconcile(engine, { mode: 'sync', actor: 'test' });
-      assert.equal(report.state, 'finished');
-      const person = (await engine.store.findPeopleByKey('employeeId', hire.employeeNumber))[0]!;
-      const ext = (await engine.store.numbersOf(person.id)).find((n) => n.kind === 'extension');
-      assert.ok(ext && ext.value !== next.value, `the hire got another extension: ${ext?.value}`);
-      const held = (await engine.store.listNumbers('nyc-ext')).find((n) => n.value === next.value);
-      assert.equal(held?.state, 'held');
+      await lab.slapd.stop();
+      const blind = await reconcile(engine, { mode: 'plan', actor: 'test' });
+      assert.equal(blind.sources[0]!.complete, false);
+      assert.match(blind.sources[0]!.error?.code ?? '', /unavailable/);
+      assert.equal(blind.plans.filter((p) => p.deprovision).length, 0);
     } finally {
       await engine.close();
     }
-  } finally {
-    await fresh.stop();
-  }
-});
+  },
+);
+
+test(
+  'a number the platform already uses is held and the hire gets the next one',
+  { skip },
+  async () => {
+    await lab.slapd.stop().catch(() => undefined);
+    const fresh = await startLab({
+      people: people.slice(0, 2),
+      store: 'sqlite:./callsign.db',
+      kamailio: false,
+    });
+    try {
+      const engine = await fresh.open();
+      try {
+        const next = await engine.store.peekNumber('nyc-ext', 'nobody', new Date());
+        assert.ok(next, 'the NYC pool has a free extension');
+        // Someone configured this extension on the platform by hand.
+        fresh.nullTarget!.resources.set(`sip-subscriber/${next.value}`, { username: next.value });
+        const hire = {
+          ...generateLabPeople(1, { first: 30 })[0]!,
+          l: 'nyc',
+          employeeType: 'employee',
+        };
+        await fresh.slapd.people.addPerson(hire);
+
+        const report = await reconcile(engine, { mode: 'sync', actor: 'test' });
+        assert.equal(report.state, 'finished');
+        const person = (await engine.store.findPeopleByKey('employeeId', hire.employeeNumber))[0]!;
+        const ext = (await engine.store.numbersOf(person.id)).find((n) => n.kind === 'extension');
+        assert.ok(ext && ext.value !== next.value, `the hire got another extension: ${ext?.value}`);
+        const held = (await engine.store.listNumbers('nyc-ext')).find(
+          (n) => n.value === next.value,
+        );
+        assert.equal(held?.state, 'held');
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await fresh.stop();
+    }
+  },
+);

@@ -9,7 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import { approveRun, rejectRun } from '../src/engine/approval.ts';
 import { reconcile } from '../src/engine/reconcile.ts';
 import { generateLabPeople } from '../src/lab/slapd.ts';
-import { createTestDatabase, testDialects, type TestDatabase } from '../src/store/testing/databases.ts';
+import {
+  createTestDatabase,
+  testDialects,
+  type TestDatabase,
+} from '../src/store/testing/databases.ts';
 import { labUnavailable, startLab, type Lab } from './lab.ts';
 
 const skip = labUnavailable({ kamailio: false });
@@ -109,7 +113,10 @@ for (const name of names) {
           (n) => n.state === 'quarantined',
         );
         assert.equal(quarantined.length, 24, 'extension and DID of each of the 12 leavers');
-        const audit = await engine.store.queryAudit({ runId: report.runId, action: 'run.approved' });
+        const audit = await engine.store.queryAudit({
+          runId: report.runId,
+          action: 'run.approved',
+        });
         assert.equal(audit[0]?.actor, 'test:approver');
       } finally {
         await engine.close();

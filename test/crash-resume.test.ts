@@ -15,7 +15,11 @@ import Database from 'better-sqlite3';
 
 import { register } from '../src/lab/sipp.ts';
 import { generateLabPeople } from '../src/lab/slapd.ts';
-import { createTestDatabase, testDialects, type TestDatabase } from '../src/store/testing/databases.ts';
+import {
+  createTestDatabase,
+  testDialects,
+  type TestDatabase,
+} from '../src/store/testing/databases.ts';
 import { labUnavailable, startLab, type Lab } from './lab.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -73,11 +77,19 @@ for (const name of names) {
       const engine = await lab.open();
       try {
         const ops = await engine.store.listOperations({});
-        const keys = ops.filter((o) => o.action === 'create').map((o) => `${o.target}/${o.type}/${o.key}`);
+        const keys = ops
+          .filter((o) => o.action === 'create')
+          .map((o) => `${o.target}/${o.type}/${o.key}`);
         assert.equal(new Set(keys).size, keys.length, 'no operation journaled twice');
-        assert.ok(ops.every((o) => o.state === 'done'), 'every operation done');
+        assert.ok(
+          ops.every((o) => o.state === 'done'),
+          'every operation done',
+        );
         const runs = await engine.store.listRuns(10);
-        assert.ok(runs.every((r) => r.state === 'finished'), JSON.stringify(runs.map((r) => r.state)));
+        assert.ok(
+          runs.every((r) => r.state === 'finished'),
+          JSON.stringify(runs.map((r) => r.state)),
+        );
       } finally {
         await engine.close();
       }
@@ -85,11 +97,14 @@ for (const name of names) {
       // Secrets handed out by the killed run's display never happened: the resuming sync shows
       // each person's secret once (those not shown yet), and they work.
       const shown = report.credentials as { resource: string; secret: string }[];
-      assert.equal(shown.length, people.length, "every secret shown once, none lost by the kill");
+      assert.equal(shown.length, people.length, 'every secret shown once, none lost by the kill');
       const sample = shown[0]!;
       const extension = sample.resource.split('/').pop()!;
       const sip = { sipPort: lab.kamailio!.sipPort, domain: lab.kamailio!.domain };
-      assert.equal((await register({ ...sip, user: extension, password: sample.secret })).status, 200);
+      assert.equal(
+        (await register({ ...sip, user: extension, password: sample.secret })).status,
+        200,
+      );
     });
   });
 }

@@ -23,8 +23,11 @@ const corp = generateLabPeople(6).map((p) => ({ ...p, employeeType: 'employee' }
 // EMEA's own people, one contractor its filter leaves out, and corp's third person again
 // under another uid, mail and entryUUID.
 const emea = [
-  ...generateLabPeople(3, { first: 101, domain: 'emea.example.com' })
-    .map((p) => ({ ...p, employeeType: 'employee', l: 'lon' })),
+  ...generateLabPeople(3, { first: 101, domain: 'emea.example.com' }).map((p) => ({
+    ...p,
+    employeeType: 'employee',
+    l: 'lon',
+  })),
   { ...generateLabPeople(1, { first: 104 })[0]!, employeeType: 'contractor' },
   { ...corp[2]!, uid: 'jdoe-emea', mail: 'jdoe@emea.example.com', departmentNumber: 'CC-77' },
 ];
@@ -39,16 +42,26 @@ describe('several directories', { skip: skip !== undefined }, () => {
     lab = await startLab({ people: corp, store: 'sqlite:./store.db', kamailio: false });
     process.env[envName] = randomBytes(9).toString('hex');
     second = await startSlapd({
-      people: emea, suffix: 'dc=emea,dc=example', servicePassword: process.env[envName],
+      people: emea,
+      suffix: 'dc=emea,dc=example',
+      servicePassword: process.env[envName],
     });
     const doc = parse(readFileSync(lab.configPath, 'utf8'));
     doc.sources.push({
-      name: 'emea-ldap', type: 'ldap', url: second.url, bindDn: second.serviceDn,
-      password: `env:${envName}`, baseDn: second.peopleDn,
+      name: 'emea-ldap',
+      type: 'ldap',
+      url: second.url,
+      bindDn: second.serviceDn,
+      password: `env:${envName}`,
+      baseDn: second.peopleDn,
       filter: '(&(objectClass=inetOrgPerson)(employeeType=employee))',
-      idAttribute: 'entryUUID', missingGraceSeconds: 0,
+      idAttribute: 'entryUUID',
+      missingGraceSeconds: 0,
       attributes: {
-        employeeId: 'employeeNumber', displayName: 'cn', site: 'l', workerType: 'employeeType',
+        employeeId: 'employeeNumber',
+        displayName: 'cn',
+        site: 'l',
+        workerType: 'employeeType',
         costCenter: 'departmentNumber',
       },
     });
@@ -76,10 +89,14 @@ describe('several directories', { skip: skip !== undefined }, () => {
     const { report, everyone } = await sync();
     known = everyone;
     assert.equal(report.state, 'finished');
-    assert.deepEqual(report.sources.map((s) => [s.name, s.complete, s.records]), [
-      ['lab-ldap', true, 6], ['emea-ldap', true, 4],
-    ]);
-    assert.equal(everyone.length, 6 + 3, 'the contractor is outside emea-ldap\'s filter');
+    assert.deepEqual(
+      report.sources.map((s) => [s.name, s.complete, s.records]),
+      [
+        ['lab-ldap', true, 6],
+        ['emea-ldap', true, 4],
+      ],
+    );
+    assert.equal(everyone.length, 6 + 3, "the contractor is outside emea-ldap's filter");
     const both = everyone.filter((p) => p.attributes.employeeId === corp[2]!.employeeNumber);
     assert.equal(both.length, 1);
     const [person] = both;

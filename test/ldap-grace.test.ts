@@ -127,10 +127,13 @@ describe('grace period before leaving', { skip: skip !== undefined }, () => {
     try {
       const victim = byEmployee(await engine.store.listPeople(), people[3]!.employeeNumber);
       const externalId = victim.sourceLinks[0]!.externalId;
-      const changes = [{
-        source: 'lab-ldap', problems: [],
-        records: [{ source: 'lab-ldap', externalId, state: 'deleted' as const, attributes: {} }],
-      }];
+      const changes = [
+        {
+          source: 'lab-ldap',
+          problems: [],
+          records: [{ source: 'lab-ldap', externalId, state: 'deleted' as const, attributes: {} }],
+        },
+      ];
       const report = await reconcile(engine, { mode: 'sync', actor: 'test', changes });
       const plan = report.plans.find((p) => p.personId === victim.id);
       assert.equal(plan?.lifecycle, 'leaver');

@@ -33,32 +33,36 @@ async function until(check: () => Promise<boolean>, what: string, ms = 20_000) {
 const subscribers = () =>
   [...lab.nullTarget!.resources.keys()].filter((k) => k.startsWith('sip-subscriber/')).length;
 
-test('hires and leavers are applied while it runs; quiet polls leave no runs', { skip }, async () => {
-  const engine: Engine = await lab.open();
-  const stop = new AbortController();
-  const loop = runForever(engine, {
-    intervalMs: 300,
-    actor: 'poll',
-    onReport: () => undefined,
-    signal: stop.signal,
-  });
-  try {
-    await until(async () => subscribers() === 5, 'the first five');
+test(
+  'hires and leavers are applied while it runs; quiet polls leave no runs',
+  { skip },
+  async () => {
+    const engine: Engine = await lab.open();
+    const stop = new AbortController();
+    const loop = runForever(engine, {
+      intervalMs: 300,
+      actor: 'poll',
+      onReport: () => undefined,
+      signal: stop.signal,
+    });
+    try {
+      await until(async () => subscribers() === 5, 'the first five');
 
-    const hire = { ...generateLabPeople(1, { first: 40 })[0]!, employeeType: 'employee' };
-    await lab.slapd.people.addPerson(hire);
-    await until(async () => subscribers() === 6, 'the new hire');
+      const hire = { ...generateLabPeople(1, { first: 40 })[0]!, employeeType: 'employee' };
+      await lab.slapd.people.addPerson(hire);
+      await until(async () => subscribers() === 6, 'the new hire');
 
-    await lab.slapd.people.disablePerson(people[0]!.uid);
-    await until(async () => subscribers() === 5, 'the leaver removed');
-    await until(async () => (await engine.store.countOpen()) === 0, 'the queue to drain');
+      await lab.slapd.people.disablePerson(people[0]!.uid);
+      await until(async () => subscribers() === 5, 'the leaver removed');
+      await until(async () => (await engine.store.countOpen()) === 0, 'the queue to drain');
 
-    const runs = (await engine.store.listRuns(100)).length;
-    await new Promise((r) => setTimeout(r, 1200));
-    assert.equal((await engine.store.listRuns(100)).length, runs, 'quiet polls record no run');
-  } finally {
-    stop.abort();
-    await loop;
-    await engine.close();
-  }
-});
+      const runs = (await engine.store.listRuns(100)).length;
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.equal((await engine.store.listRuns(100)).length, runs, 'quiet polls record no run');
+    } finally {
+      stop.abort();
+      await loop;
+      await engine.close();
+    }
+  },
+);

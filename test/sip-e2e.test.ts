@@ -22,11 +22,15 @@ const people = generateLabPeople(6).map((p) => ({ ...p, employeeType: 'employee'
 let lab: Lab;
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(root, 'bin/callsign.mjs'), ...args, '-c', lab.configPath], {
-    encoding: 'utf8',
-    env: { ...process.env, CALLSIGN_LOG_LEVEL: 'warn' },
-    timeout: 60_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [join(root, 'bin/callsign.mjs'), ...args, '-c', lab.configPath],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, CALLSIGN_LOG_LEVEL: 'warn' },
+      timeout: 60_000,
+    },
+  );
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 
@@ -67,12 +71,21 @@ test('plan, sync, SIP proof, leaver: through the CLI on real servers', { skip },
 
   const show = JSON.parse(cli('people', 'show', cred.personId).out);
   const did = show.numbers.find((n: { kind: string }) => n.kind === 'did').value;
-  const rang = await call({ ...sip, fromUser: 'outside', to: did, callee: { user: extension, password: cred.secret } });
+  const rang = await call({
+    ...sip,
+    fromUser: 'outside',
+    to: did,
+    callee: { user: extension, password: cred.secret },
+  });
   assert.ok(rang.ok, `a call to ${did} reaches ${extension}: ${JSON.stringify(rang)}`);
 
   const uid = people.find((p) => p.cn === cred.label)!.uid;
   const phone = await lab.slapd.people.readPerson(uid, ['telephoneNumber']);
-  assert.match(phone.telephoneNumber?.[0] ?? '', /^\+1 \d{3} \d{3} \d{4}$/, 'printable E.164 written back');
+  assert.match(
+    phone.telephoneNumber?.[0] ?? '',
+    /^\+1 \d{3} \d{3} \d{4}$/,
+    'printable E.164 written back',
+  );
 
   const again = JSON.parse(cli('sync', '--json').out);
   assert.equal(again.credentials.length, 0, 'a secret is shown once only');

@@ -44,10 +44,13 @@ export function registerAdminCommands(
         if (opts.json) return { runs, openOperations: open, failedOperations: failed, pools };
 
         ctx.out('Recent runs:');
-        for (const r of runs) ctx.out(`  ${r.id}  ${r.kind}  ${r.state}  ${r.startedAt}  by ${r.actor}`);
+        for (const r of runs)
+          ctx.out(`  ${r.id}  ${r.kind}  ${r.state}  ${r.startedAt}  by ${r.actor}`);
         ctx.out(`Open operations: ${open}; failed, waiting for an operator: ${failed.length}`);
         for (const op of failed) {
-          ctx.out(`  ${op.id}  ${op.action} ${op.target}/${op.type} ${op.key}: ${op.lastError?.message}`);
+          ctx.out(
+            `  ${op.id}  ${op.action} ${op.target}/${op.type} ${op.key}: ${op.lastError?.message}`,
+          );
         }
         ctx.out('Pools:');
         for (const [name, states] of Object.entries(pools)) {
@@ -113,7 +116,10 @@ export function registerAdminCommands(
             throw new CallsignError('state', `operation ${id} is ${op.state}, not failed`);
           }
           await store.setOperationState(id, state, ctx.actor);
-          ctx.out(`operation ${id}: ${op.state} -> ${state}` + (verb === 'retry' ? '; it runs at the next sync' : ''));
+          ctx.out(
+            `operation ${id}: ${op.state} -> ${state}` +
+              (verb === 'retry' ? '; it runs at the next sync' : ''),
+          );
         }),
     );
   }
@@ -149,7 +155,9 @@ export function registerAdminCommands(
     ['pin', { pinned: true }, "keep this person's resources as they are; rules leave them alone"],
     ['unpin', { pinned: false }, 'let rules manage this person again'],
   ] as const) {
-    const done = { exclude: 'excluded', include: 'included', pin: 'pinned', unpin: 'unpinned' }[verb];
+    const done = { exclude: 'excluded', include: 'included', pin: 'pinned', unpin: 'unpinned' }[
+      verb
+    ];
     common(people.command(verb).description(help).argument('<person>', 'person id')).action(
       (id: string, opts: Common) =>
         withStore(opts, async ({ store }) => {

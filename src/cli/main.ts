@@ -29,7 +29,10 @@ export interface CliContext {
 export async function main(argv: string[]): Promise<number> {
   quietOnClosedPipe();
   const level = process.env.CALLSIGN_LOG_LEVEL ?? (argv.includes('--verbose') ? 'info' : 'warn');
-  const log = pino({ level, redact: ['password', '*.password', 'secret', '*.secret'] }, pino.destination(2));
+  const log = pino(
+    { level, redact: ['password', '*.password', 'secret', '*.secret'] },
+    pino.destination(2),
+  );
   const ctx: CliContext = {
     log,
     actor: `cli:${safeUser()}`,

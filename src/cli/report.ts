@@ -34,7 +34,10 @@ export function printReport(report: RunReport, out: (line: string) => void): voi
   const ops = report.plans.reduce((n, p) => n + p.operations.length, 0);
   out(`Summary: ${counts.join(', ') || 'no lifecycle changes'}; ${ops} operations`);
   if (report.brake) {
-    out(`SAFETY BRAKE: ${report.brake.reason} (${report.brake.deprovision} of ${report.brake.known}).`);
+    out(
+      `SAFETY BRAKE: ${report.brake.reason} ` +
+        `(${report.brake.deprovision} of ${report.brake.known}).`,
+    );
     if (!dry) {
       out(`Nothing was run. Review with 'callsign plan', then 'callsign approve ${report.runId}'`);
       out(`or 'callsign reject ${report.runId}'.`);

@@ -15,7 +15,11 @@ interface RunOptions {
 }
 
 /** plan, sync, run, approve, reject: the commands that read sources and change targets. */
-export function registerRunCommands(program: Command, ctx: CliContext, setCode: (c: number) => void) {
+export function registerRunCommands(
+  program: Command,
+  ctx: CliContext,
+  setCode: (c: number) => void,
+) {
   const withEngine = async (opts: RunOptions, fn: (engine: Engine) => Promise<void>) => {
     const engine = await ctx.open({ config: opts.config });
     try {
@@ -47,7 +51,10 @@ export function registerRunCommands(program: Command, ctx: CliContext, setCode: 
     .action((opts: RunOptions) =>
       withEngine(opts, async (engine) => {
         const progress = progressPrinter(ctx.err);
-        show(await reconcile(engine, { mode: 'plan', actor: ctx.actor, onProgress: progress }), opts);
+        show(
+          await reconcile(engine, { mode: 'plan', actor: ctx.actor, onProgress: progress }),
+          opts,
+        );
       }),
     );
 
@@ -59,7 +66,10 @@ export function registerRunCommands(program: Command, ctx: CliContext, setCode: 
     .action((opts: RunOptions) =>
       withEngine(opts, async (engine) => {
         const progress = progressPrinter(ctx.err);
-        show(await reconcile(engine, { mode: 'sync', actor: ctx.actor, onProgress: progress }), opts);
+        show(
+          await reconcile(engine, { mode: 'sync', actor: ctx.actor, onProgress: progress }),
+          opts,
+        );
       }),
     );
 
@@ -74,7 +84,10 @@ export function registerRunCommands(program: Command, ctx: CliContext, setCode: 
         const { runForever } = await import('../engine/daemon.ts');
         const seconds = Number(opts.interval ?? engine.config.engine.pollIntervalSeconds);
         if (!Number.isFinite(seconds) || seconds <= 0) {
-          throw new CallsignError('config', `--interval: '${opts.interval}' is not a positive number`);
+          throw new CallsignError(
+            'config',
+            `--interval: '${opts.interval}' is not a positive number`,
+          );
         }
         await runForever(engine, {
           intervalMs: seconds * 1000,
@@ -95,7 +108,10 @@ export function registerRunCommands(program: Command, ctx: CliContext, setCode: 
     .action((run: string, opts: RunOptions) =>
       withEngine(opts, async (engine) => {
         const progress = progressPrinter(ctx.err);
-        show(await approveRun(engine, { runId: run, actor: ctx.actor, onProgress: progress }), opts);
+        show(
+          await approveRun(engine, { runId: run, actor: ctx.actor, onProgress: progress }),
+          opts,
+        );
       }),
     );
 

@@ -36,7 +36,10 @@ test('the example parses, with defaults and paths anchored at the file', () => {
   assert.equal(config.file, '/srv/callsign/callsign.yaml');
   assert.equal(config.store, 'sqlite:/srv/callsign/callsign.db');
   assert.equal(config.secretKey, 'file:/srv/callsign/.callsign/secret.key');
-  assert.deepEqual(config.pools.map((p) => p.name), ['nyc-ext', 'nyc-did', 'sfo-ext', 'sfo-did']);
+  assert.deepEqual(
+    config.pools.map((p) => p.name),
+    ['nyc-ext', 'nyc-did', 'sfo-ext', 'sfo-did'],
+  );
   assert.equal(config.pools[0].exclude[0], '2000');
   const profile = config.profiles['sip-user'];
   assert.deepEqual(profile.resources[1].dependsOn, ['sip-subscriber']);
@@ -61,30 +64,46 @@ test('defaults fill what a minimal file leaves out', () => {
   assert.equal(config.targets[0].concurrency, 4);
   assert.deepEqual(config.safety, { maxDeprovisionShare: 0.1, maxDeprovisionCount: 25 });
   assert.deepEqual(config.engine, {
-    pollIntervalSeconds: 30, leaseSeconds: 60, maxAttempts: 6, backoffBaseMs: 500,
+    pollIntervalSeconds: 30,
+    leaseSeconds: 60,
+    maxAttempts: 6,
+    backoffBaseMs: 500,
     backoffMaxMs: 60000,
   });
 });
 
 test('an end before the start is reported with file, line and field', () => {
-  const text = exampleWith("range: { start: '3000', end: '3999' }", "range: { start: '3000', end: '2999' }");
+  const text = exampleWith(
+    "range: { start: '3000', end: '3999' }",
+    "range: { start: '3000', end: '2999' }",
+  );
   const line = lineOf(text, "start: '3000', end: '2999'");
   const { message, errors } = problemsOf(text);
   assert.equal(errors.length, 1);
-  assert.equal(message.split('\n')[1], `callsign.yaml:${line}: pools.sfo-ext.range: end 2999 is before start 3000`);
+  assert.equal(
+    message.split('\n')[1],
+    `callsign.yaml:${line}: pools.sfo-ext.range: end 2999 is before start 3000`,
+  );
   assert.deepEqual(errors[0], {
-    file: 'callsign.yaml', line, path: 'pools.sfo-ext.range', message: 'end 2999 is before start 3000',
+    file: 'callsign.yaml',
+    line,
+    path: 'pools.sfo-ext.range',
+    message: 'end 2999 is before start 3000',
   });
 });
 
 test('all errors are reported at once, one per line', () => {
-  let text = exampleWith("nyc-did:\n    kind", "nyc-did:\n    colour: blue\n    kind");
-  text = text.replace('profile: sip-user\n    numbers: { extension: sfo', 'profile: sip-usr\n    numbers: { extension: sfo');
+  let text = exampleWith('nyc-did:\n    kind', 'nyc-did:\n    colour: blue\n    kind');
+  text = text.replace(
+    'profile: sip-user\n    numbers: { extension: sfo',
+    'profile: sip-usr\n    numbers: { extension: sfo',
+  );
   text = text.replace('maxDeprovisionShare: 0.1', 'maxDeprovisionShare: 1.5');
   const { message, errors } = problemsOf(text);
-  assert.deepEqual(errors.map((e) => e.path), [
-    'pools.nyc-did.colour', 'rules[1].profile', 'safety.maxDeprovisionShare',
-  ]);
+  assert.deepEqual(
+    errors.map((e) => e.path),
+    ['pools.nyc-did.colour', 'rules[1].profile', 'safety.maxDeprovisionShare'],
+  );
   assert.equal(message.split('\n').length, 4);
   assert.match(errors[0].message, /unknown key colour in pools\.nyc-did/);
   assert.equal(errors[0].line, lineOf(text, 'colour'));
@@ -93,11 +112,17 @@ test('all errors are reported at once, one per line', () => {
 });
 
 test('overlapping ranges of one kind are refused; other kinds may share digits', () => {
-  const text = exampleWith("range: { start: '3000', end: '3999' }", "range: { start: '2900', end: '3999' }");
+  const text = exampleWith(
+    "range: { start: '3000', end: '3999' }",
+    "range: { start: '2900', end: '3999' }",
+  );
   const { errors } = problemsOf(text);
   assert.equal(errors.length, 1);
   assert.equal(errors[0].path, 'pools.sfo-ext.range');
-  assert.equal(errors[0].message, `2900-3999 overlaps pool nyc-ext (2000-2999, line ${lineOf(text, "start: '2000'")})`);
+  assert.equal(
+    errors[0].message,
+    `2900-3999 overlaps pool nyc-ext (2000-2999, line ${lineOf(text, "start: '2000'")})`,
+  );
 });
 
 test('a DID not in E.164 gets the E.164 spelling, found with the pool region', () => {
@@ -117,15 +142,20 @@ test('a CEL syntax error is reported at the rule line with its column', () => {
 });
 
 test('rules and templates may only use attributes sources map', () => {
-  let text = exampleWith('person.workerType != "contractor"\n    profile: sip-user\n    numbers: { extension: nyc',
-    'person.wrkerType != "contractor"\n    profile: sip-user\n    numbers: { extension: nyc');
+  let text = exampleWith(
+    'person.workerType != "contractor"\n    profile: sip-user\n    numbers: { extension: nyc',
+    'person.wrkerType != "contractor"\n    profile: sip-user\n    numbers: { extension: nyc',
+  );
   text = text.replace("'{{person.displayName}}'", "'{{person.nickname}} {{numbers.fax}}'");
   const { errors } = problemsOf(text);
-  assert.deepEqual(errors.map((e) => e.path), [
-    'profiles.sip-user.resources[0].attributes.displayName',
-    'profiles.sip-user.resources[0].attributes.displayName',
-    'rules[0].when',
-  ]);
+  assert.deepEqual(
+    errors.map((e) => e.path),
+    [
+      'profiles.sip-user.resources[0].attributes.displayName',
+      'profiles.sip-user.resources[0].attributes.displayName',
+      'rules[0].when',
+    ],
+  );
   assert.match(errors[0].message, /person\.nickname, which no source maps/);
   assert.match(errors[1].message, /unknown variable numbers\.fax/);
   assert.match(errors[2].message, /person\.wrkerType is not an attribute/);
@@ -140,7 +170,10 @@ test('an inline password is refused without being echoed', () => {
 });
 
 test('unknown targets, duplicate pools and duplicate names are reported', () => {
-  let text = exampleWith('      - target: pbx\n        type: sip-alias', '      - target: pabx\n        type: sip-alias');
+  let text = exampleWith(
+    '      - target: pbx\n        type: sip-alias',
+    '      - target: pabx\n        type: sip-alias',
+  );
   text = text.replace('  sfo-did:', '  nyc-did:');
   text = text.replace('name: san-francisco-staff', 'name: new-york-staff');
   const { errors } = problemsOf(text);

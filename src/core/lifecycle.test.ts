@@ -12,7 +12,12 @@ const rules = compileRules({
 });
 const attrs = { site: 'nyc', phone: '1' };
 const previous: Person = {
-  id: 'p1', attributes: attrs, status: 'active', sourceLinks: [], excluded: false, pinned: false,
+  id: 'p1',
+  attributes: attrs,
+  status: 'active',
+  sourceLinks: [],
+  excluded: false,
+  pinned: false,
   lastAppliedHash: rules.fingerprint({ attributes: attrs }),
 };
 const active = { status: 'active' as const, now };
@@ -25,39 +30,84 @@ test('joiner: someone new, or active without resources', () => {
 test('mover: only a change of a rule-relevant attribute counts', () => {
   const moved = { ...attrs, site: 'sfo' };
   const input = { ...active, previous, hasResources: true };
-  assert.equal(classify({ ...input, attributes: moved,
-    fingerprint: rules.fingerprint({ attributes: moved }) }), 'mover');
+  assert.equal(
+    classify({
+      ...input,
+      attributes: moved,
+      fingerprint: rules.fingerprint({ attributes: moved }),
+    }),
+    'mover',
+  );
   const phone = { ...attrs, phone: '2' };
-  assert.equal(classify({ ...input, attributes: phone,
-    fingerprint: rules.fingerprint({ attributes: phone }) }), 'unchanged');
+  assert.equal(
+    classify({
+      ...input,
+      attributes: phone,
+      fingerprint: rules.fingerprint({ attributes: phone }),
+    }),
+    'unchanged',
+  );
 });
 
 test('leaver: disabled, deleted or past the end date, with resources', () => {
   for (const status of ['disabled', 'deleted'] as const) {
-    assert.equal(classify({ status, attributes: attrs, previous, hasResources: true, now }), 'leaver');
-    assert.equal(classify({ status, attributes: attrs, previous, hasResources: false, now }),
-      'unchanged');
+    assert.equal(
+      classify({ status, attributes: attrs, previous, hasResources: true, now }),
+      'leaver',
+    );
+    assert.equal(
+      classify({ status, attributes: attrs, previous, hasResources: false, now }),
+      'unchanged',
+    );
   }
   const endDate = new Date('2025-02-28T00:00:00Z');
-  assert.equal(classify({ ...active, attributes: attrs, previous, hasResources: true, endDate }),
-    'leaver');
+  assert.equal(
+    classify({ ...active, attributes: attrs, previous, hasResources: true, endDate }),
+    'leaver',
+  );
 });
 
 test('rehire: was disabled, now active', () => {
   const gone = { ...previous, status: 'disabled' as const };
-  assert.equal(classify({ person: { status: 'active', attributes: attrs }, previous: gone,
-    hasResources: false, now }), 'rehire');
+  assert.equal(
+    classify({
+      person: { status: 'active', attributes: attrs },
+      previous: gone,
+      hasResources: false,
+      now,
+    }),
+    'rehire',
+  );
 });
 
 test('future start gets nothing yet; future end stays active', () => {
   const startDate = new Date('2025-03-10T00:00:00Z');
-  assert.equal(classify({ ...active, attributes: attrs, hasResources: false, startDate }),
-    'future-start');
-  assert.equal(classify({ ...active, attributes: { ...attrs, startDate: '20250310000000Z' },
-    hasResources: false }), 'future-start');
-  assert.equal(classify({ ...active, attributes: { ...attrs, startDate: '2025-02-01' },
-    hasResources: false }), 'joiner');
+  assert.equal(
+    classify({ ...active, attributes: attrs, hasResources: false, startDate }),
+    'future-start',
+  );
+  assert.equal(
+    classify({
+      ...active,
+      attributes: { ...attrs, startDate: '20250310000000Z' },
+      hasResources: false,
+    }),
+    'future-start',
+  );
+  assert.equal(
+    classify({ ...active, attributes: { ...attrs, startDate: '2025-02-01' }, hasResources: false }),
+    'joiner',
+  );
   const endDate = new Date('2025-04-01T00:00:00Z');
-  assert.equal(classify({ ...active, attributes: attrs, previous, hasResources: true, endDate,
-    fingerprint: previous.lastAppliedHash }), 'future-end');
+  assert.equal(
+    classify({
+      ...active,
+      attributes: attrs,
+      previous,
+      hasResources: true,
+      endDate,
+      fingerprint: previous.lastAppliedHash,
+    }),
+    'future-end',
+  );
 });

@@ -122,7 +122,10 @@ export interface PlannedOperation {
   target: string;
   type: string;
   key: string;
-  /** Full desired attributes for create; only the changed ones for update; last known for delete. */
+  /**
+   * Full desired attributes for create; only the changed ones for update; last known for
+   * delete.
+   */
   attributes: Record<string, string>;
   /** Previous values of changed attributes, for the audit. */
   before?: Record<string, string>;

@@ -9,13 +9,25 @@ const profiles = compileProfiles({
     name: 'sip-user',
     resources: [
       // Listed dependent first on purpose: the planner must order by dependsOn, not by list.
-      { target: 'pbx', type: 'sip-alias', key: '{{numbers.did}}', dependsOn: ['sip-subscriber'],
-        secret: false, attributes: { username: { value: '{{numbers.extension}}', mode: 'enforce' } } },
-      { target: 'pbx', type: 'sip-subscriber', key: '{{numbers.extension}}', dependsOn: [],
-        secret: true, attributes: {
+      {
+        target: 'pbx',
+        type: 'sip-alias',
+        key: '{{numbers.did}}',
+        dependsOn: ['sip-subscriber'],
+        secret: false,
+        attributes: { username: { value: '{{numbers.extension}}', mode: 'enforce' } },
+      },
+      {
+        target: 'pbx',
+        type: 'sip-subscriber',
+        key: '{{numbers.extension}}',
+        dependsOn: [],
+        secret: true,
+        attributes: {
           displayName: { value: '{{person.displayName}}', mode: 'enforce' },
           email: { value: '{{person.mail | lower}}', mode: 'create' },
-        } },
+        },
+      },
     ],
   } satisfies ProfileConfig,
 });
@@ -23,7 +35,10 @@ const writeBack = { dir: { telephoneNumber: 'did' as const } };
 
 function person(over: Partial<Person> = {}): Person {
   return {
-    id: 'p1', status: 'active', excluded: false, pinned: false,
+    id: 'p1',
+    status: 'active',
+    excluded: false,
+    pinned: false,
     attributes: { displayName: 'Ada Lovelace', mail: 'Ada@Example.com', site: 'nyc' },
     sourceLinks: [{ source: 'dir', externalId: 'uuid-1' }],
     ...over,
@@ -32,8 +47,15 @@ function person(over: Partial<Person> = {}): Person {
 const ext: HeldNumber = { pool: 'nyc-ext', kind: 'extension', value: '2001' };
 const did: HeldNumber = { pool: 'nyc-did', kind: 'did', value: '+12125550101' };
 const joiner: Decision = {
-  personId: 'p1', lifecycle: 'joiner', rule: 'nyc', profile: 'sip-user', problems: [],
-  numbers: [{ kind: 'extension', pool: 'nyc-ext' }, { kind: 'did', pool: 'nyc-did' }],
+  personId: 'p1',
+  lifecycle: 'joiner',
+  rule: 'nyc',
+  profile: 'sip-user',
+  problems: [],
+  numbers: [
+    { kind: 'extension', pool: 'nyc-ext' },
+    { kind: 'did', pool: 'nyc-did' },
+  ],
 };
 function link(type: string, key: string, attributes: Record<string, string>, target = 'pbx'): Link {
   return { personId: 'p1', target, type, key, externalId: `${type}-${key}`, attributes };
@@ -47,15 +69,24 @@ const summary = (p: ReturnType<typeof planPerson>) =>
   p.operations.map((o) => `${o.action} ${o.type} ${o.key} after[${o.after.join(',')}]`);
 
 test('a joiner gets resources in dependency order, then the write-back', () => {
-  const plan = planPerson({ person: person(), decision: joiner, numbers: [ext, did], links: [],
-    profiles, writeBack });
+  const plan = planPerson({
+    person: person(),
+    decision: joiner,
+    numbers: [ext, did],
+    links: [],
+    profiles,
+    writeBack,
+  });
   assert.deepEqual(summary(plan), [
     'create sip-subscriber 2001 after[]',
     'create sip-alias +12125550101 after[0]',
     'create writeback uuid-1 after[0,1]',
   ]);
   assert.equal(plan.operations[0].secret, true);
-  assert.deepEqual(plan.operations[0].attributes, { displayName: 'Ada Lovelace', email: 'ada@example.com' });
+  assert.deepEqual(plan.operations[0].attributes, {
+    displayName: 'Ada Lovelace',
+    email: 'ada@example.com',
+  });
   assert.deepEqual(plan.operations[2].attributes, { telephoneNumber: '+12125550101' });
   assert.equal(plan.operations[2].target, 'dir');
   assert.equal(plan.label, 'Ada Lovelace');
@@ -63,24 +94,41 @@ test('a joiner gets resources in dependency order, then the write-back', () => {
 });
 
 test('a fully provisioned person gets no operations', () => {
-  const plan = planPerson({ person: person(), decision: { ...joiner, lifecycle: 'unchanged' },
-    numbers: [ext, did], links: fullLinks, profiles, writeBack });
+  const plan = planPerson({
+    person: person(),
+    decision: { ...joiner, lifecycle: 'unchanged' },
+    numbers: [ext, did],
+    links: fullLinks,
+    profiles,
+    writeBack,
+  });
   assert.deepEqual(plan.operations, []);
 });
 
 test('enforced attributes are updated; create-only attributes never are', () => {
   const changed = person({ attributes: { displayName: 'Ada King', mail: 'ada.king@example.com' } });
-  const plan = planPerson({ person: changed, decision: { ...joiner, lifecycle: 'mover' },
-    numbers: [ext, did], links: fullLinks, profiles, writeBack });
+  const plan = planPerson({
+    person: changed,
+    decision: { ...joiner, lifecycle: 'mover' },
+    numbers: [ext, did],
+    links: fullLinks,
+    profiles,
+    writeBack,
+  });
   assert.deepEqual(summary(plan), ['update sip-subscriber 2001 after[]']);
   assert.deepEqual(plan.operations[0].attributes, { displayName: 'Ada King' });
   assert.deepEqual(plan.operations[0].before, { displayName: 'Ada Lovelace' });
 });
 
 test('a leaver loses write-back, alias, subscriber, then the numbers', () => {
-  const plan = planPerson({ person: person({ status: 'disabled' }),
+  const plan = planPerson({
+    person: person({ status: 'disabled' }),
     decision: { personId: 'p1', lifecycle: 'leaver', numbers: [], problems: [] },
-    numbers: [ext, did], links: [...fullLinks].reverse(), profiles, writeBack });
+    numbers: [ext, did],
+    links: [...fullLinks].reverse(),
+    profiles,
+    writeBack,
+  });
   assert.deepEqual(summary(plan), [
     'delete writeback uuid-1 after[]',
     'delete sip-alias +12125550101 after[0]',
@@ -95,10 +143,23 @@ test('a leaver loses write-back, alias, subscriber, then the numbers', () => {
 
 test('a mover to another extension: new line first, old one removed, old number released', () => {
   const ext2: HeldNumber = { pool: 'sfo-ext', kind: 'extension', value: '3005' };
-  const decision: Decision = { ...joiner, lifecycle: 'mover', rule: 'sfo',
-    numbers: [{ kind: 'extension', pool: 'sfo-ext' }, { kind: 'did', pool: 'nyc-did' }] };
-  const plan = planPerson({ person: person(), decision, numbers: [ext, did, ext2],
-    links: fullLinks, profiles, writeBack });
+  const decision: Decision = {
+    ...joiner,
+    lifecycle: 'mover',
+    rule: 'sfo',
+    numbers: [
+      { kind: 'extension', pool: 'sfo-ext' },
+      { kind: 'did', pool: 'nyc-did' },
+    ],
+  };
+  const plan = planPerson({
+    person: person(),
+    decision,
+    numbers: [ext, did, ext2],
+    links: fullLinks,
+    profiles,
+    writeBack,
+  });
   assert.deepEqual(summary(plan), [
     'create sip-subscriber 3005 after[]',
     'update sip-alias +12125550101 after[0]',
@@ -109,8 +170,13 @@ test('a mover to another extension: new line first, old one removed, old number 
 });
 
 test('pinned and excluded people get no operations', () => {
-  const args = { decision: { ...joiner, profile: undefined, rule: undefined, numbers: [] },
-    numbers: [ext, did], links: fullLinks, profiles, writeBack };
+  const args = {
+    decision: { ...joiner, profile: undefined, rule: undefined, numbers: [] },
+    numbers: [ext, did],
+    links: fullLinks,
+    profiles,
+    writeBack,
+  };
   assert.deepEqual(planPerson({ ...args, person: person({ pinned: true }) }).operations, []);
   const excluded = planPerson({ ...args, person: person({ excluded: true }) });
   assert.deepEqual([excluded.operations, excluded.problems], [[], []]);
@@ -119,8 +185,14 @@ test('pinned and excluded people get no operations', () => {
 });
 
 test('a missing template value holds the person with a problem naming the field', () => {
-  const plan = planPerson({ person: person({ attributes: { mail: 'a@b.c' } }), decision: joiner,
-    numbers: [ext, did], links: fullLinks, profiles, writeBack });
+  const plan = planPerson({
+    person: person({ attributes: { mail: 'a@b.c' } }),
+    decision: joiner,
+    numbers: [ext, did],
+    links: fullLinks,
+    profiles,
+    writeBack,
+  });
   assert.deepEqual(plan.operations, []);
   assert.equal(plan.problems.length, 1);
   assert.equal(plan.problems[0].field, 'displayName');
@@ -129,19 +201,41 @@ test('a missing template value holds the person with a problem naming the field'
 });
 
 test('a decision with problems changes nothing', () => {
-  const decision: Decision = { personId: 'p1', lifecycle: 'unchanged', numbers: [],
-    problems: [{ source: 'rules', record: 'p1', field: 'site', message: 'missing' }] };
-  const plan = planPerson({ person: person(), decision, numbers: [ext, did], links: fullLinks,
-    profiles, writeBack });
+  const decision: Decision = {
+    personId: 'p1',
+    lifecycle: 'unchanged',
+    numbers: [],
+    problems: [{ source: 'rules', record: 'p1', field: 'site', message: 'missing' }],
+  };
+  const plan = planPerson({
+    person: person(),
+    decision,
+    numbers: [ext, did],
+    links: fullLinks,
+    profiles,
+    writeBack,
+  });
   assert.deepEqual(plan.operations, []);
   assert.equal(plan.problems.length, 1);
 });
 
 test('configuration profiles are accepted and compiled once', () => {
   const config = {
-    profiles: { 'sip-user': { name: 'sip-user', resources: [
-      { target: 'pbx', type: 'sip-subscriber', key: '{{numbers.extension}}', dependsOn: [],
-        secret: false, attributes: {} }] } },
+    profiles: {
+      'sip-user': {
+        name: 'sip-user',
+        resources: [
+          {
+            target: 'pbx',
+            type: 'sip-subscriber',
+            key: '{{numbers.extension}}',
+            dependsOn: [],
+            secret: false,
+            attributes: {},
+          },
+        ],
+      },
+    },
     sources: [],
   };
   const decision = { ...joiner, numbers: [joiner.numbers[0]] };

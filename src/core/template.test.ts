@@ -21,7 +21,10 @@ test('variables and filters render', () => {
 
 test('refs list what a template reads', () => {
   const t = compileTemplate('{{person.site}}/{{numbers.extension}}/{{person.site}}');
-  assert.deepEqual(t.refs, [{ root: 'person', name: 'site' }, { root: 'numbers', name: 'extension' }]);
+  assert.deepEqual(t.refs, [
+    { root: 'person', name: 'site' },
+    { root: 'numbers', name: 'extension' },
+  ]);
   assert.equal(t.constant, false);
   assert.equal(compileTemplate('nyc-ext').constant, true);
 });

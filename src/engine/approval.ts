@@ -38,7 +38,12 @@ export async function approveRun(
     problems: [],
   };
   if (options.execute === false) return report;
-  return execute(engine, { runId: run.id, report, actor: options.actor, onProgress: options.onProgress });
+  return execute(engine, {
+    runId: run.id,
+    report,
+    actor: options.actor,
+    onProgress: options.onProgress,
+  });
 }
 
 /** Cancels a braked run's held operations; nothing reaches a target. Returns how many. */

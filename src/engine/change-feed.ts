@@ -27,7 +27,9 @@ export class ChangeFeed {
     const { store, clock, config } = this.#engine;
     // Push sources (SCIM) report their own changes: polling only needs the others' feeds.
     const sources = [...this.#engine.sources.values()].filter((s) => !s.capabilities.push);
-    const feeds = sources.filter((s) => s.capabilities.delta && s.readChanges && !this.#noDelta.has(s.name));
+    const feeds = sources.filter(
+      (s) => s.capabilities.delta && s.readChanges && !this.#noDelta.has(s.name),
+    );
     if (feeds.length === 0 || feeds.length < sources.length) {
       return { mode: 'full', reason: 'not every source has a change feed', commit: async () => {} };
     }
@@ -44,21 +46,39 @@ export class ChangeFeed {
       else if (now - last >= every * 1000) due ??= `periodic full read of ${source.name}`;
       else cursors.set(source.name, cursor);
     }
-    if (due !== undefined) return this.#full(feeds.map((s) => s.name), due);
+    if (due !== undefined)
+      return this.#full(
+        feeds.map((s) => s.name),
+        due,
+      );
 
     const changes: ChangeSet[] = [];
     const next = new Map<string, string>();
     for (const source of feeds) {
       try {
         const batch = await source.readChanges!(cursors.get(source.name));
-        if (!batch.complete) return this.#full(feeds.map((s) => s.name), `cursor of ${source.name} lost`);
-        changes.push({ source: source.name, records: batch.records, problems: batch.problems ?? [] });
+        if (!batch.complete)
+          return this.#full(
+            feeds.map((s) => s.name),
+            `cursor of ${source.name} lost`,
+          );
+        changes.push({
+          source: source.name,
+          records: batch.records,
+          problems: batch.problems ?? [],
+        });
         next.set(source.name, batch.cursor);
       } catch (err) {
         const e = toCallsignError(err);
         if (e.code === 'config') this.#noDelta.add(source.name);
-        this.#engine.log.warn({ source: source.name, code: e.code, err: e.message }, 'change feed failed');
-        return this.#full(feeds.map((s) => s.name), `change feed of ${source.name} failed`);
+        this.#engine.log.warn(
+          { source: source.name, code: e.code, err: e.message },
+          'change feed failed',
+        );
+        return this.#full(
+          feeds.map((s) => s.name),
+          `change feed of ${source.name} failed`,
+        );
       }
     }
     return { mode: 'delta', changes, commit: () => this.#save(next, false) };

@@ -105,8 +105,13 @@ function makeTarget(config: TargetConfig, baseDir: string, log: Logger): TargetC
   if (config.type === 'null') {
     return new NullTarget({ name: config.name, concurrency: config.concurrency });
   }
-  const database = isAbsolute(config.database) ? config.database : resolve(baseDir, config.database);
-  return new KamailioTarget({ ...config, database }, { log: log.child({ connector: config.name }) });
+  const database = isAbsolute(config.database)
+    ? config.database
+    : resolve(baseDir, config.database);
+  return new KamailioTarget(
+    { ...config, database },
+    { log: log.child({ connector: config.name }) },
+  );
 }
 
 export { poolDefinition } from '../core/pools.ts';

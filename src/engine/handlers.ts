@@ -36,7 +36,10 @@ export function inventoryHandler(options: {
  * `<source>/writeback` operations: writes the person's numbers to the directory entry the
  * source read them from. Deleting clears the attributes; an entry that is gone needs no clearing.
  */
-export function writeBackHandler(options: { store: Store; source: SourceConnector }): OperationHandler {
+export function writeBackHandler(options: {
+  store: Store;
+  source: SourceConnector;
+}): OperationHandler {
   const { store, source } = options;
   return async (change) => {
     const person = await store.findPersonBySourceLink(source.name, change.key);
@@ -56,7 +59,8 @@ export function writeBackHandler(options: { store: Store; source: SourceConnecto
       }
       throw err;
     }
-    const outcome = change.action === 'create' ? 'created' : change.action === 'update' ? 'updated' : 'deleted';
+    const outcome =
+      change.action === 'create' ? 'created' : change.action === 'update' ? 'updated' : 'deleted';
     return { externalId: change.key, outcome };
   };
 }

@@ -1,7 +1,12 @@
 import type { SourceConnector } from '../connectors/types.ts';
 import { toCallsignError } from '../core/errors.ts';
 import type {
-  Attributes, Person, PersonStatus, RecordProblem, Snapshot, SourceRecord,
+  Attributes,
+  Person,
+  PersonStatus,
+  RecordProblem,
+  Snapshot,
+  SourceRecord,
 } from '../core/model.ts';
 
 /** How one source's read went, for the run report. */

@@ -116,11 +116,18 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
   );
 
   // Operations journaled earlier and not finished: not planned again, and failures are shown.
-  const unfinished = await store.listOperations({ state: ['pending', 'running', 'failed', 'held'] });
+  const unfinished = await store.listOperations({
+    state: ['pending', 'running', 'failed', 'held'],
+  });
   const open = groupBy(unfinished, (op) => op.personId);
   // Runs cut short (a crash, a kill -9) left operations pending or running: this run resumes them.
-  const resume = [...new Set(unfinished
-    .filter((op) => op.state === 'pending' || op.state === 'running').map((op) => op.runId))];
+  const resume = [
+    ...new Set(
+      unfinished
+        .filter((op) => op.state === 'pending' || op.state === 'running')
+        .map((op) => op.runId),
+    ),
+  ];
   const matched = correlate({ records, people, keys: config.correlation });
   problems.push(...matched.problems);
   const recordsOf = new Map<string, SourceRecord[]>();
@@ -159,34 +166,61 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
       now: clock(),
       graceSeconds,
     });
-    const planned = await planOne({ engine, rules, person, previous, sync, links: links.get(id) ?? [],
+    const planned = await planOne({
+      engine,
+      rules,
+      person,
+      previous,
+      sync,
+      links: links.get(id) ?? [],
       held: (numbers.get(id) ?? []).map((n) => ({ pool: n.pool, kind: n.kind, value: n.value })),
-      actor: options.actor, promised });
+      actor: options.actor,
+      promised,
+    });
     const plan = withoutOpen(planned, open.get(id) ?? []);
     const label = `${labelOf(person)} (${person.id})`;
     plan.problems.push(...pendingMissing({ person, now: clock(), graceSeconds, label }));
     counts[plan.lifecycle] = (counts[plan.lifecycle] ?? 0) + 1;
     if (plan.operations.length > 0 || plan.problems.length > 0) plans.push(plan);
     problems.push(...plan.problems);
-    if (sync) await store.savePerson({ ...person, lastAppliedHash: rules.fingerprint(person) }, keysOf(person, config.correlation));
+    if (sync)
+      await store.savePerson(
+        { ...person, lastAppliedHash: rules.fingerprint(person) },
+        keysOf(person, config.correlation),
+      );
     options.onProgress?.('planning', ++done, nextPeople.size);
   }
 
   const report: RunReport = {
-    runId, mode: options.mode, state: 'planned', sources: reports, plans, counts, credentials: [],
+    runId,
+    mode: options.mode,
+    state: 'planned',
+    sources: reports,
+    plans,
+    counts,
+    credentials: [],
     problems,
   };
   report.brake = brakeCheck(engine, plans, links.size);
   if (!sync) return report;
 
   const ops = plans.flatMap((p) => p.operations);
-  const quiet = ops.length === 0 && problems.length === 0 && reports.every((r) => r.complete)
-    && (resume.length === 0 || options.execute === false);
+  const quiet =
+    ops.length === 0 &&
+    problems.length === 0 &&
+    reports.every((r) => r.complete) &&
+    (resume.length === 0 || options.execute === false);
   if (quiet) {
     report.state = 'finished';
     return report;
   }
-  await store.createRun({ id: runId, kind: options.changes ? 'event' : 'sync', state: 'running', actor: options.actor, summary: {} });
+  await store.createRun({
+    id: runId,
+    kind: options.changes ? 'event' : 'sync',
+    state: 'running',
+    actor: options.actor,
+    summary: {},
+  });
   for (const op of ops) {
     if (op.secret && op.action === 'create') await engine.vault.ensure(secretRef(op));
   }
@@ -194,7 +228,14 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
     await store.journal(runId, ops, 'held');
     report.state = 'braked';
     await store.updateRun(runId, { state: 'braked', summary: summaryOf(report) });
-    await store.audit({ at: clock().toISOString(), actor: options.actor, runId, action: 'run.braked', subject: runId, after: report.brake });
+    await store.audit({
+      at: clock().toISOString(),
+      actor: options.actor,
+      runId,
+      action: 'run.braked',
+      subject: runId,
+      after: report.brake,
+    });
     log.warn({ runId, ...report.brake }, 'run held by the safety brake');
     return report;
   }
@@ -205,7 +246,13 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
     report.state = 'running';
     return report;
   }
-  return execute(engine, { runId, report, actor: options.actor, onProgress: options.onProgress, resume });
+  return execute(engine, {
+    runId,
+    report,
+    actor: options.actor,
+    onProgress: options.onProgress,
+    resume,
+  });
 }
 
 /**
@@ -237,16 +284,22 @@ export async function execute(
     backoffMaxMs: config.engine.backoffMaxMs,
     secrets: engine.vault,
     log: engine.log,
-    onProgress: (p) => options.onProgress?.('running', p.done + p.failed, p.done + p.failed + p.pending),
+    onProgress: (p) =>
+      options.onProgress?.('running', p.done + p.failed, p.done + p.failed + p.pending),
   });
   report.execution = await executor.runUntilIdle(resume.length > 0 ? {} : { runId });
   report.credentials = [];
-  for (const id of [...resume, runId]) report.credentials.push(...(await handOutCredentials(engine, id)));
+  for (const id of [...resume, runId])
+    report.credentials.push(...(await handOutCredentials(engine, id)));
   for (const id of resume) await closeIfDone(engine, id);
 
   const failed = report.execution.failed > 0 || (await store.countOpen(runId)) > 0;
   report.state = failed ? 'failed' : 'finished';
-  await store.updateRun(runId, { state: report.state, finishedAt: clock().toISOString(), summary: summaryOf(report) });
+  await store.updateRun(runId, {
+    state: report.state,
+    finishedAt: clock().toISOString(),
+    summary: summaryOf(report),
+  });
   return report;
 }
 
@@ -260,14 +313,23 @@ async function closeIfDone(engine: Engine, runId: string): Promise<void> {
 }
 
 async function planOne(o: {
-  engine: Engine; rules: CompiledRules; person: Person; previous: Person | undefined;
-  sync: boolean; links: Link[]; held: HeldNumber[]; actor: string;
+  engine: Engine;
+  rules: CompiledRules;
+  person: Person;
+  previous: Person | undefined;
+  sync: boolean;
+  links: Link[];
+  held: HeldNumber[];
+  actor: string;
   /** Dry run: numbers already shown for other people, by pool. */
   promised: Map<string, string[]>;
 }): Promise<PersonPlan> {
   const { engine, rules, person } = o;
   const lifecycle = classify({
-    previous: o.previous, person, hasResources: o.links.length > 0, now: engine.clock(),
+    previous: o.previous,
+    person,
+    hasResources: o.links.length > 0,
+    now: engine.clock(),
     fingerprint: rules.fingerprint(person),
   });
   const decision = rules.decide(person, lifecycle);
@@ -275,35 +337,61 @@ async function planOne(o: {
   const problems = [...decision.problems];
   for (const need of decision.numbers) {
     const held = o.held.find((n) => n.pool === need.pool);
-    if (held) { numbers.push(held); continue; }
+    if (held) {
+      numbers.push(held);
+      continue;
+    }
     try {
       const got = o.sync
         ? await allocateFree(engine, need.pool, person.id, o.actor)
         : await peekUnpromised(engine, o.promised, need.pool, person.id);
-      if (!got) throw new CallsignError('exhausted', `Cannot allocate a number from pool '${need.pool}'`);
+      if (!got)
+        throw new CallsignError('exhausted', `Cannot allocate a number from pool '${need.pool}'`);
       numbers.push(got);
     } catch (err) {
-      problems.push({ source: 'callsign', record: person.id, field: `numbers.${need.kind}`, message: toCallsignError(err).message });
+      problems.push({
+        source: 'callsign',
+        record: person.id,
+        field: `numbers.${need.kind}`,
+        message: toCallsignError(err).message,
+      });
     }
   }
   if (problems.length > decision.problems.length) {
     const named = `${labelOf(person)} (${person.id})`;
     const shown = problems.map((p) => (p.record === person.id ? { ...p, record: named } : p));
-    return { personId: person.id, lifecycle, label: labelOf(person), operations: [], problems: shown, deprovision: false };
+    return {
+      personId: person.id,
+      lifecycle,
+      label: labelOf(person),
+      operations: [],
+      problems: shown,
+      deprovision: false,
+    };
   }
   const plan = planPerson({
-    person, decision, numbers: [...numbers, ...o.held.filter((h) => !numbers.includes(h))],
-    links: o.links, config: engine.config,
+    person,
+    decision,
+    numbers: [...numbers, ...o.held.filter((h) => !numbers.includes(h))],
+    links: o.links,
+    config: engine.config,
   });
   const all = [...problems, ...plan.problems.filter((p) => !problems.includes(p))];
   // Name the person the way an administrator finds them, with the id for the CLI.
   const named = `${labelOf(person)} (${person.id})`;
-  return { ...plan, problems: all.map((p) => (p.record === person.id ? { ...p, record: named } : p)) };
+  return {
+    ...plan,
+    problems: all.map((p) => (p.record === person.id ? { ...p, record: named } : p)),
+  };
 }
 
 /** What a dry run would give: the next free number not yet shown for someone else. */
-async function peekUnpromised(engine: Engine, promised: Map<string, string[]>, pool: string,
-  personId: string) {
+async function peekUnpromised(
+  engine: Engine,
+  promised: Map<string, string[]>,
+  pool: string,
+  personId: string,
+) {
   const taken = promised.get(pool) ?? [];
   const got = await engine.store.peekNumber(pool, personId, engine.clock(), taken);
   if (got) {
@@ -322,7 +410,8 @@ async function allocateFree(engine: Engine, pool: string, personId: string, acto
   for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
     const got = await engine.store.allocateNumber(pool, personId, engine.clock(), actor);
     const users: string[] = [];
-    for (const target of checkers) if (await target.numberInUse!(got.value)) users.push(target.name);
+    for (const target of checkers)
+      if (await target.numberInUse!(got.value)) users.push(target.name);
     if (users.length === 0) return got;
 
     const reason = `already in use on ${users.join(', ')}: held for review`;
@@ -331,7 +420,8 @@ async function allocateFree(engine: Engine, pool: string, personId: string, acto
   }
   throw new CallsignError(
     'exhausted',
-    `Cannot allocate from pool '${pool}': ${MAX_CONFLICTS} numbers in a row were in use on a platform`,
+    `Cannot allocate from pool '${pool}': ` +
+      `${MAX_CONFLICTS} numbers in a row were in use on a platform`,
   );
 }
 
@@ -363,7 +453,8 @@ function withoutOpen(plan: PersonPlan, open: OperationRecord[]): PersonPlan {
       source: 'engine',
       record: plan.label,
       field: `${op.target}/${op.type}/${op.key}`,
-      message: `operation ${op.id} failed (${op.lastError?.message ?? 'no reason kept'}); later ` +
+      message:
+        `operation ${op.id} failed (${op.lastError?.message ?? 'no reason kept'}); later ` +
         `changes wait: 'callsign ops retry|skip|cancel ${op.id}'`,
     });
   }
@@ -375,11 +466,19 @@ function brakeCheck(engine: Engine, plans: PersonPlan[], known: number): RunRepo
   const deprovision = plans.filter((p) => p.deprovision).length;
   if (deprovision === 0) return undefined;
   if (deprovision > maxDeprovisionCount) {
-    return { deprovision, known, reason: `more than ${maxDeprovisionCount} people would be de-provisioned` };
+    return {
+      deprovision,
+      known,
+      reason: `more than ${maxDeprovisionCount} people would be de-provisioned`,
+    };
   }
   if (known > 0 && deprovision / known > maxDeprovisionShare) {
     const pct = Math.round(maxDeprovisionShare * 100);
-    return { deprovision, known, reason: `more than ${pct}% of provisioned people would be de-provisioned` };
+    return {
+      deprovision,
+      known,
+      reason: `more than ${pct}% of provisioned people would be de-provisioned`,
+    };
   }
   return undefined;
 }
@@ -392,17 +491,29 @@ async function handOutCredentials(engine: Engine, runId: string): Promise<Creden
     const secret = await engine.vault.takeUndelivered(secretRef(op), engine.clock());
     if (secret === undefined) continue;
     const person = await engine.store.getPerson(op.personId);
-    out.push({ personId: op.personId, label: person ? labelOf(person) : op.personId, resource: `${op.target}/${op.type}/${op.key}`, secret });
+    out.push({
+      personId: op.personId,
+      label: person ? labelOf(person) : op.personId,
+      resource: `${op.target}/${op.type}/${op.key}`,
+      secret,
+    });
   }
   return out;
 }
 
 export function summaryOf(report: RunReport): Record<string, unknown> {
   return {
-    people: report.plans.length, counts: report.counts,
+    people: report.plans.length,
+    counts: report.counts,
     operations: report.plans.reduce((n, p) => n + p.operations.length, 0),
-    problems: report.problems.length, brake: report.brake, execution: report.execution,
-    sources: report.sources.map((s) => ({ name: s.name, complete: s.complete, records: s.records })),
+    problems: report.problems.length,
+    brake: report.brake,
+    execution: report.execution,
+    sources: report.sources.map((s) => ({
+      name: s.name,
+      complete: s.complete,
+      records: s.records,
+    })),
   };
 }
 
@@ -419,7 +530,14 @@ function changeSnapshots(changes: ChangeSet[]) {
 }
 
 function newPerson(): Person {
-  return { id: randomUUID(), attributes: {}, status: 'active', sourceLinks: [], excluded: false, pinned: false };
+  return {
+    id: randomUUID(),
+    attributes: {},
+    status: 'active',
+    sourceLinks: [],
+    excluded: false,
+    pinned: false,
+  };
 }
 
 function keysOf(person: Person, keys: string[]): Record<string, string> {

@@ -81,7 +81,10 @@ export function loadVaultKey(ref: string, options: { baseDir: string; create: bo
     const name = ref.slice(4);
     const value = process.env[name];
     if (!value) {
-      throw new CallsignError(ErrorCode.Config, `secretKey: environment variable ${name} is not set`);
+      throw new CallsignError(
+        ErrorCode.Config,
+        `secretKey: environment variable ${name} is not set`,
+      );
     }
     return decodeKey(Buffer.from(value.trim()), ref);
   }
@@ -105,7 +108,9 @@ export function loadVaultKey(ref: string, options: { baseDir: string; create: bo
 function decodeKey(raw: Buffer, ref: string): Buffer {
   if (raw.length === 32) return raw;
   const text = raw.toString('utf8').trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  const key = /^[0-9a-fA-F]{64}$/.test(text)
+    ? Buffer.from(text, 'hex')
+    : Buffer.from(text, 'base64');
   if (key.length !== 32) {
     throw new CallsignError(ErrorCode.Config, `secretKey: ${ref} does not hold a 32-byte key`);
   }

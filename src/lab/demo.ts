@@ -27,8 +27,14 @@ async function main(): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const people: LabPerson[] = [
     ...generateLabPeople(6),
-    { ...generateLabPeople(1, { first: 7 })[0]!, uid: 'jdoe', cn: 'Doe, John', rdn: 'cn',
-      employeeType: 'employee', l: 'nyc' },
+    {
+      ...generateLabPeople(1, { first: 7 })[0]!,
+      uid: 'jdoe',
+      cn: 'Doe, John',
+      rdn: 'cn',
+      employeeType: 'employee',
+      l: 'nyc',
+    },
   ];
 
   step('Starting a real OpenLDAP and a real Kamailio on loopback');
@@ -41,12 +47,15 @@ async function main(): Promise<number> {
   try {
     process.env.CALLSIGN_DEMO_LDAP_PASSWORD = password;
     const configPath = join(dir, 'callsign.yaml');
-    writeFileSync(configPath, labConfig({
-      store: 'sqlite:./callsign.db',
-      ldap: { url: slapd.url, serviceDn: slapd.serviceDn, peopleDn: slapd.peopleDn },
-      passwordEnv: 'CALLSIGN_DEMO_LDAP_PASSWORD',
-      kamailio: { dbPath: kamailio.dbPath, domain: kamailio.domain, rpcUrl: kamailio.rpcUrl },
-    }));
+    writeFileSync(
+      configPath,
+      labConfig({
+        store: 'sqlite:./callsign.db',
+        ldap: { url: slapd.url, serviceDn: slapd.serviceDn, peopleDn: slapd.peopleDn },
+        passwordEnv: 'CALLSIGN_DEMO_LDAP_PASSWORD',
+        kamailio: { dbPath: kamailio.dbPath, domain: kamailio.domain, rpcUrl: kamailio.rpcUrl },
+      }),
+    );
     say(`Configuration: ${configPath}; store: ${join(dir, 'callsign.db')} (SQLite)`);
 
     const log = pino({ level: process.env.CALLSIGN_LOG_LEVEL ?? 'warn' }, pino.destination(2));
@@ -76,12 +85,17 @@ async function main(): Promise<number> {
       const reg = await register({ ...sip, user: extension, password: cred.secret });
       check(reg.ok, `REGISTER ${extension} -> ${reg.status ?? 'no answer'}`);
       if (did) {
-        const rang = await call({ ...sip, fromUser: 'caller', to: did.value,
-          callee: { user: extension, password: cred.secret } });
+        const rang = await call({
+          ...sip,
+          fromUser: 'caller',
+          to: did.value,
+          callee: { user: extension, password: cred.secret },
+        });
         check(rang.ok, `a call to DID ${did.value} reaches extension ${extension}`);
       }
       const person = people.find((p) => p.cn === cred.label)!;
-      const phone = (await slapd.people.readPerson(person.uid, ['telephoneNumber'])).telephoneNumber;
+      const phone = (await slapd.people.readPerson(person.uid, ['telephoneNumber']))
+        .telephoneNumber;
       check(Boolean(phone?.length), `telephoneNumber written back to the directory: ${phone?.[0]}`);
 
       step(`${cred.label} is disabled in the directory; callsign sync`);
@@ -93,9 +107,12 @@ async function main(): Promise<number> {
       check(after.status === 401, `REGISTER ${extension} after leaving -> ${after.status}`);
       const numbers = await engine.store.listNumbers();
       const resting = numbers.filter((n) => n.state === 'quarantined');
-      check(resting.some((n) => n.value === extension),
-        `numbers in quarantine: ${resting.map((n) => `${n.value} until ${n.availableAt?.slice(0, 10)}`).join(', ')}`);
-      const cleared = (await slapd.people.readPerson(person.uid, ['telephoneNumber'])).telephoneNumber;
+      check(
+        resting.some((n) => n.value === extension),
+        `numbers in quarantine: ${resting.map(untilDay).join(', ')}`,
+      );
+      const cleared = (await slapd.people.readPerson(person.uid, ['telephoneNumber']))
+        .telephoneNumber;
       check(!cleared?.length, 'telephoneNumber cleared in the directory');
     } finally {
       await engine.close();
@@ -111,6 +128,10 @@ async function main(): Promise<number> {
   }
 }
 
+function untilDay(n: { value: string; availableAt?: string }): string {
+  return `${n.value} until ${n.availableAt?.slice(0, 10)}`;
+}
+
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
@@ -118,4 +139,3 @@ main().then(
     process.exit(1);
   },
 );
-

@@ -65,7 +65,8 @@ export interface ClaimOptions {
   limit: number;
 }
 
-export type NumberState = 'available' | 'assigned' | 'quarantined' | 'reserved' | 'held' | 'blocked';
+export type NumberState =
+  'available' | 'assigned' | 'quarantined' | 'reserved' | 'held' | 'blocked';
 
 export interface NumberRecord {
   pool: string;
@@ -140,11 +141,11 @@ export interface AuditQuery {
 /** How a claimed operation ended, for `Store.complete`. */
 export type CompletionOutcome =
   | {
-    state: 'done';
-    result: { externalId: string; outcome: string };
-    audit?: CompletionAudit;
-    link?: CompletionLink;
-  }
+      state: 'done';
+      result: { externalId: string; outcome: string };
+      audit?: CompletionAudit;
+      link?: CompletionLink;
+    }
   | { state: 'failed'; error: OperationError; audit?: CompletionAudit }
   | { state: 'pending'; notBefore: Date; error: OperationError; audit?: CompletionAudit };
 
@@ -169,8 +170,7 @@ export interface CompletionAudit {
 
 /** A link change made with a `done` completion: upsert the link, or delete it (and its secret). */
 export type CompletionLink =
-  | { save: Link }
-  | { delete: { personId: string; target: string; type: string; key: string } };
+  { save: Link } | { delete: { personId: string; target: string; type: string; key: string } };
 
 export interface PoolDefinition {
   name: string;
@@ -270,7 +270,10 @@ export interface Store {
 
   // Runs and the operation journal/queue.
   createRun(run: Omit<RunRecord, 'startedAt'> & { startedAt?: string }): Promise<RunRecord>;
-  updateRun(id: string, patch: Partial<Pick<RunRecord, 'state' | 'finishedAt' | 'summary'>>): Promise<void>;
+  updateRun(
+    id: string,
+    patch: Partial<Pick<RunRecord, 'state' | 'finishedAt' | 'summary'>>,
+  ): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
   listRuns(limit?: number): Promise<RunRecord[]>;
   /** Journals operations in one transaction; `state` is `pending` or `held`. Returns ids. */
@@ -295,11 +298,19 @@ export interface Store {
   /** Returns expired leases to pending; returns how many. */
   reapLeases(now: Date): Promise<number>;
   getOperation(id: string): Promise<OperationRecord | undefined>;
-  listOperations(filter: { runId?: string; personId?: string; state?: OperationState[] }): Promise<OperationRecord[]>;
+  listOperations(filter: {
+    runId?: string;
+    personId?: string;
+    state?: OperationState[];
+  }): Promise<OperationRecord[]>;
   /** held → pending (approve) or held → cancelled (reject) for a run. Returns count. */
   releaseHeld(runId: string, to: 'pending' | 'cancelled'): Promise<number>;
   /** Operator actions on a failed operation. */
-  setOperationState(id: string, state: 'pending' | 'skipped' | 'cancelled', actor: string): Promise<void>;
+  setOperationState(
+    id: string,
+    state: 'pending' | 'skipped' | 'cancelled',
+    actor: string,
+  ): Promise<void>;
   /** Count of operations not yet finished (pending, running, held), optionally per run. */
   countOpen(runId?: string): Promise<number>;
 

@@ -123,7 +123,8 @@ export class LdapSource implements SourceConnector {
       const mechanism = chooseMechanism(this.#config, { controls });
       const reader = mechanism === undefined ? undefined : deltaReaders.get(mechanism);
       if (reader === undefined) {
-        const message = `Source '${this.name}' has no change mechanism (delta: ${this.#config.delta})`;
+        const { delta } = this.#config;
+        const message = `Source '${this.name}' has no change mechanism (delta: ${delta})`;
         throw new CallsignError(ErrorCode.Config, message, { details: { url } });
       }
 
