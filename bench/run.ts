@@ -2,9 +2,11 @@
  * `npm run bench`: every benchmark, one after another, with the issue's targets beside the
  * measured figures. Figures are reported, not asserted: a slow machine prints a slow figure.
  */
+import { benchAllocation } from './allocation.ts';
 import { benchExecutor } from './executor.ts';
 import { benchLatency } from './latency.ts';
 import { benchPlanning } from './planning.ts';
+import { benchScim } from './scim.ts';
 
 const rows: string[] = [];
 const report = (name: string, figure: string, target: string) => {
@@ -32,6 +34,28 @@ report(
   `directory change to ops queued (poll ${latency.pollIntervalMs / 1000} s)`,
   `max ${latency.maxMs} ms (${latency.samplesMs.join(', ')})`,
   `<= ${latency.pollIntervalMs + 1000} ms`,
+);
+
+const scim = await benchScim();
+report(
+  'SCIM PATCH over HTTP, 1,000 users (SQLite)',
+  `${scim.patchPerSecond} PATCH/s, p99 ${scim.p99Ms} ms`,
+  '>= 500 PATCH/s, p99 < 50 ms',
+);
+report('SCIM create over HTTP (SQLite)', `${scim.createPerSecond} creates/s`, 'reported only');
+
+const allocation = await benchAllocation();
+report(
+  '10,000 allocations, 8 allocators (SQLite)',
+  `${allocation.sqlite.allocationsPerSecond} alloc/s, ${allocation.sqlite.duplicates} dup`,
+  'zero duplicates',
+);
+report(
+  '10,000 allocations, 8 processes (PostgreSQL)',
+  allocation.postgres === undefined
+    ? `skipped: ${allocation.postgresSkipped}`
+    : `${allocation.postgres.allocationsPerSecond} alloc/s, ${allocation.postgres.duplicates} dup`,
+  'zero duplicates',
 );
 
 console.log('\n' + rows.join('\n'));

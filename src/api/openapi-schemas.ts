@@ -67,8 +67,10 @@ export const COMPONENT_SCHEMAS: Record<string, Schema> = {
   NumberRecord: obj({
     pool: str, kind: str, value: str,
     state: { type: 'string',
-      enum: ['available', 'assigned', 'quarantined', 'reserved', 'held', 'blocked'] },
+      enum: ['available', 'assigned', 'quarantined', 'reserved', 'held', 'blocked',
+        'retired'] },
     personId: str, availableAt: time, note: str, updatedAt: time,
+    outOfRange: { type: 'boolean' },
   }, ['pool', 'kind', 'value', 'state']),
   PoolUsage: obj({ pool: str, kind: str, total: int, counts: strMap, free: int },
     ['pool', 'total', 'free']),

@@ -4,7 +4,7 @@ import { listOf, ref, type RouteDef } from './route.ts';
 import type { ObjectSchema } from './schema.ts';
 
 const NUMBER_STATES = [
-  'available', 'assigned', 'quarantined', 'reserved', 'held', 'blocked',
+  'available', 'assigned', 'quarantined', 'reserved', 'held', 'blocked', 'retired',
 ] as const;
 
 const REASON: ObjectSchema = {

@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   registerRunCommands(program, ctx, setCode);
   registerAdminCommands(program, ctx, setCode);
-  registerNumbersCommands(program, ctx);
+  registerNumbersCommands(program, ctx, setCode);
   registerServeCommand(program, ctx);
   registerTokenCommands(program, ctx);
   registerWebhooksCommands(program, ctx);

@@ -20,6 +20,7 @@ import type { Engine } from '../engine/engine.ts';
 import { NUMBER_STATES } from '../store/number-queries.ts';
 import type { NumberQuery, NumberRecord, NumberState, Store } from '../store/types.ts';
 import type { CliContext } from './main.ts';
+import { registerNumberSyncCommands } from './number-sync-commands.ts';
 
 interface Common {
   config?: string;
@@ -38,7 +39,11 @@ const EXPORT_HEADER = ['pool', 'kind', 'number', 'state', 'person', 'person_name
   'note', 'updated_at'];
 
 /** Registers the `numbers` command group. */
-export function registerNumbersCommands(program: Command, ctx: CliContext): void {
+export function registerNumbersCommands(
+  program: Command,
+  ctx: CliContext,
+  setCode: (code: number) => void = () => {},
+): void {
   const run = (opts: Common, fn: (engine: Engine) => Promise<unknown>) =>
     withEngine(ctx, opts, fn);
   const numbers = program.command('numbers').description('the number inventory');
@@ -126,6 +131,7 @@ export function registerNumbersCommands(program: Command, ctx: CliContext): void
       }));
 
   registerReportCommands(cmd, run, ctx);
+  registerNumberSyncCommands(cmd, ctx, setCode);
 }
 
 /** `report` and `export`: read-only views of the whole inventory. */
@@ -231,7 +237,8 @@ function describe(n: NumberRecord): string {
   const person = n.personId === undefined ? '' : `  ${n.personId}`;
   const until = n.availableAt === undefined ? '' : `  until ${n.availableAt}`;
   const note = n.note === undefined ? '' : `  (${n.note})`;
-  return `${n.pool}  ${n.value}  ${n.state}${person}${until}${note}`;
+  const outside = n.outOfRange ? '  out of range' : '';
+  return `${n.pool}  ${n.value}  ${n.state}${person}${until}${note}${outside}`;
 }
 
 function displayName(attributes: Record<string, unknown> | undefined): string | undefined {

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { CallsignError } from '../core/errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { approveRun, rejectRun } from '../engine/approval.ts';
+import { EngineEvents } from '../engine/events.ts';
+import { startWebhooks } from '../webhooks/webhooks.ts';
 import { reconcile, type RunReport } from '../engine/reconcile.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { CliContext } from './main.ts';
@@ -89,13 +91,20 @@ export function registerRunCommands(
             `--interval: '${opts.interval}' is not a positive number`,
           );
         }
-        await runForever(engine, {
-          intervalMs: seconds * 1000,
-          actor: 'poll',
-          // A long run stopped by a signal exits 0: each report's outcome is in the log.
-          onReport: (report) =>
-            opts.json ? ctx.out(JSON.stringify(report)) : printReport(report, ctx.out),
-        });
+        const events = new EngineEvents({ log: ctx.log });
+        const webhooks = startWebhooks(engine, { events });
+        try {
+          await runForever(engine, {
+            intervalMs: seconds * 1000,
+            actor: 'poll',
+            events,
+            // A long run stopped by a signal exits 0: each report's outcome is in the log.
+            onReport: (report) =>
+              opts.json ? ctx.out(JSON.stringify(report)) : printReport(report, ctx.out),
+          });
+        } finally {
+          await webhooks?.stop();
+        }
       }),
     );
 

@@ -85,5 +85,17 @@ export interface TargetConnector {
   apply(change: TargetChange): Promise<TargetResult>;
   /** Asks whether a number is already used on the platform (conflict check before assign). */
   numberInUse?(value: string): Promise<boolean>;
+  /**
+   * Every number the platform uses, for import and reconciliation (`numbers reconcile`): the
+   * value as the platform holds it, its kind, and who has it in the platform's own terms.
+   */
+  listNumbers?(): AsyncIterable<PlatformNumber>;
   close(): Promise<void>;
+}
+
+/** A number as a platform holds it; `owner` is the platform's name for its holder. */
+export interface PlatformNumber {
+  value: string;
+  kind: 'extension' | 'did';
+  owner?: string;
 }

@@ -9,8 +9,10 @@ import type { ConfigReader, MapView } from './config-reader.ts';
 import type { PoolConfig } from './config-types.ts';
 import type { NumberKind } from './model.ts';
 import { MAX_POOL_SIZE } from './pools.ts';
+import { checkMappings, readPolicy } from './number-pool-config.ts';
 
-const POOL_KEYS = ['kind', 'site', 'region', 'range', 'exclude', 'quarantineDays'] as const;
+const POOL_KEYS = ['kind', 'site', 'region', 'range', 'exclude', 'quarantineDays', 'policy',
+  'pattern', 'extensionFrom', 'department', 'role'] as const;
 const POOL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 interface Span {
@@ -46,6 +48,7 @@ export function readPools(reader: ConfigReader, pools: MapView | undefined) {
     if (span !== undefined) spans.push(span);
   }
   reportOverlaps(reader, spans);
+  checkMappings(reader, pools, out);
   return { pools: out, declared };
 }
 
@@ -72,6 +75,7 @@ function readPool(name: string, view: MapView): PoolConfig | undefined {
   if (site !== undefined) pool.site = site;
   if (region !== undefined) pool.region = region;
   if (!checkRange(pool, view, range)) return undefined;
+  readPolicy(pool, view);
 
   for (const value of exclude) {
     const fault = valueFault(pool, value) ?? outside(pool, value);

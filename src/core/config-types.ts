@@ -115,6 +115,25 @@ export interface PoolConfig {
   /** Values never to assign. */
   exclude: string[];
   quarantineDays: number;
+  /**
+   * How a free number is chosen; absent means `lowest`. `pattern` prefers numbers matching
+   * `pattern` and falls back to the lowest free one when none matching is free.
+   */
+  policy?: 'lowest' | 'least-recently-used' | 'random' | 'pattern';
+  /** With policy `pattern`: a regex starting with `^` or a digit mask such as `2X00`. */
+  pattern?: string;
+  /**
+   * Extension pools only: the extension follows the person's DID from `didPool`, as its last
+   * digits (`lastDigits`, equal to the extension width) or those digits plus `offset`. Absent:
+   * extensions and DIDs are allocated independently.
+   */
+  extensionFrom?: { didPool: string; lastDigits?: number; offset?: number };
+  /**
+   * Documentation only. Rules already choose pools per department or role by template
+   * (`numbers: { extension: '{{person.site}}-ext' }`); these labels choose nothing.
+   */
+  department?: string;
+  role?: string;
 }
 
 /** An attribute template; `mode: create` sets it only when the resource is created. */

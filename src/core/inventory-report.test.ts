@@ -88,6 +88,7 @@ test('formatted lines name the pool, the counts, the forecast and the flag', () 
 
 function pool(name: string, counts: Partial<PoolUsage['counts']>): PoolUsage {
   const full = { available: 0, reserved: 0, assigned: 0, quarantined: 0, held: 0, blocked: 0,
+    retired: 0,
     ...counts };
   const total = Object.values(full).reduce((a, b) => a + b, 0);
   return { pool: name, kind: 'extension', total, counts: full, free: full.available };

@@ -22,7 +22,7 @@ export interface AllocationEvent {
 }
 
 export interface PoolReport extends PoolUsage {
-  /** Numbers that can ever be given: all but the blocked ones. */
+  /** Numbers that can ever be given: all but the blocked and retired ones. */
   usable: number;
   /** Assigned share of the usable numbers, 0–100. */
   utilisationPercent: number;
@@ -58,7 +58,7 @@ export function inventoryReport(
   }
 
   return usage.map((u) => {
-    const usable = u.total - u.counts.blocked;
+    const usable = u.total - u.counts.blocked - (u.counts.retired ?? 0);
     const allocationsInWindow = recent.get(u.pool) ?? 0;
     const ratePerDay = allocationsInWindow / windowDays;
     const freePercent = percent(u.free, usable);
@@ -97,6 +97,9 @@ export function formatInventoryReport(reports: readonly PoolReport[]): string[] 
     const states = Object.entries(r.counts).map(([s, n]) => `${s} ${n}`).join(', ');
     lines.push(`  ${states}`);
     lines.push(`  forecast: ${r.forecast}`);
+    if (r.outOfRange !== undefined && r.outOfRange.length > 0) {
+      lines.push(`  out of range, still in use: ${r.outOfRange.join(', ')}`);
+    }
   }
   return lines;
 }

@@ -30,5 +30,14 @@ export function poolDefinition(pool: PoolConfig): PoolDefinition {
     const digits = n.toString().padStart(width, '0');
     if (!excluded.has(digits)) values.push(plus + digits);
   }
-  return { name: pool.name, kind: pool.kind, values, quarantineDays: pool.quarantineDays };
+  const def: PoolDefinition = {
+    name: pool.name, kind: pool.kind, values, quarantineDays: pool.quarantineDays,
+  };
+  if (pool.policy !== undefined) def.policy = pool.policy;
+  if (pool.pattern !== undefined) def.pattern = pool.pattern;
+  const from = pool.extensionFrom;
+  if (from !== undefined) {
+    def.mapping = { didPool: from.didPool, width: start.length, offset: from.offset ?? 0 };
+  }
+  return def;
 }

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { toCallsignError } from '../core/errors.ts';
 import { ChangeFeed } from './change-feed.ts';
 import type { Engine } from './engine.ts';
+import type { EngineEvents } from './events.ts';
 import { reconcile, type RunReport } from './reconcile.ts';
 
 /**
@@ -19,6 +20,8 @@ export async function runForever(
     actor: string;
     onReport: (report: RunReport) => void;
     signal?: AbortSignal;
+    /** Passed to every run's executor (webhooks, metrics). */
+    events?: EngineEvents;
   },
 ): Promise<void> {
   const stop = new AbortController();
@@ -38,7 +41,12 @@ export async function runForever(
         try {
           const next = await feed.next();
           const changes = next.mode === 'delta' ? next.changes : undefined;
-          const report = await reconcile(engine, { mode: 'sync', actor: options.actor, changes });
+          const report = await reconcile(engine, {
+            mode: 'sync',
+            actor: options.actor,
+            changes,
+            events: options.events,
+          });
           // A braked or short run keeps the old cursor: its changes are read again next time.
           if (report.state !== 'braked' && report.sources.every((s) => s.complete)) {
             await next.commit();

@@ -16,6 +16,7 @@ import { labelOf, planPerson } from '../core/planner.ts';
 import { compileRules, type CompiledRules } from '../core/rules.ts';
 import type { OperationRecord, RunState } from '../store/types.ts';
 import type { Engine } from './engine.ts';
+import type { EngineEvents } from './events.ts';
 import { Executor } from './executor.ts';
 import { secretRef } from './vault.ts';
 import { mergePerson, pendingMissing, readSources, type SourceReport } from './observe.ts';
@@ -26,6 +27,8 @@ export interface ReconcileOptions {
   actor: string;
   signal?: AbortSignal;
   onProgress?: (stage: string, done: number, total: number) => void;
+  /** Engine events of the operations this run executes (metrics, webhooks). */
+  events?: EngineEvents;
   /**
    * Changes read from change feeds instead of full reads: only the people they name are
    * planned, and nobody absent from them is taken for gone.
@@ -83,6 +86,17 @@ export function reconcile(engine: Engine, options: ReconcileOptions): Promise<Ru
 
 const inFlight = new WeakMap<Engine, Promise<unknown>>();
 
+/** Rules compile once per loaded configuration: a SCIM request must not parse CEL again. */
+const compiled = new WeakMap<Engine['config'], CompiledRules>();
+function rulesOf(config: Engine['config']): CompiledRules {
+  let rules = compiled.get(config);
+  if (rules === undefined) {
+    rules = compileRules(config);
+    compiled.set(config, rules);
+  }
+  return rules;
+}
+
 async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise<RunReport> {
   const { store, config, log, clock } = engine;
   const sync = options.mode === 'sync';
@@ -98,7 +112,7 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
   }
   // The run is recorded once there is something to record, so quiet polls leave no trace.
   const runId = sync ? randomUUID() : `plan-${randomUUID()}`;
-  const rules = compileRules(config);
+  const rules = rulesOf(config);
 
   options.onProgress?.('reading sources', 0, engine.sources.size);
   const { snapshots, reports } = options.changes
@@ -108,12 +122,23 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
   const records = snapshots.flatMap((s) => s.records);
   const problems: RecordProblem[] = reports.flatMap((r) => r.problems);
 
-  const people = await store.listPeople();
-  const links = groupBy(await store.listLinks(), (l) => l.personId);
-  const numbers = groupBy(
-    (await store.listNumbers()).filter((n) => n.state === 'assigned' && n.personId),
-    (n) => n.personId!,
-  );
+  // A change batch reads only what the people it plans need, by indexed queries: reading every
+  // person, link and number (the whole inventory, free numbers included) per SCIM request
+  // dominated its latency. Correlation needs everyone unless every record is already linked.
+  const focus = options.changes ? await linkedPeople(engine, records) : undefined;
+  const people = focus ?? (await store.listPeople());
+  const links = focus ? undefined : groupBy(await store.listLinks(), (l) => l.personId);
+  const linksOf = async (id: string) => (links ? (links.get(id) ?? []) : store.listLinks(id));
+  const numbers = options.changes
+    ? undefined
+    : groupBy(
+        (await store.listNumbers()).filter((n) => n.state === 'assigned' && n.personId),
+        (n) => n.personId!,
+      );
+  const heldBy = async (id: string): Promise<HeldNumber[]> =>
+    numbers === undefined
+      ? store.numbersOf(id)
+      : (numbers.get(id) ?? []).map((n) => ({ pool: n.pool, kind: n.kind, value: n.value }));
 
   // Operations journaled earlier and not finished: not planned again, and failures are shown.
   const unfinished = await store.listOperations({
@@ -172,8 +197,8 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
       person,
       previous,
       sync,
-      links: links.get(id) ?? [],
-      held: (numbers.get(id) ?? []).map((n) => ({ pool: n.pool, kind: n.kind, value: n.value })),
+      links: await linksOf(id),
+      held: await heldBy(id),
       actor: options.actor,
       promised,
     });
@@ -201,7 +226,13 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
     credentials: [],
     problems,
   };
-  report.brake = brakeCheck(engine, plans, links.size);
+  // The brake's base (people with resources) is read only when someone would lose theirs.
+  const known = links
+    ? links.size
+    : plans.some((p) => p.deprovision)
+      ? new Set((await store.listLinks()).map((l) => l.personId)).size
+      : 0;
+  report.brake = brakeCheck(engine, plans, known);
   if (!sync) return report;
 
   const ops = plans.flatMap((p) => p.operations);
@@ -252,6 +283,7 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
     actor: options.actor,
     onProgress: options.onProgress,
     resume,
+    events: options.events,
   });
 }
 
@@ -268,6 +300,7 @@ export async function execute(
     actor: string;
     onProgress?: ReconcileOptions['onProgress'];
     resume?: string[];
+    events?: EngineEvents;
   },
 ): Promise<RunReport> {
   const { store, config, clock } = engine;
@@ -284,6 +317,7 @@ export async function execute(
     backoffMaxMs: config.engine.backoffMaxMs,
     secrets: engine.vault,
     log: engine.log,
+    events: options.events,
     onProgress: (p) =>
       options.onProgress?.('running', p.done + p.failed, p.done + p.failed + p.pending),
   });
@@ -527,6 +561,23 @@ function changeSnapshots(changes: ChangeSet[]) {
     problems: c.problems,
   }));
   return { snapshots, reports };
+}
+
+/**
+ * The people a change batch's records are linked to, or undefined when a record is not linked
+ * yet. A linked record correlates by its link alone, and people outside the batch are never
+ * planned, so for correlation these people are as good as everyone.
+ */
+async function linkedPeople(engine: Engine, records: SourceRecord[]) {
+  // Two indexed reads per record: past a few dozen records one full read is cheaper.
+  if (records.length > 64) return undefined;
+  const people = new Map<string, Person>();
+  for (const record of records) {
+    const person = await engine.store.findPersonBySourceLink(record.source, record.externalId);
+    if (person === undefined) return undefined;
+    people.set(person.id, person);
+  }
+  return [...people.values()];
 }
 
 function newPerson(): Person {

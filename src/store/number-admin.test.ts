@@ -200,7 +200,7 @@ for (const name of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(usage.map((u) => [u.pool, u.total, u.free]),
         [['did', 3, 1], ['empty', 0, 0], ['ext', 12, 10]]);
       assert.deepEqual(usage[0]?.counts, { available: 1, reserved: 0, assigned: 1,
-        quarantined: 1, held: 0, blocked: 0 });
+        quarantined: 1, held: 0, blocked: 0, retired: 0 });
       assert.equal((await s.poolUsage(new Date(T0.getTime() + 10 * DAY)))[0]?.free, 2);
     }));
   });

@@ -11,7 +11,7 @@ import type { NumberQuery, NumberRecord, NumberState, PoolUsage } from './types.
 
 /** Every state a number can be in, in the order reports show them. */
 export const NUMBER_STATES = [
-  'available', 'reserved', 'assigned', 'quarantined', 'held', 'blocked',
+  'available', 'reserved', 'assigned', 'quarantined', 'held', 'blocked', 'retired',
 ] as const satisfies readonly NumberState[];
 
 /** See Store.searchNumbers. */
@@ -44,7 +44,11 @@ export async function poolUsage(ctx: StoreContext, now: Date): Promise<PoolUsage
       eb.fn.countAll<number | string>().as('n'),
       eb.fn.count<number | string>('value').filterWhere('available_at', '<=', at).as('lapsed'),
     ])
+    .where('in_range', '=', 1)
     .groupBy(['pool', 'state']).execute();
+  // Out of range: counted by state like the rest, never free, and listed by value.
+  const outside = await ctx.db.selectFrom('numbers').select(['pool', 'value', 'state'])
+    .where('in_range', '=', 0).orderBy('pool').orderBy('value').execute();
 
   const usage = new Map<string, PoolUsage>();
   for (const p of pools) {
@@ -60,6 +64,13 @@ export async function poolUsage(ctx: StoreContext, now: Date): Promise<PoolUsage
     if (row.state === 'available') entry.free += n;
     // Quarantines and reservations whose time has passed are free for anyone.
     if (row.state === 'quarantined' || row.state === 'reserved') entry.free += Number(row.lapsed);
+  }
+  for (const row of outside) {
+    const entry = usage.get(row.pool);
+    if (entry === undefined) continue;
+    entry.counts[row.state as NumberState] += 1;
+    entry.total += 1;
+    if (row.state !== 'retired') (entry.outOfRange ??= []).push(row.value);
   }
   return [...usage.values()];
 }

@@ -13,32 +13,28 @@ import type { Kysely, Selectable } from 'kysely';
 import { CallsignError, ErrorCode } from '../core/errors.ts';
 import type { HeldNumber, NumberKind } from '../core/model.ts';
 import { isUniqueViolation, type StoreContext } from './context.ts';
+import { allocatePair, RetryPair } from './number-mapping.ts';
+import { pickFree } from './number-policy.ts';
+import { applyPoolDefinition } from './number-range.ts';
+import {
+  assignRow, exhaustedOrBusy, mappedFrom, missingPool, type Pick, pickOwn, poolRow, type PoolRow,
+} from './number-rows.ts';
 import { insertAudit } from './records.ts';
 import { toNumber } from './rows.ts';
 import type { Database, NumbersTable } from './schema.ts';
 import type { NumberRecord, PoolDefinition } from './types.ts';
 
 const DAY_MS = 86_400_000;
-const INSERT_CHUNK = 500;
 const MAX_ATTEMPTS = 20;
 
-/** Adds the pool's missing values as available; existing rows are never touched. */
+/**
+ * Brings the store's pool in line with its definition: new values are added as available, the
+ * policy and mapping are saved, and numbers the range no longer holds are marked out of range
+ * (never allocated again). Those in use stay as they are; free ones are retired. A retired
+ * number the range holds again becomes available. See number-range.ts.
+ */
 export async function syncPool(ctx: StoreContext, pool: PoolDefinition): Promise<void> {
-  const at = new Date().toISOString();
-  await ctx.write(async (db) => {
-    const row = { kind: pool.kind, quarantine_days: pool.quarantineDays, updated_at: at };
-    await db.insertInto('pools').values({ name: pool.name, ...row })
-      .onConflict((oc) => oc.column('name').doUpdateSet(row)).execute();
-
-    for (let i = 0; i < pool.values.length; i += INSERT_CHUNK) {
-      const rows = pool.values.slice(i, i + INSERT_CHUNK).map((value, j) => ({
-        pool: pool.name, value, kind: pool.kind, position: i + j, state: 'available',
-        person_id: null, available_at: null, note: null, updated_at: at,
-      }));
-      await db.insertInto('numbers').values(rows)
-        .onConflict((oc) => oc.columns(['pool', 'value']).doNothing()).execute();
-    }
-  });
+  await ctx.write((db) => applyPoolDefinition(db, pool, new Date()));
 }
 
 /** See Store.allocateNumber. Throws `exhausted` when nothing in the pool can be given. */
@@ -51,7 +47,8 @@ export async function allocateNumber(
       const held = await ctx.write((db) => allocateOnce(ctx, db, request));
       if (held !== undefined) return held;
     } catch (err) {
-      if (!isUniqueViolation(err) || attempt >= MAX_ATTEMPTS) throw err;
+      const retry = isUniqueViolation(err) || err instanceof RetryPair;
+      if (!retry || attempt >= MAX_ATTEMPTS) throw err;
     }
     if (attempt >= MAX_ATTEMPTS) {
       throw new CallsignError(ErrorCode.Unavailable,
@@ -71,11 +68,11 @@ export async function peekNumber(
   now: Date,
   skip: readonly string[] = [],
 ): Promise<HeldNumber | undefined> {
-  const kind = await poolKind(ctx.db, pool);
-  if (kind === undefined) return undefined;
+  const row = await poolRow(ctx.db, pool);
+  if (row === undefined) return undefined;
 
-  const pick = await pickNumber(ctx.db, { pool, personId, now, lock: false, skip });
-  return pick === undefined ? undefined : { pool, kind, value: pick.value };
+  const pick = await pickNumber(ctx.db, { pool: row, personId, now, lock: false, skip });
+  return pick === undefined ? undefined : { pool, kind: row.kind as NumberKind, value: pick.value };
 }
 
 /** Quarantines an assigned number until now + the pool's quarantine; idempotent otherwise. */
@@ -94,7 +91,7 @@ export async function releaseNumber(
     const availableAt = new Date(now.getTime() + Number(poolRow.quarantine_days) * DAY_MS);
     await db.updateTable('numbers')
       .set({ state: 'quarantined', available_at: availableAt.toISOString(),
-        updated_at: now.toISOString() })
+        released_at: now.toISOString(), updated_at: now.toISOString() })
       .where('pool', '=', pool).where('value', '=', value).execute();
     await insertAudit(db, {
       at: now.toISOString(), actor, personId: row.person_id ?? undefined,
@@ -152,106 +149,50 @@ async function allocateOnce(
   request: { pool: string; personId: string; now: Date; actor: string },
 ): Promise<HeldNumber | undefined> {
   const { pool, personId, now, actor } = request;
-  const kind = await poolKind(db, pool);
-  if (kind === undefined) throw missingPool(pool);
+  const lock = ctx.dialect === 'postgres';
+  const row = await poolRow(db, pool);
+  if (row === undefined) throw missingPool(pool);
+  const kind = row.kind as NumberKind;
 
-  const pick = await pickNumber(db, { pool, personId, now, lock: ctx.dialect === 'postgres' });
+  const pair = await pairOf(db, row);
+  if (pair !== undefined) {
+    return allocatePair(db, { ...pair, want: kind, personId, now, actor, lock });
+  }
+  const pick = await pickNumber(db, { pool: row, personId, now, lock });
   if (pick === undefined) return exhaustedOrBusy(db, pool, now);
   if (pick.state === 'assigned') return { pool, kind, value: pick.value };
-
-  const at = now.toISOString();
-  // The state re-check makes the write safe even if the row was not locked by the read.
-  const taken = await db.updateTable('numbers')
-    .set({ state: 'assigned', person_id: personId, available_at: null, note: null,
-      updated_at: at })
-    .where('pool', '=', pool).where('value', '=', pick.value).where('state', '=', pick.state)
-    .executeTakeFirst();
-  if (taken.numUpdatedRows === 0n) return undefined;
-  await insertAudit(db, {
-    at, actor, personId, action: 'number.assigned', subject: `number:${pool}:${pick.value}`,
-    before: { state: pick.state }, after: { state: 'assigned', personId },
-  });
+  if (!await assignRow(db, { pool, pick, personId, now, actor })) return undefined;
   return { pool, kind, value: pick.value };
 }
 
-interface Pick {
-  value: string;
-  state: string;
+/** The DID and extension pools when `row` is one half of a mapped pair. */
+async function pairOf(db: Kysely<Database>, row: PoolRow) {
+  if (row.mapping !== undefined) {
+    const did = await poolRow(db, row.mapping.didPool);
+    if (did === undefined) throw missingPool(row.mapping.didPool);
+    return { did, ext: { ...row, mapping: row.mapping } };
+  }
+  if (row.kind !== 'did') return undefined;
+  const mapped = await mappedFrom(db, row.name);
+  if (mapped === undefined) return undefined;
+  const ext = await poolRow(db, mapped.extPool);
+  return ext === undefined ? undefined : { did: row, ext: { ...ext, mapping: mapped.mapping } };
 }
 
 /**
  * The person's number, else a live reservation for them, else their own quarantined one (a
- * rehire), else the lowest free one: available, or quarantined or reserved past its time.
+ * rehire), else the free one the pool's policy picks.
  */
 async function pickNumber(
   db: Kysely<Database>,
-  request: { pool: string; personId: string; now: Date; lock: boolean; skip?: readonly string[] },
+  request: { pool: PoolRow; personId: string; now: Date; lock: boolean;
+    skip?: readonly string[] },
 ): Promise<Pick | undefined> {
-  const { pool, personId, lock } = request;
-  const skip = [...(request.skip ?? [])];
-  const now = request.now.toISOString();
-  const own = await db.selectFrom('numbers').select(['value', 'state', 'available_at'])
-    .where('pool', '=', pool).where('person_id', '=', personId)
-    .where('state', 'in', ['assigned', 'reserved', 'quarantined'])
-    .orderBy('updated_at', 'desc')
-    .$if(lock, (q) => q.forUpdate().skipLocked())
-    .execute();
-  const live = own.filter((r) => r.state !== 'reserved' || !lapsed(r.available_at, now));
-  for (const state of OWN_ORDER) {
-    const mine = live.find((r) => r.state === state);
-    if (mine !== undefined) return { value: mine.value, state: mine.state };
-  }
-
-  // One index range read per state beats one OR that would scan every number of the pool.
-  const candidates: (Pick & { position: number | string })[] = [];
-  for (const state of FREE_STATES) {
-    const row = await db.selectFrom('numbers').select(['value', 'state', 'position'])
-      .where('pool', '=', pool).where('state', '=', state)
-      .$if(state !== 'available', (q) => q.where('available_at', '<=', now))
-      .$if(skip.length > 0, (q) => q.where('value', 'not in', skip))
-      .orderBy('position').orderBy('value').limit(1)
-      .$if(lock, (q) => q.forUpdate().skipLocked())
-      .executeTakeFirst();
-    if (row !== undefined) candidates.push(row);
-  }
-  candidates.sort((a, b) => Number(a.position) - Number(b.position) ||
-    (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-  return candidates[0];
-}
-
-/** Which of a person's own rows allocation gives back, in order. */
-const OWN_ORDER = ['assigned', 'reserved', 'quarantined'] as const;
-/** Rows anyone may be given; the last two only once their `available_at` has passed. */
-const FREE_STATES = ['available', 'quarantined', 'reserved'] as const;
-
-/** A reservation without an end never lapses; one with an end lapses at that instant. */
-function lapsed(availableAt: string | null, now: string): boolean {
-  return availableAt !== null && availableAt <= now;
-}
-
-async function exhaustedOrBusy(db: Kysely<Database>, pool: string, now: Date) {
-  const counts = await db.selectFrom('numbers')
-    .select((eb) => [
-      eb.fn.countAll<number | string>().as('total'),
-      eb.fn.count<number | string>('value').filterWhere((w) => w.or([
-        w('state', '=', 'available'),
-        w.and([w('state', 'in', ['quarantined', 'reserved']),
-          w('available_at', '<=', now.toISOString())]),
-      ])).as('free'),
-    ])
-    .where('pool', '=', pool).executeTakeFirstOrThrow();
-  if (Number(counts.free) > 0) return undefined;
-
-  const total = Number(counts.total);
-  throw new CallsignError(ErrorCode.Exhausted,
-    `Cannot allocate a number from pool '${pool}': all ${total} numbers are assigned, ` +
-    'quarantined, held or blocked', { details: { pool, size: total } });
-}
-
-async function poolKind(db: Kysely<Database>, pool: string): Promise<NumberKind | undefined> {
-  const row = await db.selectFrom('pools').select('kind').where('name', '=', pool)
-    .executeTakeFirst();
-  return row?.kind as NumberKind | undefined;
+  const { pool, personId, now, lock } = request;
+  const own = await pickOwn(db, { pool: pool.name, personId, now, lock });
+  if (own !== undefined) return own;
+  return pickFree(db, { pool: pool.name, policy: pool.policy, pattern: pool.pattern, now, lock,
+    skip: request.skip });
 }
 
 async function findNumber(db: Kysely<Database>, pool: string, value: string) {
@@ -263,10 +204,4 @@ async function findNumber(db: Kysely<Database>, pool: string, value: string) {
     });
   }
   return row;
-}
-
-function missingPool(pool: string): CallsignError {
-  return new CallsignError(ErrorCode.MissingReference,
-    `Pool '${pool}' is not defined in the store; sync the pool before allocating from it`,
-    { details: { pool } });
 }

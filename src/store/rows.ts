@@ -68,6 +68,7 @@ export function toNumber(row: Selectable<NumbersTable>): NumberRecord {
   };
   if (row.person_id !== null) record.personId = row.person_id;
   if (row.available_at !== null) record.availableAt = row.available_at;
+  if (Number(row.in_range) === 0) record.outOfRange = true;
   return record;
 }
 

@@ -60,6 +60,11 @@ export interface PoolsTable {
   kind: string;
   quarantine_days: number;
   updated_at: string;
+  /** Migration 0006: `lowest`, `least-recently-used`, `random` or `pattern`. */
+  policy: Generated<string>;
+  pattern: string | null;
+  /** Migration 0006: JSON of a `PoolMapping` when the pool's numbers follow another pool's. */
+  mapping: string | null;
 }
 
 export interface NumbersTable {
@@ -73,6 +78,10 @@ export interface NumbersTable {
   available_at: string | null;
   note: string | null;
   updated_at: string;
+  /** Migration 0006: 0 once the pool's range no longer holds the number. */
+  in_range: Generated<number>;
+  /** Migration 0006: last release, for least-recently-used allocation. */
+  released_at: Generated<string | null>;
 }
 
 export interface RunsTable {

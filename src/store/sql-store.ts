@@ -11,6 +11,7 @@ import { WriteBatch } from './completion-batch.ts';
 import type { StoreContext } from './context.ts';
 import { migrationProvider } from './migrations/index.ts';
 import * as numberAdmin from './number-admin.ts';
+import { importNumbers } from './number-import.ts';
 import * as numberQueries from './number-queries.ts';
 import * as numbers from './numbers.ts';
 import * as operations from './operations.ts';
@@ -22,6 +23,7 @@ import type {
   AuditQuery,
   ClaimOptions,
   CompletionOutcome,
+  NumberImportRow,
   NumberQuery,
   NumberRecord,
   OperationRecord,
@@ -161,6 +163,10 @@ export class SqlStore implements Store {
 
   moveNumber(pool: string, value: string, toPersonId: string, actor: string, reason?: string) {
     return numberAdmin.moveNumber(this.#ctx, { pool, value, toPersonId, actor, reason });
+  }
+
+  importNumbers(rows: readonly NumberImportRow[], actor: string, now: Date): Promise<number> {
+    return importNumbers(this.#ctx, rows, actor, now);
   }
 
   searchNumbers(query: NumberQuery): Promise<NumberRecord[]> {

@@ -65,8 +65,9 @@ export interface ClaimOptions {
   limit: number;
 }
 
+/** `retired`: free once, but the pool's range no longer holds it; never allocated again. */
 export type NumberState =
-  'available' | 'assigned' | 'quarantined' | 'reserved' | 'held' | 'blocked';
+  'available' | 'assigned' | 'quarantined' | 'reserved' | 'held' | 'blocked' | 'retired';
 
 export interface NumberRecord {
   pool: string;
@@ -82,6 +83,8 @@ export interface NumberRecord {
   /** The reservation's note, or why the number is blocked or held. */
   note?: string;
   updatedAt: string;
+  /** True when the pool's current range no longer holds the number (kept while in use). */
+  outOfRange?: boolean;
 }
 
 /** What `Store.reserveNumber` records with a reservation. */
@@ -113,6 +116,8 @@ export interface PoolUsage {
   counts: Record<NumberState, number>;
   /** What allocation could give right now: available, plus lapsed quarantines and reservations. */
   free: number;
+  /** Numbers in use (not retired) that the pool's current range no longer holds. */
+  outOfRange?: string[];
 }
 
 export interface AuditEntry {
@@ -172,12 +177,42 @@ export interface CompletionAudit {
 export type CompletionLink =
   { save: Link } | { delete: { personId: string; target: string; type: string; key: string } };
 
+/** One validated import row; `person` is a store person id (resolved before). */
+export interface NumberImportRow {
+  /** 1-based line of the CSV, for messages. */
+  line: number;
+  pool: string;
+  value: string;
+  state: 'assigned' | 'reserved' | 'blocked' | 'held';
+  personId?: string;
+  note?: string;
+}
+
 export interface PoolDefinition {
   name: string;
   kind: NumberKind;
   /** Every value of the range, canonical, in allocation order. */
   values: string[];
   quarantineDays: number;
+  /** How a free number is chosen; default `lowest`. */
+  policy?: AllocationPolicy;
+  /** With policy `pattern`: a regex (`^2[0-9]00$`) or a digit mask (`2X00`). */
+  pattern?: string;
+  /** The pool's numbers follow another pool's (an extension derived from the person's DID). */
+  mapping?: PoolMapping;
+}
+
+/** How allocation picks among free numbers; see src/store/number-policy.ts. */
+export type AllocationPolicy = 'lowest' | 'least-recently-used' | 'random' | 'pattern';
+
+/**
+ * Extension = the DID's last `width` digits (`lastDigits`), or those digits plus `offset`,
+ * padded to `width`. The pair is allocated together, in one transaction.
+ */
+export interface PoolMapping {
+  didPool: string;
+  width: number;
+  offset: number;
 }
 
 export interface Store {
@@ -263,6 +298,11 @@ export interface Store {
     actor: string,
     reason?: string,
   ): Promise<void>;
+  /**
+   * Imports existing assignments, reservations and blocks in one transaction: either every
+   * row given is applied or none (a row that fails inside aborts all, naming the row).
+   */
+  importNumbers(rows: readonly NumberImportRow[], actor: string, now: Date): Promise<number>;
   /** Numbers matching every given filter, in pool and allocation order. */
   searchNumbers(query: NumberQuery): Promise<NumberRecord[]>;
   /** Every pool's numbers counted by state; `now` decides which quarantines have lapsed. */

@@ -130,6 +130,23 @@ export class KamailioDb {
     return row !== undefined;
   }
 
+  /** Up to `limit` subscriber usernames or alias rows of `domain` after `rowid`, in order. */
+  numbersPage(
+    table: 'subscriber' | 'dbaliases',
+    domain: string,
+    after: number,
+    limit: number,
+  ): { rowid: number; value: string; owner: string }[] {
+    const sql = table === 'subscriber'
+      ? `SELECT rowid, username AS value, username AS owner FROM subscriber
+         WHERE domain = ? AND rowid > ? ORDER BY rowid LIMIT ?`
+      : `SELECT rowid, alias_username AS value, username AS owner FROM dbaliases
+         WHERE alias_domain = ? AND rowid > ? ORDER BY rowid LIMIT ?`;
+    return this.#open().prepare(sql).all(domain, after, limit) as {
+      rowid: number; value: string; owner: string;
+    }[];
+  }
+
   close(): void {
     this.#db?.close();
     this.#db = undefined;

@@ -9,7 +9,9 @@ import { pino } from 'pino';
 import type { KamailioTargetConfig } from '../../core/config-types.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
-import type { TargetChange, TargetConnector, TargetPace, TargetResult } from '../types.ts';
+import type {
+  PlatformNumber, TargetChange, TargetConnector, TargetPace, TargetResult,
+} from '../types.ts';
 import { applyAlias, readAlias } from './alias-rows.ts';
 import { KamailioDb } from './kamailio-db.ts';
 import { KamailioRpc } from './kamailio-rpc.ts';
@@ -34,6 +36,9 @@ export interface KamailioTargetOptions {
  * - `sip-alias`, key = DID in E.164 (`+19085550100`, stored with the `+`). Attributes:
  *   `username` (the extension it rings), `domain`.
  */
+/** Rows read per query by `listNumbers`. */
+const LIST_PAGE = 500;
+
 export class KamailioTarget implements TargetConnector {
   readonly name: string;
   readonly kind = 'kamailio';
@@ -86,6 +91,30 @@ export class KamailioTarget implements TargetConnector {
   }
 
   /** True when `value` (extension or E.164 DID) is a subscriber or an alias in the domain. */
+  /**
+   * Subscribers of the domain as extensions, aliases as DIDs (the `+` added when written
+   * without it), read a page at a time by rowid so a large table is never held at once.
+   */
+  async *listNumbers(): AsyncIterable<PlatformNumber> {
+    for (const table of ['subscriber', 'dbaliases'] as const) {
+      let after = 0;
+      for (;;) {
+        const page = this.#db.read(`${table} numbers`, () =>
+          this.#db.numbersPage(table, this.#config.domain, after, LIST_PAGE));
+        for (const row of page) {
+          if (table === 'subscriber') {
+            yield { value: row.value, kind: 'extension', owner: row.owner };
+          } else {
+            const value = /^\d+$/.test(row.value) ? `+${row.value}` : row.value;
+            yield { value, kind: 'did', owner: row.owner };
+          }
+        }
+        if (page.length < LIST_PAGE) break;
+        after = page[page.length - 1]!.rowid;
+      }
+    }
+  }
+
   async numberInUse(value: string): Promise<boolean> {
     // An alias written by hand may lack the `+` of E.164; both spellings count as the number.
     const spellings = value.startsWith('+') ? [value, value.slice(1)] : [value];

@@ -6,6 +6,7 @@
  */
 import type { Attributes } from '../../core/model.ts';
 import type {
+  PlatformNumber,
   TargetChange,
   TargetConnector,
   TargetPace,
@@ -83,6 +84,15 @@ export class NullTarget implements TargetConnector {
       if (ref.slice(ref.indexOf('/') + 1) === value || attributes.username === value) return true;
     }
     return false;
+  }
+
+  /** Resource keys as numbers: E.164 keys (`+…`) are DIDs, digit keys extensions. */
+  async *listNumbers(): AsyncIterable<PlatformNumber> {
+    for (const [ref, attributes] of this.resources) {
+      const key = ref.slice(ref.indexOf('/') + 1);
+      const kind = /^\+\d+$/.test(key) ? 'did' : /^\d+$/.test(key) ? 'extension' : undefined;
+      if (kind !== undefined) yield { value: key, kind, owner: attributes.username ?? key };
+    }
   }
 
   async close(): Promise<void> {}

@@ -9,6 +9,7 @@ import { scimSchema } from './0002-scim.ts';
 import { apiSchema } from './0003-api.ts';
 import { sourcePresenceSchema } from './0004-source-presence.ts';
 import { webhooksSchema } from './0005-webhooks.ts';
+import { numberPolicySchema } from './0006-number-policy.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0003-api': apiSchema(),
         '0004-source-presence': sourcePresenceSchema(),
         '0005-webhooks': webhooksSchema(dialect),
+        '0006-number-policy': numberPolicySchema(),
       };
     },
   };

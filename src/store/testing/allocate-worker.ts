@@ -3,7 +3,7 @@
  * `go` on stdin so that every worker starts at once, allocates one number for each of its
  * people (several at a time) and prints one JSON line per allocation.
  *
- * Usage: node --import tsx allocate-worker.ts URL POOL PERSON_PREFIX COUNT NOW_ISO
+ * Usage: node --import tsx allocate-worker.ts URL POOL PERSON_PREFIX COUNT NOW_ISO [LANES]
  */
 import { once } from 'node:events';
 
@@ -15,7 +15,8 @@ if (url === undefined || pool === undefined || prefix === undefined || nowText =
 }
 const count = Number(countText);
 const now = new Date(nowText);
-const PARALLEL = 4;
+// Allocations in flight at once in this process (the benchmark runs one per process).
+const PARALLEL = Number(process.argv[7] ?? 4);
 
 const store = await openStore(url, { poolSize: PARALLEL });
 process.stdout.write('ready\n');
