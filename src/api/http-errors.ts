@@ -65,6 +65,7 @@ const STATUS_BY_CODE: Record<ErrorCode, ContentfulStatusCode> = {
   exhausted: 409,
   ambiguous: 409,
   state: 409,
+  waiting: 409,
   internal: 500,
 };
 

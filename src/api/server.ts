@@ -18,6 +18,7 @@ import { EngineEvents } from '../engine/events.ts';
 import { Executor } from '../engine/executor.ts';
 import type { RunReport } from '../engine/reconcile.ts';
 import { startWebhooks } from '../webhooks/webhooks.ts';
+import { startNotifications } from '../notify/notify.ts';
 import { createApp, type ScimHandler } from './app.ts';
 import { MetricsRecorder } from './metrics.ts';
 import { finaliseRuns } from '../engine/run-finaliser.ts';
@@ -49,6 +50,7 @@ export async function startServer(engine: Engine, o: StartServerOptions = {}) {
   // First: a webhook whose secret cannot be read stops the start before anything is opened.
   const events = new EngineEvents({ log });
   const webhooks = startWebhooks(engine, { events });
+  const notifications = startNotifications(engine, { events });
   const tokens = TokenStore.open(storeUrl(config.store, dirname(config.file)), {
     clock: engine.clock, audit: (entry) => store.audit(entry),
   });
@@ -97,6 +99,7 @@ export async function startServer(engine: Engine, o: StartServerOptions = {}) {
     await polling;
     await executor.stop();
     await webhooks?.stop();
+    await notifications?.stop();
     detach();
     await tokens.close();
   };

@@ -14,6 +14,7 @@ import { registerRunCommands } from './run-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerTokenCommands } from './token-commands.ts';
 import { registerWebhooksCommands } from './webhooks-commands.ts';
+import { registerNotifyCommands } from './notify-commands.ts';
 
 /** Shared by every command: where the configuration is and how to open the engine. */
 export interface CliContext {
@@ -77,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   registerServeCommand(program, ctx);
   registerTokenCommands(program, ctx);
   registerWebhooksCommands(program, ctx);
+  registerNotifyCommands(program, ctx);
 
   try {
     await program.parseAsync(argv);

@@ -50,7 +50,11 @@ export function printReport(report: RunReport, out: (line: string) => void): voi
   if (report.credentials.length > 0) {
     out('');
     out('New credentials (shown this once; hand them to their owners now):');
-    for (const c of report.credentials) out(`  ${c.label}  ${c.resource}  secret: ${c.secret}`);
+    for (const c of report.credentials) {
+      if (c.sentTo === undefined) out(`  ${c.label}  ${c.resource}  secret: ${c.secret}`);
+      else if (c.mail === 'queued') out(`  ${c.label}  ${c.resource}  queued for ${c.sentTo}`);
+      else out(`  ${c.label}  ${c.resource}  sent to ${c.sentTo}`);
+    }
   }
 }
 

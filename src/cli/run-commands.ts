@@ -5,6 +5,7 @@ import type { Engine } from '../engine/engine.ts';
 import { approveRun, rejectRun } from '../engine/approval.ts';
 import { EngineEvents } from '../engine/events.ts';
 import { startWebhooks } from '../webhooks/webhooks.ts';
+import { startNotifications } from '../notify/notify.ts';
 import { reconcile, type RunReport } from '../engine/reconcile.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { CliContext } from './main.ts';
@@ -93,6 +94,7 @@ export function registerRunCommands(
         }
         const events = new EngineEvents({ log: ctx.log });
         const webhooks = startWebhooks(engine, { events });
+        const notifications = startNotifications(engine, { events });
         try {
           await runForever(engine, {
             intervalMs: seconds * 1000,
@@ -104,6 +106,7 @@ export function registerRunCommands(
           });
         } finally {
           await webhooks?.stop();
+          await notifications?.stop();
         }
       }),
     );

@@ -3,11 +3,12 @@
  * secret references; a value that is not is reported without being repeated.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { isMap } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { ConfigReader, MapView } from './config-reader.ts';
 import type {
-  LdapSourceConfig, ScimSourceConfig, SourceConfig, TargetConfig,
+  CucmTargetConfig, LdapSourceConfig, ScimSourceConfig, SourceConfig, TargetConfig,
 } from './config-types.ts';
+import { HR_FILE_KEYS, readHrFile } from './config-hr.ts';
 import type { NumberKind } from './model.ts';
 import { anchorSecretRef, secretRefKind } from './secrets.ts';
 
@@ -31,7 +32,13 @@ const TARGET_KEYS: Record<string, readonly string[]> = {
     'name', 'type', 'database', 'domain', 'rpcUrl', 'sipPort', 'concurrency', 'ratePerSecond',
   ],
   null: ['name', 'type', 'concurrency', 'ratePerSecond'],
+  cucm: [
+    'name', 'type', 'url', 'version', 'username', 'password', 'tlsCa', 'timeoutMs',
+    'concurrency', 'ratePerSecond',
+  ],
 };
+/** AXL schema versions Unified CM serves (there was no 13). */
+const AXL_VERSIONS = ['11.0', '11.5', '12.0', '12.5', '14.0', '15.0'] as const;
 
 /** Reads the `sources` list. */
 export function readSources(ctx: SystemsContext): SourceConfig[] {
@@ -45,8 +52,16 @@ export function readSources(ctx: SystemsContext): SourceConfig[] {
       if (view !== undefined) out.push(readScim(ctx, view));
       continue;
     }
+    if (type === 'hr-file') {
+      const view = ctx.reader.map(item.node, item.path, item.line, HR_FILE_KEYS);
+      if (view === undefined) continue;
+      const correlation = plainStrings(ctx.top.value('correlation'));
+      const name = uniqueName(ctx, view);
+      out.push(readHrFile(view, { name, baseDir: ctx.baseDir, correlation }));
+      continue;
+    }
     if (type !== 'ldap') {
-      const msg = `must be ldap or scim, not ${JSON.stringify(type)}`;
+      const msg = `must be ldap, scim or hr-file, not ${JSON.stringify(type)}`;
       ctx.reader.add(item.line, `${item.path}.type`, msg);
       continue;
     }
@@ -65,7 +80,7 @@ export function readTargets(ctx: SystemsContext): TargetConfig[] {
     const type = peekType(item.node);
     const keys = typeof type === 'string' ? TARGET_KEYS[type] : undefined;
     if (keys === undefined) {
-      const msg = `must be kamailio or null, not ${JSON.stringify(type)}`;
+      const msg = `must be ${Object.keys(TARGET_KEYS).join(', ')}, not ${JSON.stringify(type)}`;
       ctx.reader.add(item.line, `${item.path}.type`, msg);
       continue;
     }
@@ -79,6 +94,11 @@ export function readTargets(ctx: SystemsContext): TargetConfig[] {
     const pace = rate === undefined ? { concurrency } : { concurrency, ratePerSecond: rate };
     if (type === 'null') {
       if (name !== undefined) out.push({ name, type: 'null', ...pace });
+      continue;
+    }
+    if (type === 'cucm') {
+      const cucm = readCucm(ctx, view);
+      if (name !== undefined && cucm !== undefined) out.push({ name, ...cucm, ...pace });
       continue;
     }
 
@@ -99,6 +119,31 @@ export function readTargets(ctx: SystemsContext): TargetConfig[] {
     out.push({ ...kamailio, ...pace, ...rpc, ...port });
   }
   return out;
+}
+
+/** A Unified CM publisher's AXL endpoint; `version` decides SOAPAction and namespace. */
+function readCucm(
+  ctx: SystemsContext,
+  view: MapView,
+): Omit<CucmTargetConfig, 'name' | 'concurrency' | 'ratePerSecond'> | undefined {
+  const url = view.str('url', { required: true });
+  if (url !== undefined && !/^https?:\/\/[^/@]+\/.*$/.test(url)) {
+    view.problem('url', 'must be https://host:8443/axl/ (no credentials in the URL)');
+  }
+  // A YAML number such as 14.0 arrives as its source text.
+  const version = view.str('version') ?? '14.0';
+  if (!(AXL_VERSIONS as readonly string[]).includes(version)) {
+    view.problem('version', `must be one of ${AXL_VERSIONS.join(', ')}, not ${version}`);
+  }
+  const username = view.str('username', { required: true });
+  const password = readSecret(view, 'password', ctx.baseDir);
+  const tlsCa = view.str('tlsCa');
+  const timeoutMs = view.num('timeoutMs', { default: 30000, min: 1, integer: true });
+  if (url === undefined || username === undefined || password === undefined) return undefined;
+  const ca = tlsCa === undefined ? {} : {
+    tlsCa: isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa),
+  };
+  return { type: 'cucm', url, version, username, password, timeoutMs, ...ca };
 }
 
 function readLdap(ctx: SystemsContext, view: MapView): LdapSourceConfig {
@@ -256,4 +301,10 @@ function peekType(node: unknown): unknown {
   if (!isMap(node)) return undefined;
   const type = node.get('type');
   return type;
+}
+
+/** A list of plain strings, read without reporting (the top level reports its own problems). */
+function plainStrings(node: unknown): string[] {
+  const items = isSeq(node) ? node.items : [node];
+  return items.flatMap((i) => (isScalar(i) && typeof i.value === 'string' ? [i.value] : []));
 }

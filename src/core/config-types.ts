@@ -4,6 +4,7 @@
  * `file:/path`) until a connector resolves them with `resolveSecret`.
  */
 import type { NumberKind } from './model.ts';
+import type { NotificationsConfig } from './config-notify.ts';
 
 /** `env:NAME` or `file:/path`. Inline secrets are refused by validation. */
 export type SecretRef = string;
@@ -101,8 +102,63 @@ export interface ScimSourceConfig {
   attributes: Record<string, string>;
 }
 
-export type SourceConfig = LdapSourceConfig | ScimSourceConfig;
-export type TargetConfig = KamailioTargetConfig | NullTargetConfig;
+/**
+ * People from an HR system's scheduled export: CSV or JSON files dropped in a folder (the newest
+ * file is read) or one file. See src/connectors/hr/README.md for what each field does.
+ */
+export interface HrFileSourceConfig {
+  name: string;
+  type: 'hr-file';
+  /** Absolute path of a folder (newest matching file wins) or of one file. */
+  path: string;
+  /** Absent: taken from the file's extension. */
+  format?: 'csv' | 'json';
+  /** Callsign attribute name → column; `workerId` is required and is the record's id. */
+  columns: Record<string, string>;
+  /**
+   * Every attribute the source fills (the `columns` plus those derived from the sections below:
+   * hireDate, startDate, endDate, hrStatus, onLeave, workerType, country, phone, managerId) →
+   * the column it comes from. Filled by validation; rules and correlation check names against it.
+   */
+  attributes: Record<string, string>;
+  /** A column that names the person across worker-id changes; it must be mapped in `columns`. */
+  keys?: { personKey?: string };
+  status?: { column: string; active: string[]; leave: string[]; terminated: string[] };
+  /** Date columns and their one format, e.g. `YYYY-MM-DD`, `MM/DD/YYYY`, `DD.MM.YYYY`. */
+  dates?: { hire?: string; termination?: string; format: string };
+  workerType?: { column: string; map: Record<string, 'employee' | 'contractor' | 'intern'> };
+  /** Country column (ISO 3166 alpha-2 expected) and aliases such as `UK: GB`. */
+  country?: { column: string; aliases: Record<string, string> };
+  /** Phone column, checked against the row's country. */
+  phone?: { column: string };
+  /** Column holding the worker id of the row's manager. */
+  manager?: { column: string };
+  /** Provisioning starts this many days before the hire date; default 0. */
+  provisionDaysBeforeStart: number;
+}
+
+export type SourceConfig = LdapSourceConfig | ScimSourceConfig | HrFileSourceConfig;
+
+/** Cisco Unified CM over AXL (SOAP); see src/connectors/cucm. */
+export interface CucmTargetConfig {
+  name: string;
+  type: 'cucm';
+  /** The publisher's AXL endpoint, `https://host:8443/axl/` (the trailing slash matters). */
+  url: string;
+  /** AXL schema version, `11.0` to `15.0` (there is no 13): SOAPAction and namespace use it. */
+  version: string;
+  /** Application user with the Standard AXL API Access role. */
+  username: string;
+  password: SecretRef;
+  /** PEM file of the CA that signed the server's certificate (absolute after loading). */
+  tlsCa?: string;
+  /** One request's limit; default 30 000. */
+  timeoutMs?: number;
+  concurrency: number;
+  ratePerSecond?: number;
+}
+
+export type TargetConfig = KamailioTargetConfig | NullTargetConfig | CucmTargetConfig;
 
 export interface PoolConfig {
   name: string;
@@ -232,4 +288,6 @@ export interface CallsignConfig {
   api?: ApiConfig;
   /** Absent in configurations built by hand: no webhooks. */
   webhooks?: WebhookConfig[];
+  /** Absent: no mail is sent; see src/notify. */
+  notifications?: NotificationsConfig;
 }

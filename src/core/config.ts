@@ -13,6 +13,7 @@ import { readPools } from './config-pools.ts';
 import { readProfiles, readRules } from './config-rules.ts';
 import { readSources, readTargets } from './config-systems.ts';
 import { readWebhooks } from './config-webhooks.ts';
+import { readNotifications } from './config-notify.ts';
 import type { CallsignConfig, EngineConfig, SafetyConfig } from './config-types.ts';
 import { anchorSecretRef } from './secrets.ts';
 
@@ -47,6 +48,7 @@ const TOP_KEYS = [
   'engine',
   'api',
   'webhooks',
+  'notifications',
 ] as const;
 
 /** Validates configuration text; `file` names it in messages and anchors relative paths. */
@@ -91,6 +93,7 @@ export function parseConfig(text: string, file: string): CallsignConfig {
     engine: readEngine(top),
     api: readApi(top, baseDir),
     webhooks: readWebhooks(reader, top, baseDir),
+    notifications: readNotifications(reader, top, { baseDir, attributes }),
   };
   if (reader.problems.length > 0) throw fail(reader);
   return config;

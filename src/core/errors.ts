@@ -28,6 +28,11 @@ export const ErrorCode = {
   Exhausted: 'exhausted',
   /** Two records claim one identity, or one record matches two people. */
   Ambiguous: 'ambiguous',
+  /**
+   * The resource waits for data no source has given yet (a desk phone's MAC address); the rest
+   * of the person's plan goes ahead and the operation is shown as waiting, not broken.
+   */
+  Waiting: 'waiting',
   /** A state transition that is not allowed (approve a run that is not braked). */
   State: 'state',
   Internal: 'internal',

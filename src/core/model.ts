@@ -29,6 +29,14 @@ export interface RecordProblem {
   record: string;
   field?: string;
   message: string;
+  /** `info` for a note (a value normalised, a reference left dangling); absent means error. */
+  severity?: 'info' | 'error';
+  /**
+   * What was done with the record or field: `held` (nothing changes for it), `dropped` (the
+   * field was left out, the rest kept), `normalised`, `kept` as it was, or `superseded` by a
+   * newer record of the same person. Absent: not said.
+   */
+  outcome?: 'held' | 'dropped' | 'normalised' | 'kept' | 'superseded';
 }
 
 /** A full read of a source. `complete` is false when any page failed or a limit cut it short. */
@@ -37,6 +45,11 @@ export interface Snapshot {
   records: SourceRecord[];
   complete: boolean;
   problems: RecordProblem[];
+  /**
+   * Ids the source saw but holds (a worker id on two rows, a row with a bad date): the people
+   * linked to them keep their state and get no plan, instead of being taken for gone.
+   */
+  heldIds?: string[];
 }
 
 export type PersonStatus = 'active' | 'disabled' | 'deleted';

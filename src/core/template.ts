@@ -11,6 +11,11 @@ import type { Attributes, AttrValue, NumberKind, RecordProblem } from './model.t
 export interface TemplateVars {
   person: Attributes;
   numbers?: Partial<Record<NumberKind, string>>;
+  /**
+   * More roots by name (`event.type`, `pool.free` in notification templates); looked up as
+   * own properties only, like `person`.
+   */
+  extra?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** One variable a template reads, e.g. `{ root: 'person', name: 'site' }`. */
@@ -116,6 +121,10 @@ function evalPart(part: VarPart, vars: TemplateVars): string | undefined {
     const own = numbers !== undefined && Object.hasOwn(numbers, part.name);
     value = own ? numbers[part.name as NumberKind] : undefined;
     if (value === '') value = undefined;
+  }
+  else if (vars.extra !== undefined && Object.hasOwn(vars.extra, part.root)) {
+    const root = vars.extra[part.root];
+    value = Object.hasOwn(root, part.name) && root[part.name] !== '' ? root[part.name] : undefined;
   }
   for (const filter of part.filters) value = filter(value);
   return value;

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { CallsignConfig, SourceConfig, TargetConfig } from '../core/config-types.ts';
 import { CallsignError } from '../core/errors.ts';
 import { resolveSecret } from '../core/secrets.ts';
+import { CucmTarget } from '../connectors/cucm/cucm-target.ts';
 import { KamailioTarget } from '../connectors/kamailio/kamailio-target.ts';
+import { HrFileSource } from '../connectors/hr/hr-file-source.ts';
 import { LdapSource } from '../connectors/ldap/ldap-source.ts';
 import { ScimSource } from '../connectors/scim/scim-source.ts';
 import { NullTarget } from '../connectors/null/null-target.ts';
@@ -97,6 +99,10 @@ function makeSource(
 ): SourceConnector {
   // A SCIM source reads the SCIM service's tables in the engine's own store.
   if (config.type === 'scim') return new ScimSource(config, scimStoreOf(store));
+  if (config.type === 'hr-file') {
+    const path = isAbsolute(config.path) ? config.path : resolve(baseDir, config.path);
+    return new HrFileSource({ ...config, path }, { log: log.child({ connector: config.name }) });
+  }
   const password = secretFor(config, baseDir);
   return new LdapSource(config, { password, log: log.child({ connector: config.name }) });
 }
@@ -104,6 +110,10 @@ function makeSource(
 function makeTarget(config: TargetConfig, baseDir: string, log: Logger): TargetConnector {
   if (config.type === 'null') {
     return new NullTarget({ name: config.name, concurrency: config.concurrency });
+  }
+  if (config.type === 'cucm') {
+    const password = secretFor(config, baseDir, 'targets');
+    return new CucmTarget(config, { password, log: log.child({ connector: config.name }) });
   }
   const database = isAbsolute(config.database)
     ? config.database
@@ -117,11 +127,15 @@ function makeTarget(config: TargetConfig, baseDir: string, log: Logger): TargetC
 export { poolDefinition } from '../core/pools.ts';
 
 /** Resolves a source's password, naming the configuration field when it cannot. */
-function secretFor(config: { name: string; password: string }, baseDir: string): string {
+function secretFor(
+  config: { name: string; password: string },
+  baseDir: string,
+  section: 'sources' | 'targets' = 'sources',
+): string {
   try {
     return resolveSecret(config.password, baseDir);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new CallsignError('config', `sources.${config.name}.password: ${reason}`);
+    throw new CallsignError('config', `${section}.${config.name}.password: ${reason}`);
   }
 }

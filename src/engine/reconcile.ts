@@ -10,6 +10,7 @@ import type {
   Person,
   PersonPlan,
   RecordProblem,
+  Snapshot,
   SourceRecord,
 } from '../core/model.ts';
 import { labelOf, planPerson } from '../core/planner.ts';
@@ -52,7 +53,12 @@ export interface Credential {
   personId: string;
   label: string;
   resource: string;
+  /** Empty when the secret went to `sentTo` by mail instead. */
   secret: string;
+  /** The owner's mail address, when a `credentials` notification rule mailed the secret. */
+  sentTo?: string;
+  /** `queued`: the mail server could not take it yet; the notification dispatcher retries. */
+  mail?: 'sent' | 'queued';
 }
 
 export interface RunReport {
@@ -166,6 +172,14 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
   }
   // People with a held (ambiguous) record keep everything as it is until someone resolves it.
   const held = new Set(matched.heldPeople);
+  // Ids a source saw but held (an HR worker id on two rows): their people stay as they are.
+  const heldIds = new Set(
+    snapshots.flatMap((s: Snapshot) => (s.heldIds ?? []).map((id) => `${s.source}\u0000${id}`)),
+  );
+  for (const person of heldIds.size === 0 ? [] : people) {
+    const links = person.sourceLinks.map((l) => `${l.source}\u0000${l.externalId}`);
+    if (links.some((l) => heldIds.has(l))) held.add(person.id);
+  }
   // A change batch plans only the people it names; a full read plans everyone.
   for (const person of options.changes ? [] : people) {
     if (!nextPeople.has(person.id) && !held.has(person.id)) nextPeople.set(person.id, person);
@@ -522,9 +536,21 @@ async function handOutCredentials(engine: Engine, runId: string): Promise<Creden
   const ops = await engine.store.listOperations({ runId, state: ['done'] });
   for (const op of ops) {
     if (!op.secret || op.action !== 'create') continue;
+    const person = await engine.store.getPerson(op.personId);
+    const mailed = await mailCredentialOf(engine, op);
+    if (mailed !== undefined) {
+      out.push({
+        personId: op.personId,
+        label: person ? labelOf(person) : op.personId,
+        resource: `${op.target}/${op.type}/${op.key}`,
+        secret: '',
+        sentTo: mailed.address,
+        mail: mailed.state === 'sent' ? 'sent' : 'queued',
+      });
+      continue;
+    }
     const secret = await engine.vault.takeUndelivered(secretRef(op), engine.clock());
     if (secret === undefined) continue;
-    const person = await engine.store.getPerson(op.personId);
     out.push({
       personId: op.personId,
       label: person ? labelOf(person) : op.personId,
@@ -533,6 +559,23 @@ async function handOutCredentials(engine: Engine, runId: string): Promise<Creden
     });
   }
   return out;
+}
+
+/**
+ * With a `credentials` notification rule, the secret goes to its owner's mail rather than to
+ * the report (src/notify/credentials.ts); the module loads only then. A mail fault falls back
+ * to the report: the owner must get the secret one way or the other.
+ */
+async function mailCredentialOf(engine: Engine, op: OperationRecord) {
+  if (!engine.config.notifications?.rules.some((r) => r.on === 'credentials')) return undefined;
+  try {
+    const { mailCredential } = await import('../notify/credentials.ts');
+    return await mailCredential(engine, op);
+  } catch (err) {
+    engine.log.warn({ operationId: op.id, err: toCallsignError(err).message },
+      'credentials mail failed; shown in the report');
+    return undefined;
+  }
 }
 
 export function summaryOf(report: RunReport): Record<string, unknown> {

@@ -10,6 +10,7 @@ import { apiSchema } from './0003-api.ts';
 import { sourcePresenceSchema } from './0004-source-presence.ts';
 import { webhooksSchema } from './0005-webhooks.ts';
 import { numberPolicySchema } from './0006-number-policy.ts';
+import { notificationsSchema } from './0007-notifications.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -24,6 +25,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0004-source-presence': sourcePresenceSchema(),
         '0005-webhooks': webhooksSchema(dialect),
         '0006-number-policy': numberPolicySchema(),
+        '0007-notifications': notificationsSchema(),
       };
     },
   };

@@ -1,0 +1,145 @@
+/**
+ * `cucm-line`: a directory number, keyed `pattern@partition` (or a bare pattern for the null
+ * partition). Ensure semantics: getLine before addLine, so a retry after a lost answer finds the
+ * line it created; updateLine sends only the fields that differ.
+ */
+import type { Attributes } from '../../core/model.ts';
+import type { PlatformNumber, TargetChange, TargetResult } from '../types.ts';
+import { type AxlNode, child, list, textOf, uuidOf } from './axl-xml.ts';
+import {
+  checkAttributes, type CucmContext, type DirnKey, formatDirn, getOrNull, parseDirn,
+  removeOrNoop,
+} from './cucm-context.ts';
+
+/** Line fields Callsign sets; AXL has many more, left as the administrator set them. */
+export const LINE_FIELDS = ['description', 'alertingName', 'asciiAlertingName'] as const;
+
+/** Reads a line's fields; null when absent. */
+export async function readLine(ctx: CucmContext, key: string): Promise<Attributes | null> {
+  const found = await getLine(ctx, parseDirn(ctx.target, key, 'key'));
+  return found === null ? null : found.attributes;
+}
+
+/** Adds, updates or removes a line so it matches the change. */
+export async function applyLine(ctx: CucmContext, change: TargetChange): Promise<TargetResult> {
+  const dirn = lineKey(ctx, change);
+  const subject = { subject: `line ${formatDirn(dirn)}` };
+  const current = await getLine(ctx, dirn);
+
+  if (change.action === 'delete') {
+    if (current === null) return { externalId: change.key, outcome: 'noop' };
+    const removed = await removeOrNoop(() => ctx.axl.call('removeLine', name(dirn), subject));
+    return { externalId: current.uuid, outcome: removed ? 'deleted' : 'noop' };
+  }
+
+  const wanted = pick(change.attributes);
+  if (current === null) {
+    const references: Record<string, string> = {};
+    if (dirn.partition !== '') references.routePartitionName = dirn.partition;
+    // Element order follows the XLine sequence of the AXL schema.
+    const line = {
+      pattern: dirn.pattern,
+      description: wanted.description,
+      usage: 'Device',
+      routePartitionName: dirn.partition,
+      alertingName: wanted.alertingName,
+      asciiAlertingName: wanted.asciiAlertingName,
+    };
+    const answer = await ctx.axl.call('addLine', { line }, { ...subject, references });
+    return { externalId: textOf(answer.return) ?? change.key, outcome: 'created' };
+  }
+
+  const changed = Object.entries(wanted).filter(([k, v]) => current.attributes[k] !== v);
+  if (changed.length === 0) return { externalId: current.uuid, outcome: 'noop' };
+  await ctx.axl.call('updateLine', { ...name(dirn), ...Object.fromEntries(changed) }, subject);
+  return { externalId: current.uuid, outcome: 'updated' };
+}
+
+/** True when a line with this pattern exists in any partition. */
+export async function lineExists(ctx: CucmContext, pattern: string): Promise<boolean> {
+  const body = {
+    searchCriteria: { pattern },
+    returnedTags: { pattern: '' },
+    skip: '0',
+    first: '1',
+  };
+  const answer = await ctx.axl.call('listLine', body, { subject: `number ${pattern}` });
+  return list(child(answer, 'return'), 'line').length > 0;
+}
+
+/** Every line, a page of `first` at a time with `skip`. */
+export async function* listLines(ctx: CucmContext, page: number): AsyncIterable<PlatformNumber> {
+  for (let skip = 0; ; skip += page) {
+    const body = {
+      searchCriteria: { pattern: '%' },
+      returnedTags: { pattern: '', description: '', alertingName: '', routePartitionName: '' },
+      skip: String(skip),
+      first: String(page),
+    };
+    const answer = await ctx.axl.call('listLine', body, { subject: 'lines' });
+    const lines = list(child(answer, 'return'), 'line');
+    for (const line of lines) yield platformNumber(line);
+    if (lines.length < page) return;
+  }
+}
+
+async function getLine(
+  ctx: CucmContext,
+  dirn: DirnKey,
+): Promise<{ uuid: string; attributes: Record<string, string> } | null> {
+  const body = { ...name(dirn), returnedTags: returnedTags() };
+  const subject = { subject: `line ${formatDirn(dirn)}` };
+  const answer = await getOrNull(() => ctx.axl.call('getLine', body, subject));
+  const line = child(child(answer ?? {}, 'return'), 'line');
+  if (answer === null || line === undefined) return null;
+
+  const attributes: Record<string, string> = {
+    pattern: textOf(line.pattern) ?? dirn.pattern,
+    routePartitionName: textOf(line.routePartitionName) ?? '',
+  };
+  for (const field of LINE_FIELDS) attributes[field] = textOf(line[field]) ?? '';
+  return { uuid: uuidOf(line) ?? formatDirn(dirn), attributes };
+}
+
+function lineKey(ctx: CucmContext, change: TargetChange): DirnKey {
+  checkAttributes(ctx, change, (n) =>
+    (LINE_FIELDS as readonly string[]).includes(n) || n === 'routePartitionName');
+  const dirn = parseDirn(ctx.target, change.key, 'key');
+  const partition = change.attributes.routePartitionName;
+  if (partition !== undefined && partition !== dirn.partition) {
+    // The key decides: a line in another partition is another line.
+    return parseDirn(ctx.target, `${dirn.pattern}@${partition}`, 'routePartitionName');
+  }
+  return dirn;
+}
+
+function name(dirn: DirnKey): AxlNode {
+  return { pattern: dirn.pattern, routePartitionName: dirn.partition };
+}
+
+function pick(attributes: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const field of LINE_FIELDS) {
+    if (attributes[field] !== undefined) out[field] = attributes[field];
+  }
+  return out;
+}
+
+function returnedTags(): AxlNode {
+  const tags: AxlNode = { pattern: '', routePartitionName: '' };
+  for (const field of LINE_FIELDS) tags[field] = '';
+  return tags;
+}
+
+/** `\+14085550100` (AXL escapes the plus) is a DID; digits alone an extension. */
+function platformNumber(line: AxlNode): PlatformNumber {
+  const pattern = textOf(line.pattern) ?? '';
+  const partition = textOf(line.routePartitionName) ?? '';
+  const did = /^\\?\+\d+$/.test(pattern);
+  const value = did ? `+${pattern.replace(/^\\?\+/, '')}` : pattern;
+  const owner = textOf(line.alertingName) || textOf(line.description) || undefined;
+  const held: PlatformNumber = { value, kind: did ? 'did' : 'extension' };
+  if (owner !== undefined) held.owner = owner;
+  else held.owner = formatDirn({ pattern, partition });
+  return held;
+}

@@ -1,0 +1,125 @@
+/**
+ * Cisco Unified Communications Manager as a Callsign target, over AXL (SOAP). Every change is
+ * an "ensure": the resource is read first and only what differs is written, so a retry after a
+ * lost answer never creates a second user, line or phone. Faults map onto CallsignError in
+ * axl-faults.ts; 503 from a busy change queue is retried with backoff in axl-client.ts.
+ */
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+
+import type { CucmTargetConfig } from '../../core/config-types.ts';
+import { CallsignError, ErrorCode } from '../../core/errors.ts';
+import type { Attributes } from '../../core/model.ts';
+import type {
+  PlatformNumber, TargetChange, TargetConnector, TargetPace, TargetResult,
+} from '../types.ts';
+import { AxlClient, type AxlClientOptions } from './axl-client.ts';
+import type { CucmContext } from './cucm-context.ts';
+import { applyLine, lineExists, listLines, readLine } from './cucm-line.ts';
+import { applyPhone, readPhone } from './cucm-phone.ts';
+import { applyUser, readUser } from './cucm-user.ts';
+
+/** Resource types, in the order a joiner needs them. */
+export const CucmResourceType = {
+  User: 'cucm-user',
+  Line: 'cucm-line',
+  Phone: 'cucm-phone',
+} as const;
+
+export interface CucmTargetOptions {
+  /** The resolved password (the configuration holds only its reference). */
+  password: string;
+  log?: Logger;
+  /** Backoff on 503 (tests shorten it). */
+  busy?: Pick<AxlClientOptions, 'busyAttempts' | 'busyBaseMs' | 'sleep'>;
+  /** Lines read per listLine page; default 500. */
+  pageSize?: number;
+}
+
+export class CucmTarget implements TargetConnector {
+  readonly name: string;
+  readonly kind = 'cucm';
+  readonly resourceTypes = [
+    CucmResourceType.User, CucmResourceType.Line, CucmResourceType.Phone,
+  ] as const;
+  readonly pace: TargetPace;
+  readonly axl: AxlClient;
+  readonly #ctx: CucmContext;
+  readonly #pageSize: number;
+
+  constructor(config: CucmTargetConfig, options: CucmTargetOptions) {
+    this.name = config.name;
+    this.pace = {
+      concurrency: config.concurrency,
+      ...(config.ratePerSecond === undefined ? {} : { ratePerSecond: config.ratePerSecond }),
+    };
+    this.axl = new AxlClient({
+      target: config.name,
+      url: config.url,
+      version: config.version,
+      username: config.username,
+      password: options.password,
+      ...(config.tlsCa === undefined ? {} : { ca: readCa(config) }),
+      timeoutMs: config.timeoutMs ?? 30_000,
+      maxSockets: config.concurrency,
+      ...options.busy,
+    });
+    const log = (options.log ?? pino({ level: 'silent' })).child({ target: config.name });
+    this.#ctx = { target: config.name, axl: this.axl, log };
+    this.#pageSize = options.pageSize ?? 500;
+  }
+
+  async read(type: string, key: string): Promise<Attributes | null> {
+    if (type === CucmResourceType.User) return readUser(this.#ctx, key);
+    if (type === CucmResourceType.Line) return readLine(this.#ctx, key);
+    if (type === CucmResourceType.Phone) return readPhone(this.#ctx, key);
+    throw unknownType(this.name, type);
+  }
+
+  async apply(change: TargetChange): Promise<TargetResult> {
+    let result: TargetResult;
+    if (change.type === CucmResourceType.User) result = await applyUser(this.#ctx, change);
+    else if (change.type === CucmResourceType.Line) result = await applyLine(this.#ctx, change);
+    else if (change.type === CucmResourceType.Phone) result = await applyPhone(this.#ctx, change);
+    else throw unknownType(this.name, change.type);
+
+    this.#ctx.log.info(
+      { type: change.type, key: change.key, action: change.action, outcome: result.outcome },
+      'cucm change applied',
+    );
+    return result;
+  }
+
+  /** True when a line with this pattern exists in any partition (`+E.164` as `\+…`). */
+  async numberInUse(value: string): Promise<boolean> {
+    const pattern = value.startsWith('+') ? `\\${value}` : value;
+    return lineExists(this.#ctx, pattern);
+  }
+
+  /** Every directory number, paged with listLine skip/first. */
+  listNumbers(): AsyncIterable<PlatformNumber> {
+    return listLines(this.#ctx, this.#pageSize);
+  }
+
+  async close(): Promise<void> {
+    this.axl.close();
+  }
+}
+
+function readCa(config: CucmTargetConfig): string {
+  try {
+    return readFileSync(config.tlsCa ?? '', 'utf8');
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new CallsignError(ErrorCode.Config, `targets.${config.name}.tlsCa: ${reason}`);
+  }
+}
+
+function unknownType(target: string, type: string): CallsignError {
+  return new CallsignError(
+    ErrorCode.Rejected,
+    `Target '${target}' has no resource type '${type}' (cucm-user, cucm-line, cucm-phone)`,
+    { details: { target, type } },
+  );
+}

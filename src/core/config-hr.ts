@@ -1,0 +1,144 @@
+/**
+ * Validation of `type: hr-file` sources (HR exports dropped in a folder). Every column the
+ * sections name must be a plain string; the person key must be one of the mapped columns so
+ * that it reaches correlation as an attribute.
+ */
+import { isAbsolute, resolve } from 'node:path';
+
+import type { MapView } from './config-reader.ts';
+import type { HrFileSourceConfig } from './config-types.ts';
+
+export const HR_FILE_KEYS = [
+  'name', 'type', 'path', 'format', 'columns', 'keys', 'status', 'dates', 'workerType',
+  'country', 'phone', 'manager', 'provisionDaysBeforeStart',
+] as const;
+
+const WORKER_TYPES = ['employee', 'contractor', 'intern'] as const;
+/** Tokens YYYY, MM, DD, M, D with `-`, `/`, `.` or space between them. */
+const DATE_FORMAT = /^(YYYY|MM|DD|M|D|[-./ ])+$/;
+
+/** Reads one hr-file source; `name` has been checked for uniqueness by the caller. */
+export function readHrFile(
+  view: MapView,
+  options: { name: string | undefined; baseDir: string; correlation: string[] },
+): HrFileSourceConfig {
+  const path = view.str('path', { required: true }) ?? '';
+  const format = view.str('format');
+  if (format !== undefined && format !== 'csv' && format !== 'json') {
+    view.problem('format', `must be csv or json, not ${JSON.stringify(format)}`);
+  }
+  const columns = strings(view, 'columns');
+  if (view.has('columns') && columns.workerId === undefined) {
+    view.problem('columns', 'must map workerId to the column holding the worker id');
+  }
+  if (!view.has('columns')) view.problem('columns', 'is required');
+
+  const source: HrFileSourceConfig = {
+    name: options.name ?? '',
+    type: 'hr-file',
+    path: path === '' || isAbsolute(path) ? path : resolve(options.baseDir, path),
+    columns,
+    attributes: { ...columns },
+    provisionDaysBeforeStart: view.num('provisionDaysBeforeStart', {
+      default: 0, min: 0, max: 365, integer: true,
+    }),
+  };
+  if (format === 'csv' || format === 'json') source.format = format;
+
+  const keys = view.map('keys', ['personKey']);
+  const personKey = keys?.str('personKey');
+  if (personKey !== undefined && keys !== undefined) {
+    const attr = Object.entries(columns).find(([, col]) => col === personKey)?.[0];
+    if (attr === undefined) keys.problem('personKey', `column ${personKey} is not in columns`);
+    else if (!options.correlation.includes(attr)) {
+      keys.problem('personKey', `attribute ${attr} (column ${personKey}) is not in correlation`);
+    }
+    source.keys = { personKey };
+  }
+
+  const status = view.map('status', ['column', 'active', 'leave', 'terminated']);
+  const statusColumn = status?.str('column', { required: true });
+  if (status !== undefined && statusColumn !== undefined) {
+    source.status = {
+      column: statusColumn,
+      active: status.strings('active'),
+      leave: status.strings('leave'),
+      terminated: status.strings('terminated'),
+    };
+    if (source.status.active.length === 0) status.problem('active', 'list the active values');
+  }
+
+  const dates = view.map('dates', ['hire', 'termination', 'format']);
+  if (dates !== undefined) {
+    const fmt = dates.str('format') ?? 'YYYY-MM-DD';
+    const tokens = fmt.match(/YYYY|MM|DD|M|D/g) ?? [];
+    const once = ['Y', 'M', 'D'].every((t) => tokens.filter((x) => x[0] === t).length === 1);
+    if (!DATE_FORMAT.test(fmt) || !once) {
+      dates.problem('format', `must use YYYY, MM (or M), DD (or D) once each, not ${fmt}`);
+    }
+    const hire = dates.str('hire');
+    const termination = dates.str('termination');
+    source.dates = { format: fmt };
+    if (hire !== undefined) source.dates.hire = hire;
+    if (termination !== undefined) source.dates.termination = termination;
+  }
+
+  const workerType = view.map('workerType', ['column', 'map']);
+  const typeColumn = workerType?.str('column', { required: true });
+  if (workerType !== undefined && typeColumn !== undefined) {
+    const map: Record<string, (typeof WORKER_TYPES)[number]> = {};
+    for (const [value, kind] of Object.entries(strings(workerType, 'map'))) {
+      if ((WORKER_TYPES as readonly string[]).includes(kind)) {
+        map[value] = kind as (typeof WORKER_TYPES)[number];
+      } else workerType.problem('map', `${value}: must be ${WORKER_TYPES.join(', ')}`);
+    }
+    source.workerType = { column: typeColumn, map };
+  }
+
+  const country = view.map('country', ['column', 'aliases']);
+  const countryColumn = country?.str('column', { required: true });
+  if (country !== undefined && countryColumn !== undefined) {
+    const aliases = strings(country, 'aliases');
+    for (const [alias, iso] of Object.entries(aliases)) {
+      if (!/^[A-Z]{2}$/.test(iso)) {
+        country.problem('aliases', `${alias}: ${iso} is not ISO alpha-2`);
+      }
+    }
+    source.country = { column: countryColumn, aliases };
+  }
+  const phone = view.map('phone', ['column'])?.str('column', { required: true });
+  if (phone !== undefined) source.phone = { column: phone };
+  const manager = view.map('manager', ['column'])?.str('column', { required: true });
+  if (manager !== undefined) source.manager = { column: manager };
+  source.attributes = { ...columns, ...derivedAttributes(source) };
+  return source;
+}
+
+/** Attributes the connector fills from the sections, with the column each comes from. */
+function derivedAttributes(source: HrFileSourceConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (source.dates?.hire !== undefined) {
+    out.hireDate = source.dates.hire;
+    out.startDate = source.dates.hire;
+  }
+  if (source.dates?.termination !== undefined) out.endDate = source.dates.termination;
+  if (source.status !== undefined) {
+    out.hrStatus = source.status.column;
+    out.onLeave = source.status.column;
+  }
+  if (source.workerType !== undefined) out.workerType = source.workerType.column;
+  if (source.country !== undefined) out.country = source.country.column;
+  if (source.phone !== undefined) out.phone = source.phone.column;
+  if (source.manager !== undefined) out.managerId = source.manager.column;
+  return out;
+}
+
+function strings(view: MapView, key: string): Record<string, string> {
+  const map = view.map(key);
+  const out: Record<string, string> = {};
+  for (const name of map?.entries.keys() ?? []) {
+    const value = map?.str(name, { required: true });
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
