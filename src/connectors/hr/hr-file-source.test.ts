@@ -159,3 +159,17 @@ test('dates: the configured format only, and only days that exist', () => {
   assert.equal(compileDateFormat('D.M.YYYY')('1.4.2025'), '2025-04-01');
   assert.equal(compileDateFormat('YYYY-MM-DD')('2025-04-31'), undefined);
 });
+
+test('UTF-8 split across chunks at any byte decodes whole; a cut-off end is refused', async () => {
+  const { Utf8Stream } = await import('./utf8.ts');
+  const bytes = Buffer.from('\ufeffRenée, € and 𝄞\n', 'utf8');
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    const stream = new Utf8Stream();
+    const text = stream.decode(bytes.subarray(0, cut)) + stream.decode(bytes.subarray(cut));
+    stream.end();
+    assert.equal(text, 'Renée, € and 𝄞\n', `cut at ${cut}`);
+  }
+  const cutOff = new Utf8Stream();
+  cutOff.decode(bytes.subarray(0, bytes.length - 2));
+  assert.throws(() => cutOff.end(), /ends inside a character/);
+});

@@ -36,6 +36,8 @@ sources:
     provisionDaysBeforeStart: 3
 targets:
   - { name: pbx, type: "null" }
+# Two people: one leaver is half of them, which the default brake would hold.
+safety: { maxDeprovisionShare: 1, maxDeprovisionCount: 5 }
 pools:
   ext: { kind: extension, range: { start: '4000', end: '4099' }, quarantineDays: 30 }
 profiles:
@@ -58,7 +60,7 @@ test('future hire, conversion to employee, repeated id, termination date', async
   await mkdir(join(dir, 'drop'));
   const file = join(dir, 'callsign.yaml');
   await writeFile(file, CONFIG);
-  let now = new Date('2025-03-01T09:00:00Z');
+  let now = new Date('2030-03-01T09:00:00Z');
   const engine = await openEngine(parseConfig(CONFIG, file), {
     log: pino({ level: 'silent' }), actor: 'test', clock: () => now,
   });
@@ -71,10 +73,11 @@ test('future hire, conversion to employee, repeated id, termination date', async
       p.sourceLinks.some((l) => l.externalId === workerId));
   const subscribers = () => [...pbx.resources.keys()].filter((k) => k.startsWith('sip-'));
   try {
+    // Dates lie after the wall clock: the store journals operations at wall-clock time.
     // Day 1: a contractor at work; a hire starting on 10 March (provisioned from 7 March).
     await drop([
-      'C100,Active,Contractor,kim@example.org,Kim Contractor,2024-01-01,',
-      'E200,Active,Regular,lee@example.org,Lee Future,2025-03-10,',
+      'C100,Active,Contractor,kim@example.org,Kim Contractor,2029-01-01,',
+      'E200,Active,Regular,lee@example.org,Lee Future,2030-03-10,',
     ]);
     let report = await run();
     assert.equal(report.sources[0]!.complete, true);
@@ -83,11 +86,11 @@ test('future hire, conversion to employee, repeated id, termination date', async
     const kim = (await personOf('C100'))!;
 
     // Day 7 (start - 3 days): Kim is now employee E300 and the old id is terminated.
-    now = new Date('2025-03-07T09:00:00Z');
+    now = new Date('2030-03-07T09:00:00Z');
     await drop([
-      'C100,Terminated,Contractor,kim@example.org,Kim Contractor,2024-01-01,2025-03-06',
-      'E300,Active,Regular,Kim@Example.org,Kim Employee,2025-03-07,',
-      'E200,Active,Regular,lee@example.org,Lee Future,2025-03-10,',
+      'C100,Terminated,Contractor,kim@example.org,Kim Contractor,2029-01-01,2030-03-06',
+      'E300,Active,Regular,Kim@Example.org,Kim Employee,2030-03-07,',
+      'E200,Active,Regular,lee@example.org,Lee Future,2030-03-10,',
     ]);
     report = await run();
     const superseded = report.problems.find((p) => p.outcome === 'superseded');
@@ -100,11 +103,11 @@ test('future hire, conversion to employee, repeated id, termination date', async
     assert.deepEqual(subscribers().sort(), ['sip-subscriber/4000', 'sip-subscriber/4001']);
 
     // Day 8: E300 appears on two rows (one says terminated): nothing changes for Kim.
-    now = new Date('2025-03-08T09:00:00Z');
+    now = new Date('2030-03-08T09:00:00Z');
     await drop([
-      'E300,Active,Regular,kim@example.org,Kim Employee,2025-03-07,',
-      'E300,Terminated,Regular,kim@example.org,Kim Employee,2025-03-07,2025-03-08',
-      'E200,Active,Regular,lee@example.org,Lee Future,2025-03-10,2025-03-20',
+      'E300,Active,Regular,kim@example.org,Kim Employee,2030-03-07,',
+      'E300,Terminated,Regular,kim@example.org,Kim Employee,2030-03-07,2030-03-08',
+      'E200,Active,Regular,lee@example.org,Lee Future,2030-03-10,2030-03-20',
     ]);
     report = await run();
     const held = report.problems.filter((p) => p.outcome === 'held');
@@ -120,11 +123,14 @@ test('future hire, conversion to employee, repeated id, termination date', async
     assert.equal(pbx.effects.filter((e) => e.action === 'delete').length, 0);
 
     // Lee's termination on 20 March takes effect on that date, not the day before.
-    await drop(['E200,Active,Regular,lee@example.org,Lee Future,2025-03-10,2025-03-20']);
-    now = new Date('2025-03-19T23:00:00Z');
+    await drop([
+      'E300,Active,Regular,kim@example.org,Kim Employee,2030-03-07,',
+      'E200,Active,Regular,lee@example.org,Lee Future,2030-03-10,2030-03-20',
+    ]);
+    now = new Date('2030-03-19T23:00:00Z');
     await run();
     assert.equal(pbx.effects.filter((e) => e.action === 'delete').length, 0);
-    now = new Date('2025-03-20T00:00:00Z');
+    now = new Date('2030-03-20T00:00:00Z');
     report = await run();
     assert.equal(report.counts.leaver, 1);
     assert.ok(!pbx.resources.has('sip-subscriber/4001'), 'Lee is de-provisioned on the date');
@@ -132,4 +138,19 @@ test('future hire, conversion to employee, repeated id, termination date', async
     await engine.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('configuration: derived attributes are known to rules; the person key must correlate', () => {
+  const config = parseConfig(CONFIG, '/srv/callsign.yaml');
+  const hr = config.sources[0]!;
+  assert.equal(hr.type, 'hr-file');
+  if (hr.type !== 'hr-file') return;
+  assert.equal(hr.path, '/srv/drop');
+  assert.equal(hr.attributes.startDate, 'Hire Date');
+  assert.equal(hr.attributes.workerType, 'Type');
+  const bad = CONFIG.replace('correlation: [mail]', 'correlation: [displayName]');
+  assert.throws(() => parseConfig(bad, '/srv/callsign.yaml'),
+    /attribute mail \(column Email\) is not in correlation/);
+  const noId = CONFIG.replace('workerId: Worker ID, ', '');
+  assert.throws(() => parseConfig(noId, '/srv/callsign.yaml'), /must map workerId/);
 });

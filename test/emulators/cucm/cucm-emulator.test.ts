@@ -110,7 +110,8 @@ describe('CUCM AXL emulator', () => {
   });
 
   it('rejects unknown elements and version disagreement with a fault', async () => {
-    const unknown = await call('addLine', '<line><pattern>1005</pattern><colour>red</colour></line>');
+    const xml = '<line><pattern>1005</pattern><colour>red</colour></line>';
+    const unknown = await call('addLine', xml);
     assert.equal(unknown.status, 500);
     assert.match(unknown.text, /Invalid content.*line\.colour/);
     const mismatch = await call('getUser', '<userid>a</userid>', { nsVersion: '11.0' });
@@ -168,7 +169,7 @@ describe('CUCM AXL emulator', () => {
     const started = Date.now();
     await call('listUser', '');
     emu.latencyMs = 0;
-    assert.ok(Date.now() - started >= 55);
+    assert.ok(Date.now() - started >= 55, 'answer came after the latency');
   });
 });
 
