@@ -35,12 +35,15 @@ export async function benchScim(): Promise<{
   const dir = mkdtempSync(join(tmpdir(), 'callsign-bench-scim-'));
   const file = join(dir, 'callsign.yaml');
   writeFileSync(file, CONFIG);
-  const engine = await openEngine(loadConfig(file), { log: pino({ level: 'silent' }),
-    actor: 'bench' });
+  const engine = await openEngine(loadConfig(file), {
+    log: pino({ level: 'silent' }),
+    actor: 'bench',
+  });
   const tokens = TokenStore.open(storeUrl(engine.config.store, dir));
   const token = (await tokens.create({ name: 'bench', scope: 'write', actor: 'bench' })).token;
   const server = await startServer(engine, {
-    api: { host: '127.0.0.1', port: 0, rateLimitPerMinute: 10_000_000 }, poll: false,
+    api: { host: '127.0.0.1', port: 0, rateLimitPerMinute: 10_000_000 },
+    poll: false,
     scim: ({ engine: e, onQueued }) => {
       const deps = scimDepsForEngine(e);
       const onChange = deps.onChange!;
@@ -52,25 +55,34 @@ export async function benchScim(): Promise<{
     },
   });
   const headers = {
-    authorization: `Bearer ${token}`, 'content-type': 'application/scim+json',
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/scim+json',
   };
 
   try {
     let n = 0;
     const created = await autocannon({
-      url: server.url, connections: CONNECTIONS, amount: USERS,
-      requests: [{
-        method: 'POST', path: '/scim/v2/Users', headers,
-        setupRequest: (req: Record<string, unknown>) => {
-          const i = n++;
-          req.body = JSON.stringify({
-            schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-            userName: `bench.user${i}@example.org`, displayName: `Bench User ${i}`, active: true,
-            emails: [{ type: 'work', value: `bench.user${i}@example.org`, primary: true }],
-          });
-          return req;
+      url: server.url,
+      connections: CONNECTIONS,
+      amount: USERS,
+      requests: [
+        {
+          method: 'POST',
+          path: '/scim/v2/Users',
+          headers,
+          setupRequest: (req: Record<string, unknown>) => {
+            const i = n++;
+            req.body = JSON.stringify({
+              schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+              userName: `bench.user${i}@example.org`,
+              displayName: `Bench User ${i}`,
+              active: true,
+              emails: [{ type: 'work', value: `bench.user${i}@example.org`, primary: true }],
+            });
+            return req;
+          },
         },
-      }],
+      ],
     });
     check('create', created, USERS);
     if (process.env.CALLSIGN_BENCH_VERBOSE) {
@@ -81,22 +93,28 @@ export async function benchScim(): Promise<{
 
     let k = 0;
     const patched = await autocannon({
-      url: server.url, connections: CONNECTIONS, duration: PATCH_SECONDS,
-      requests: [{
-        method: 'PATCH', headers,
-        setupRequest: (req: Record<string, unknown>) => {
-          const i = k++;
-          const id = ids[(i * 7919) % ids.length];
-          // Every other round of a user toggles active (leaver, then rehire); others rename.
-          const round = Math.floor(i / ids.length);
-          const op = i % 2 === 0
-            ? { op: 'Replace', path: 'displayName', value: `Bench User ${i}` }
-            : { op: 'Replace', path: 'active', value: round % 2 === 0 ? 'False' : 'True' };
-          req.path = `/scim/v2/Users/${id}`;
-          req.body = JSON.stringify({ schemas: [PATCH_OP], Operations: [op] });
-          return req;
+      url: server.url,
+      connections: CONNECTIONS,
+      duration: PATCH_SECONDS,
+      requests: [
+        {
+          method: 'PATCH',
+          headers,
+          setupRequest: (req: Record<string, unknown>) => {
+            const i = k++;
+            const id = ids[(i * 7919) % ids.length];
+            // Every other round of a user toggles active (leaver, then rehire); others rename.
+            const round = Math.floor(i / ids.length);
+            const op =
+              i % 2 === 0
+                ? { op: 'Replace', path: 'displayName', value: `Bench User ${i}` }
+                : { op: 'Replace', path: 'active', value: round % 2 === 0 ? 'False' : 'True' };
+            req.path = `/scim/v2/Users/${id}`;
+            req.body = JSON.stringify({ schemas: [PATCH_OP], Operations: [op] });
+            return req;
+          },
         },
-      }],
+      ],
     });
     check('patch', patched);
     return {
@@ -121,8 +139,9 @@ interface Result {
 }
 
 /** autocannon has no type declarations; this is the part used here. */
-const autocannon = createRequire(import.meta.url)('autocannon') as
-  (options: Record<string, unknown>) => Promise<Result>;
+const autocannon = createRequire(import.meta.url)('autocannon') as (
+  options: Record<string, unknown>,
+) => Promise<Result>;
 
 function check(phase: string, r: Result, expected?: number) {
   if (r.errors > 0 || r.non2xx > 0) {
@@ -137,9 +156,10 @@ async function userIds(url: string, headers: Record<string, string>) {
   // The service pages (maxResults): read until a short page.
   const ids: string[] = [];
   for (;;) {
-    const res = await fetch(`${url}/scim/v2/Users?attributes=id&startIndex=${ids.length + 1}`,
-      { headers });
-    const list = await res.json() as { Resources?: { id: string }[] };
+    const res = await fetch(`${url}/scim/v2/Users?attributes=id&startIndex=${ids.length + 1}`, {
+      headers,
+    });
+    const list = (await res.json()) as { Resources?: { id: string }[] };
     const page = list.Resources ?? [];
     ids.push(...page.map((r) => r.id));
     if (page.length === 0 || ids.length >= USERS) return ids;
@@ -180,6 +200,8 @@ safety:
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await benchScim();
-  process.stdout.write(`scim: create ${r.createPerSecond}/s; PATCH ${r.patchPerSecond}/s, ` +
-    `p99 ${r.p99Ms} ms (${USERS} users, ${CONNECTIONS} connections, SQLite)\n`);
+  process.stdout.write(
+    `scim: create ${r.createPerSecond}/s; PATCH ${r.patchPerSecond}/s, ` +
+      `p99 ${r.p99Ms} ms (${USERS} users, ${CONNECTIONS} connections, SQLite)\n`,
+  );
 }

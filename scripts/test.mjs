@@ -27,9 +27,19 @@ console.log(`test: ${files.length} test files`);
 
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files.map((f) => relative(root, f))],
-  { cwd: root, stdio: 'inherit' },
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    // A test that never settles fails after this long instead of holding the run.
+    '--test-timeout=180000',
+    ...files.map((f) => relative(root, f)),
+  ],
+  // The whole suite takes a few minutes; past this something hangs, and CI should say so.
+  { cwd: root, stdio: 'inherit', timeout: 30 * 60 * 1000, killSignal: 'SIGKILL' },
 );
+if (result.error) console.error(`test: ${result.error.message}`);
 process.exit(result.status ?? 1);
 
 function* walk(dir) {

@@ -47,7 +47,8 @@ describe('API security and errors', () => {
   it('answers 413 for a body larger than maxBodyBytes, before the handler runs', async () => {
     const big = JSON.stringify({ reason: 'x'.repeat(5000) });
     const res = await f.call('POST', '/api/v1/numbers/nyc-ext/2999/block', {
-      token: f.bearer.write, body: big,
+      token: f.bearer.write,
+      body: big,
     });
     assert.equal(res.status, 413);
     assert.equal((await res.json()).error.code, 'payload_too_large');
@@ -88,7 +89,8 @@ describe('API security and errors', () => {
     };
     const app = createApp({
       deps: { engine: { ...f.engine, store }, tokens: f.tokens },
-      api: { maxBodyBytes: 4096, rateLimitPerMinute: 100 }, openMetrics: true,
+      api: { maxBodyBytes: 4096, rateLimitPerMinute: 100 },
+      openMetrics: true,
     });
     const res = await app.request('/api/v1/runs', {
       headers: { authorization: `Bearer ${f.bearer.read}` },
@@ -116,8 +118,9 @@ describe('API security and errors', () => {
         assert.ok(Object.keys(op.responses).length > 0, `${path} has no responses`);
       }
     }
-    const ids = Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>)
-      .flatMap((m) => Object.values(m).map((op) => op.operationId));
+    const ids = Object.values(
+      doc.paths as Record<string, Record<string, { operationId: string }>>,
+    ).flatMap((m) => Object.values(m).map((op) => op.operationId));
     assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
   });
 
@@ -137,7 +140,8 @@ describe('API security and errors', () => {
 
     const closed = createApp({
       deps: { engine: f.engine, tokens: f.tokens },
-      api: { maxBodyBytes: 4096, rateLimitPerMinute: 100 }, openMetrics: false,
+      api: { maxBodyBytes: 4096, rateLimitPerMinute: 100 },
+      openMetrics: false,
     });
     assert.equal((await closed.request('/metrics')).status, 401);
   });
@@ -146,16 +150,22 @@ describe('API security and errors', () => {
     const seen: { path: string; actor?: string; query: string }[] = [];
     const app = createApp({
       deps: { engine: f.engine, tokens: f.tokens },
-      api: { maxBodyBytes: 4096, rateLimitPerMinute: 100 }, openMetrics: true,
+      api: { maxBodyBytes: 4096, rateLimitPerMinute: 100 },
+      openMetrics: true,
       scim: async (req) => {
         seen.push({ path: req.path, actor: req.actor, query: req.query.toString() });
-        return { status: 200, headers: { 'content-type': 'application/scim+json' },
-          body: { totalResults: 0 } };
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/scim+json' },
+          body: { totalResults: 0 },
+        };
       },
     });
-    const scim = (method: string, token?: string) => app.request('/scim/v2/Users?count=5', {
-      method, headers: token ? { authorization: `Bearer ${token}` } : {},
-    });
+    const scim = (method: string, token?: string) =>
+      app.request('/scim/v2/Users?count=5', {
+        method,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
     const anonymous = await scim('GET');
     assert.equal(anonymous.status, 401);
     const error = await anonymous.json();

@@ -24,7 +24,11 @@ import { webhookRoutes } from '../webhooks/webhook-routes.ts';
 
 /** Every REST route, in the order of the OpenAPI document. */
 export const API_ROUTES: readonly RouteDef[] = [
-  ...peopleRoutes, ...runRoutes, ...operationRoutes, ...numberRoutes, ...adminRoutes,
+  ...peopleRoutes,
+  ...runRoutes,
+  ...operationRoutes,
+  ...numberRoutes,
+  ...adminRoutes,
   ...webhookRoutes,
 ];
 
@@ -68,20 +72,37 @@ export function createApp(o: AppOptions): Hono {
     else log.debug({ code: answer.body.error.code, path: c.req.path }, 'request refused');
     if (c.req.path.startsWith('/scim/v2/')) {
       // RFC 7644 §3.12: errors of the middleware (413 oversize) in the SCIM Error schema too.
-      return c.json(scimError(answer.status, answer.body.error.message), answer.status,
-        { ...answer.headers, 'Content-Type': 'application/scim+json' });
+      return c.json(scimError(answer.status, answer.body.error.message), answer.status, {
+        ...answer.headers,
+        'Content-Type': 'application/scim+json',
+      });
     }
     return c.json(answer.body, answer.status, answer.headers);
   });
-  app.notFound((c) => c.json({ error: { code: HttpErrorCode.NotFound,
-    message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
-  app.use('*', bodyLimit({
-    maxSize: o.api.maxBodyBytes,
-    onError: () => {
-      throw new HttpError({ status: 413, code: HttpErrorCode.PayloadTooLarge,
-        message: `Request body is larger than ${o.api.maxBodyBytes} bytes (api.maxBodyBytes)` });
-    },
-  }));
+  app.notFound((c) =>
+    c.json(
+      {
+        error: {
+          code: HttpErrorCode.NotFound,
+          message: `No route for ${c.req.method} ${c.req.path}`,
+        },
+      },
+      404,
+    ),
+  );
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: o.api.maxBodyBytes,
+      onError: () => {
+        throw new HttpError({
+          status: 413,
+          code: HttpErrorCode.PayloadTooLarge,
+          message: `Request body is larger than ${o.api.maxBodyBytes} bytes (api.maxBodyBytes)`,
+        });
+      },
+    }),
+  );
 
   app.get('/health', async (c) => {
     try {
@@ -149,8 +170,10 @@ function mountScim(
     } catch (err) {
       // RFC 7644 §3.12: SCIM clients expect the SCIM Error schema, also for 401 and 429.
       if (!(err instanceof HttpError)) throw err;
-      return c.json(scimError(err.status, err.message), err.status,
-        { ...err.headers, 'Content-Type': 'application/scim+json' });
+      return c.json(scimError(err.status, err.message), err.status, {
+        ...err.headers,
+        'Content-Type': 'application/scim+json',
+      });
     }
     const url = new URL(c.req.url);
     const answer = await scim({
@@ -158,13 +181,19 @@ function mountScim(
       path: url.pathname.slice('/scim/v2'.length) || '/',
       query: url.searchParams,
       headers: c.req.header(),
-      body: method === 'GET' || method === 'HEAD' || method === 'DELETE'
-        ? undefined : await c.req.text(),
+      body:
+        method === 'GET' || method === 'HEAD' || method === 'DELETE'
+          ? undefined
+          : await c.req.text(),
       baseUrl: `${url.origin}/scim/v2`,
       actor: `scim:${token.name}`,
     });
-    const body = answer.body === undefined ? null
-      : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    const body =
+      answer.body === undefined
+        ? null
+        : typeof answer.body === 'string'
+          ? answer.body
+          : JSON.stringify(answer.body);
     return new Response(body, { status: answer.status, headers: answer.headers });
   });
 }

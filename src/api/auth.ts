@@ -50,14 +50,16 @@ export async function authorize(o: {
   const wait = o.limiter.take(token.name);
   if (wait > 0) {
     throw new HttpError({
-      status: 429, code: HttpErrorCode.TooManyRequests,
+      status: 429,
+      code: HttpErrorCode.TooManyRequests,
       message: `Token '${token.name}' is over its rate limit; retry in ${wait} s`,
       headers: { 'Retry-After': String(wait) },
     });
   }
   if (!scopeAllows(token.scope, o.need)) {
     throw new HttpError({
-      status: 403, code: HttpErrorCode.Forbidden,
+      status: 403,
+      code: HttpErrorCode.Forbidden,
       message: `Token '${token.name}' has scope ${token.scope}; this needs ${o.need}`,
       details: { scope: token.scope, needs: o.need },
     });
@@ -68,7 +70,9 @@ export async function authorize(o: {
 // RFC 6750 §3: the challenge names the scheme and, for a bad token, the error.
 function unauthorized(message: string, error: string): HttpError {
   return new HttpError({
-    status: 401, code: HttpErrorCode.Unauthorized, message,
+    status: 401,
+    code: HttpErrorCode.Unauthorized,
+    message,
     headers: { 'WWW-Authenticate': `Bearer realm="callsign", error="${error}"` },
   });
 }

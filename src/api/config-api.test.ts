@@ -10,20 +10,29 @@ describe('api: configuration section', () => {
   it('defaults to loopback:8080, 1 MiB bodies, 600 requests a minute, no TLS', () => {
     const config = parseConfig(exampleConfig(), '/etc/callsign/callsign.yaml');
     assert.deepEqual(config.api, {
-      host: '127.0.0.1', port: 8080, maxBodyBytes: 1048576, rateLimitPerMinute: 600,
+      host: '127.0.0.1',
+      port: 8080,
+      maxBodyBytes: 1048576,
+      rateLimitPerMinute: 600,
     });
   });
 
   it('reads listen, TLS paths relative to the file, and limits', () => {
-    const config = parseConfig(withApi([
-      'api:',
-      "  listen: '[::1]:8443'",
-      '  tls: { cert: tls/cert.pem, key: /abs/key.pem }',
-      '  maxBodyBytes: 2048',
-      '  rateLimitPerMinute: 60',
-    ]), '/etc/callsign/callsign.yaml');
+    const config = parseConfig(
+      withApi([
+        'api:',
+        "  listen: '[::1]:8443'",
+        '  tls: { cert: tls/cert.pem, key: /abs/key.pem }',
+        '  maxBodyBytes: 2048',
+        '  rateLimitPerMinute: 60',
+      ]),
+      '/etc/callsign/callsign.yaml',
+    );
     assert.deepEqual(config.api, {
-      host: '::1', port: 8443, maxBodyBytes: 2048, rateLimitPerMinute: 60,
+      host: '::1',
+      port: 8443,
+      maxBodyBytes: 2048,
+      rateLimitPerMinute: 60,
       tls: { cert: '/etc/callsign/tls/cert.pem', key: '/abs/key.pem' },
     });
   });

@@ -45,7 +45,10 @@ export class HttpError extends Error {
 /** A 400 naming the field that is wrong. */
 export function badRequest(field: string, message: string): HttpError {
   return new HttpError({
-    status: 400, code: HttpErrorCode.BadRequest, message, details: { field },
+    status: 400,
+    code: HttpErrorCode.BadRequest,
+    message,
+    details: { field },
   });
 }
 
@@ -77,16 +80,24 @@ export function errorResponse(err: unknown): {
   internal: boolean;
 } {
   if (err instanceof HttpError) {
-    return { status: err.status, body: bodyOf(err.code, err.message, err.details),
-      headers: err.headers, internal: false };
+    return {
+      status: err.status,
+      body: bodyOf(err.code, err.message, err.details),
+      headers: err.headers,
+      internal: false,
+    };
   }
   if (err instanceof CallsignError && err.code !== 'internal') {
     const headers: Record<string, string> = {};
     if (err.retryAfterMs !== undefined) {
       headers['Retry-After'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
     }
-    return { status: STATUS_BY_CODE[err.code] ?? 500,
-      body: bodyOf(err.code, err.message, safeDetails(err.details)), headers, internal: false };
+    return {
+      status: STATUS_BY_CODE[err.code] ?? 500,
+      body: bodyOf(err.code, err.message, safeDetails(err.details)),
+      headers,
+      internal: false,
+    };
   }
   const message = 'Internal error: the server log has the details';
   return { status: 500, body: bodyOf('internal', message, {}), headers: {}, internal: true };

@@ -37,7 +37,10 @@ export class MetricsRecorder {
   /** Wraps the engine's sources so that every complete read is recorded. */
   trackSources(engine: Engine): void {
     for (const [name, source] of engine.sources) {
-      engine.sources.set(name, trackedSource(source, (n) => this.sourceRead(n)));
+      engine.sources.set(
+        name,
+        trackedSource(source, (n) => this.sourceRead(n)),
+      );
     }
   }
 
@@ -47,14 +50,20 @@ export class MetricsRecorder {
     const now = this.#clock();
     const out = new Exposition();
 
-    out.family('callsign_operations_total', 'counter',
-      'Operations finished by this process, by target and outcome');
+    out.family(
+      'callsign_operations_total',
+      'counter',
+      'Operations finished by this process, by target and outcome',
+    );
     for (const [key, n] of this.#outcomes) {
       const [target, outcome] = key.split('\u0000') as [string, string];
       out.sample('callsign_operations_total', { target, outcome }, n);
     }
-    out.family('callsign_operation_retries_total', 'counter',
-      'Attempts that failed with a retryable error and were scheduled again, by target');
+    out.family(
+      'callsign_operation_retries_total',
+      'counter',
+      'Attempts that failed with a retryable error and were scheduled again, by target',
+    );
     for (const [target, n] of this.#retries) {
       out.sample('callsign_operation_retries_total', { target }, n);
     }
@@ -63,10 +72,16 @@ export class MetricsRecorder {
     out.family('callsign_queue_depth', 'gauge', 'Operations pending or running');
     out.sample('callsign_queue_depth', {}, open.length);
     const oldest = open.reduce((min, op) => (op.createdAt < min ? op.createdAt : min), '~');
-    out.family('callsign_queue_oldest_age_seconds', 'gauge',
-      'Age of the oldest pending or running operation; 0 when the queue is empty');
-    out.sample('callsign_queue_oldest_age_seconds', {},
-      oldest === '~' ? 0 : Math.max(0, (now.getTime() - Date.parse(oldest)) / 1000));
+    out.family(
+      'callsign_queue_oldest_age_seconds',
+      'gauge',
+      'Age of the oldest pending or running operation; 0 when the queue is empty',
+    );
+    out.sample(
+      'callsign_queue_oldest_age_seconds',
+      {},
+      oldest === '~' ? 0 : Math.max(0, (now.getTime() - Date.parse(oldest)) / 1000),
+    );
     const failed = await store.listOperations({ state: ['failed'] });
     out.family('callsign_operations_failed', 'gauge', 'Failed operations waiting for an operator');
     out.sample('callsign_operations_failed', {}, failed.length);
@@ -76,11 +91,17 @@ export class MetricsRecorder {
       out.sample('callsign_pool_free_numbers', { pool: pool.pool, kind: pool.kind }, pool.free);
     }
 
-    out.family('callsign_source_last_read_age_seconds', 'gauge',
-      'Seconds since the last complete read of the source by this process');
+    out.family(
+      'callsign_source_last_read_age_seconds',
+      'gauge',
+      'Seconds since the last complete read of the source by this process',
+    );
     for (const [source, at] of this.#sourceReads) {
-      out.sample('callsign_source_last_read_age_seconds', { source },
-        Math.max(0, (now.getTime() - at) / 1000));
+      out.sample(
+        'callsign_source_last_read_age_seconds',
+        { source },
+        Math.max(0, (now.getTime() - at) / 1000),
+      );
     }
     return out.text();
   }

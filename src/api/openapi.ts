@@ -23,7 +23,8 @@ export function openApiDocument(routes: readonly RouteDef[], version: string) {
     info: {
       title: 'Callsign API',
       version,
-      description: 'People, plans, runs, operations, numbers and audit of a Callsign engine. ' +
+      description:
+        'People, plans, runs, operations, numbers and audit of a Callsign engine. ' +
         'SCIM 2.0 is served under /scim/v2 (RFC 7644) with the same bearer tokens.',
     },
     servers: [{ url: '/' }],
@@ -32,7 +33,8 @@ export function openApiDocument(routes: readonly RouteDef[], version: string) {
     components: {
       securitySchemes: {
         bearer: {
-          type: 'http', scheme: 'bearer',
+          type: 'http',
+          scheme: 'bearer',
           description: 'A token from `callsign tokens create`; scopes read ⊂ write ⊂ admin',
         },
       },
@@ -46,13 +48,24 @@ function operationOf(route: RouteDef) {
   const parameters: unknown[] = [];
   for (const name of route.path.match(/\{(\w+)\}/g) ?? []) {
     const key = name.slice(1, -1);
-    parameters.push({ name: key, in: 'path', required: true, schema: { type: 'string' },
-      description: route.params?.[key] ?? key });
+    parameters.push({
+      name: key,
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+      description: route.params?.[key] ?? key,
+    });
   }
   for (const [name, q] of Object.entries(route.query ?? {})) {
     const explode = 'type' in q.schema && q.schema.type === 'array' ? { explode: false } : {};
-    parameters.push({ name, in: 'query', required: false, schema: q.schema,
-      description: q.description, ...explode });
+    parameters.push({
+      name,
+      in: 'query',
+      required: false,
+      schema: q.schema,
+      description: q.description,
+      ...explode,
+    });
   }
 
   const responses: Record<string, unknown> = {
@@ -74,9 +87,11 @@ function operationOf(route: RouteDef) {
     summary: route.summary,
     ...(route.scope === 'none' ? { security: [] } : { 'x-scope': route.scope }),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(route.body ? {
-      requestBody: { required: false, content: { 'application/json': { schema: route.body } } },
-    } : {}),
+    ...(route.body
+      ? {
+          requestBody: { required: false, content: { 'application/json': { schema: route.body } } },
+        }
+      : {}),
     responses,
   };
 }
@@ -89,54 +104,76 @@ function operationId(route: RouteDef): string {
 
 const errorSchema: Schema = { $ref: '#/components/schemas/Error' };
 
-const ERROR_RESPONSES = Object.fromEntries(([
-  [400, 'The request is malformed; `details.field` names the field'],
-  [401, 'No token, or a token that is unknown or revoked'],
-  [403, "The token's scope does not allow this"],
-  [404, 'No such record'],
-  [409, 'The record is not in a state that allows this'],
-  [413, 'The request body is larger than api.maxBodyBytes'],
-  [422, 'The value was refused'],
-  [429, 'Too many requests for this token; Retry-After says when to try again'],
-  [500, 'Internal error (details are in the server log only)'],
-  [502, 'A source or target refused or answered partly'],
-  [503, 'A source, target or the store cannot be reached'],
-] as const).map(([status, description]) => [`E${status}`, {
-  description,
-  content: { 'application/json': { schema: errorSchema } },
-}]));
+const ERROR_RESPONSES = Object.fromEntries(
+  (
+    [
+      [400, 'The request is malformed; `details.field` names the field'],
+      [401, 'No token, or a token that is unknown or revoked'],
+      [403, "The token's scope does not allow this"],
+      [404, 'No such record'],
+      [409, 'The record is not in a state that allows this'],
+      [413, 'The request body is larger than api.maxBodyBytes'],
+      [422, 'The value was refused'],
+      [429, 'Too many requests for this token; Retry-After says when to try again'],
+      [500, 'Internal error (details are in the server log only)'],
+      [502, 'A source or target refused or answered partly'],
+      [503, 'A source, target or the store cannot be reached'],
+    ] as const
+  ).map(([status, description]) => [
+    `E${status}`,
+    {
+      description,
+      content: { 'application/json': { schema: errorSchema } },
+    },
+  ]),
+);
 
 const SYSTEM_PATHS: Record<string, Record<string, unknown>> = {
   '/health': {
     get: {
-      operationId: 'getHealth', tags: ['system'], security: [],
+      operationId: 'getHealth',
+      tags: ['system'],
+      security: [],
       summary: 'Liveness: the store answers; the queue depth',
       responses: {
-        200: { description: 'Healthy',
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } },
-        503: { description: 'The store does not answer',
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } },
+        200: {
+          description: 'Healthy',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } },
+        },
+        503: {
+          description: 'The store does not answer',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } },
+        },
       },
     },
   },
   '/metrics': {
     get: {
-      operationId: 'getMetrics', tags: ['system'],
+      operationId: 'getMetrics',
+      tags: ['system'],
       summary: 'Prometheus metrics; no token needed when the server listens on loopback only',
       'x-scope': 'read',
       responses: {
-        200: { description: 'Prometheus text exposition format 0.0.4',
-          content: { 'text/plain': { schema: { type: 'string' } } } },
+        200: {
+          description: 'Prometheus text exposition format 0.0.4',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
         401: { $ref: '#/components/responses/E401' },
       },
     },
   },
   [`${API_BASE}/openapi.json`]: {
     get: {
-      operationId: 'getOpenApi', tags: ['system'], security: [],
+      operationId: 'getOpenApi',
+      tags: ['system'],
+      security: [],
       summary: 'This document',
-      responses: { 200: { description: 'OpenAPI 3.1',
-        content: { 'application/json': { schema: { type: 'object' } } } } },
+      responses: {
+        200: {
+          description: 'OpenAPI 3.1',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+      },
     },
   },
 };

@@ -5,7 +5,10 @@ import { listOf, ref, type RouteDef } from './route.ts';
 /** The audit, status and token routes. */
 export const adminRoutes: RouteDef[] = [
   {
-    method: 'get', path: '/audit', scope: 'read', tag: 'audit',
+    method: 'get',
+    path: '/audit',
+    scope: 'read',
+    tag: 'audit',
     summary: 'Who or what changed what, newest first',
     query: {
       person: { schema: { type: 'string' }, description: 'only this person' },
@@ -30,7 +33,10 @@ export const adminRoutes: RouteDef[] = [
     }),
   },
   {
-    method: 'get', path: '/status', scope: 'read', tag: 'audit',
+    method: 'get',
+    path: '/status',
+    scope: 'read',
+    tag: 'audit',
     summary: 'Recent runs, open and failed operations, pool usage',
     response: { status: 200, description: 'The status', schema: ref('Status') },
     handler: async (_req, { engine }) => {
@@ -45,13 +51,19 @@ export const adminRoutes: RouteDef[] = [
     },
   },
   {
-    method: 'get', path: '/tokens', scope: 'admin', tag: 'tokens',
+    method: 'get',
+    path: '/tokens',
+    scope: 'admin',
+    tag: 'tokens',
     summary: 'Every API token (never the token itself)',
     response: { status: 200, description: 'The tokens', schema: listOf('Token') },
     handler: async (_req, { tokens }) => ({ body: await tokens.list() }),
   },
   {
-    method: 'post', path: '/tokens', scope: 'admin', tag: 'tokens',
+    method: 'post',
+    path: '/tokens',
+    scope: 'admin',
+    tag: 'tokens',
     summary: 'Make a token; the answer is the only time it is shown',
     body: {
       type: 'object',
@@ -65,13 +77,18 @@ export const adminRoutes: RouteDef[] = [
     errors: [400, 409],
     handler: async (req, { tokens }) => {
       const made = await tokens.create({
-        name: req.body.name as string, scope: req.body.scope as TokenScope, actor: req.actor,
+        name: req.body.name as string,
+        scope: req.body.scope as TokenScope,
+        actor: req.actor,
       });
       return { status: 201, body: { token: made.token, ...made.info } };
     },
   },
   {
-    method: 'post', path: '/tokens/{name}/revoke', scope: 'admin', tag: 'tokens',
+    method: 'post',
+    path: '/tokens/{name}/revoke',
+    scope: 'admin',
+    tag: 'tokens',
     summary: 'Revoke a token: it stops working at once',
     params: { name: 'token name' },
     body: { type: 'object', properties: {} },

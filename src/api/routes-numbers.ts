@@ -4,7 +4,13 @@ import { listOf, ref, type RouteDef } from './route.ts';
 import type { ObjectSchema } from './schema.ts';
 
 const NUMBER_STATES = [
-  'available', 'assigned', 'quarantined', 'reserved', 'held', 'blocked', 'retired',
+  'available',
+  'assigned',
+  'quarantined',
+  'reserved',
+  'held',
+  'blocked',
+  'retired',
 ] as const;
 
 const REASON: ObjectSchema = {
@@ -17,7 +23,10 @@ const NUMBER_PARAMS = { pool: 'pool name', value: 'the number as stored (E.164 o
 /** The number routes. */
 export const numberRoutes: RouteDef[] = [
   {
-    method: 'get', path: '/numbers', scope: 'read', tag: 'numbers',
+    method: 'get',
+    path: '/numbers',
+    scope: 'read',
+    tag: 'numbers',
     summary: 'Numbers and their state, in pool and allocation order',
     query: {
       pool: { schema: { type: 'string' }, description: 'only this pool' },
@@ -37,13 +46,17 @@ export const numberRoutes: RouteDef[] = [
     }),
   },
   {
-    method: 'get', path: '/pools', scope: 'read', tag: 'numbers',
+    method: 'get',
+    path: '/pools',
+    scope: 'read',
+    tag: 'numbers',
     summary: "Every pool's numbers counted by state, and how many are free",
     response: { status: 200, description: 'Pool usage', schema: listOf('PoolUsage') },
     handler: async (_req, { engine }) => ({ body: await engine.store.poolUsage(engine.clock()) }),
   },
   numberAction({
-    verb: 'reserve', summary: 'Reserve a free number, optionally for one person',
+    verb: 'reserve',
+    summary: 'Reserve a free number, optionally for one person',
     body: {
       type: 'object',
       properties: {
@@ -52,43 +65,69 @@ export const numberRoutes: RouteDef[] = [
         personId: { type: 'string', description: 'the person it is kept for' },
       },
     },
-    act: ({ engine }, pool, value, body, actor) => engine.store.reserveNumber(pool, value, {
-      until: body.until === undefined ? undefined : new Date(body.until as string),
-      note: body.note as string | undefined,
-      personId: body.personId as string | undefined,
-      now: engine.clock(),
-    }, actor),
+    act: ({ engine }, pool, value, body, actor) =>
+      engine.store.reserveNumber(
+        pool,
+        value,
+        {
+          until: body.until === undefined ? undefined : new Date(body.until as string),
+          note: body.note as string | undefined,
+          personId: body.personId as string | undefined,
+          now: engine.clock(),
+        },
+        actor,
+      ),
   }),
   numberAction({
-    verb: 'unreserve', summary: 'Give a reserved number back to the pool', body: REASON,
+    verb: 'unreserve',
+    summary: 'Give a reserved number back to the pool',
+    body: REASON,
     act: ({ engine }, pool, value, body, actor) =>
       engine.store.unreserveNumber(pool, value, body.reason as string, actor),
   }),
   numberAction({
-    verb: 'block', summary: 'Take a number out of use for good', body: REASON,
+    verb: 'block',
+    summary: 'Take a number out of use for good',
+    body: REASON,
     act: ({ engine }, pool, value, body, actor) =>
       engine.store.blockNumber(pool, value, body.reason as string, actor),
   }),
   numberAction({
-    verb: 'unblock', summary: 'Make a blocked number available again', body: REASON,
+    verb: 'unblock',
+    summary: 'Make a blocked number available again',
+    body: REASON,
     act: ({ engine }, pool, value, body, actor) =>
       engine.store.unblockNumber(pool, value, body.reason as string, actor),
   }),
   numberAction({
-    verb: 'release', summary: 'Take an assigned number from its holder into quarantine',
+    verb: 'release',
+    summary: 'Take an assigned number from its holder into quarantine',
     body: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } } },
-    act: ({ engine }, pool, value, body, actor) => engine.store.releaseNumber(
-      pool, value, engine.clock(), actor, body.reason as string | undefined),
+    act: ({ engine }, pool, value, body, actor) =>
+      engine.store.releaseNumber(
+        pool,
+        value,
+        engine.clock(),
+        actor,
+        body.reason as string | undefined,
+      ),
   }),
   numberAction({
-    verb: 'move', summary: 'Give an assigned number to another person, at once',
+    verb: 'move',
+    summary: 'Give an assigned number to another person, at once',
     body: {
       type: 'object',
       properties: { toPersonId: { type: 'string', minLength: 1 }, reason: { type: 'string' } },
       required: ['toPersonId'],
     },
-    act: ({ engine }, pool, value, body, actor) => engine.store.moveNumber(
-      pool, value, body.toPersonId as string, actor, body.reason as string | undefined),
+    act: ({ engine }, pool, value, body, actor) =>
+      engine.store.moveNumber(
+        pool,
+        value,
+        body.toPersonId as string,
+        actor,
+        body.reason as string | undefined,
+      ),
   }),
 ];
 
@@ -102,10 +141,18 @@ type Act = (
 
 function numberAction(o: { verb: string; summary: string; body: ObjectSchema; act: Act }) {
   const route: RouteDef = {
-    method: 'post', path: `/numbers/{pool}/{value}/${o.verb}`, scope: 'write', tag: 'numbers',
-    summary: o.summary, params: NUMBER_PARAMS, body: o.body,
-    response: { status: 200, description: 'The number after the change',
-      schema: ref('NumberRecord') },
+    method: 'post',
+    path: `/numbers/{pool}/{value}/${o.verb}`,
+    scope: 'write',
+    tag: 'numbers',
+    summary: o.summary,
+    params: NUMBER_PARAMS,
+    body: o.body,
+    response: {
+      status: 200,
+      description: 'The number after the change',
+      schema: ref('NumberRecord'),
+    },
     errors: [400, 404, 409],
     handler: async (req, deps) => {
       const { pool, value } = req.params as { pool: string; value: string };

@@ -14,7 +14,10 @@ const ACTIONS = [
 /** The operation routes. */
 export const operationRoutes: RouteDef[] = [
   {
-    method: 'get', path: '/operations', scope: 'read', tag: 'operations',
+    method: 'get',
+    path: '/operations',
+    scope: 'read',
+    tag: 'operations',
     summary: 'Operations by state (default: failed), run or person',
     query: {
       state: {
@@ -35,7 +38,10 @@ export const operationRoutes: RouteDef[] = [
     }),
   },
   {
-    method: 'get', path: '/operations/{id}', scope: 'read', tag: 'operations',
+    method: 'get',
+    path: '/operations/{id}',
+    scope: 'read',
+    tag: 'operations',
     summary: 'One operation, with its last error and result',
     params: { id: 'operation id' },
     response: { status: 200, description: 'The operation', schema: ref('Operation') },
@@ -43,19 +49,29 @@ export const operationRoutes: RouteDef[] = [
     handler: async (req, { engine }) => ({ body: await requireOperation(engine, req.params.id!) }),
   },
   ...ACTIONS.map(([verb, to, summary]): RouteDef => ({
-    method: 'post', path: `/operations/{id}/${verb}`, scope: 'write', tag: 'operations', summary,
+    method: 'post',
+    path: `/operations/{id}/${verb}`,
+    scope: 'write',
+    tag: 'operations',
+    summary,
     params: { id: 'operation id' },
     body: { type: 'object', properties: {} },
-    response: { status: 200, description: 'The operation after the change',
-      schema: ref('Operation') },
+    response: {
+      status: 200,
+      description: 'The operation after the change',
+      schema: ref('Operation'),
+    },
     errors: [404, 409],
     handler: async (req, deps) => {
       const op = await requireOperation(deps.engine, req.params.id!);
       if (op.state !== 'failed' && !(verb === 'cancel' && op.state === 'pending')) {
-        throw new CallsignError(ErrorCode.State,
-          `Operation ${op.id} is ${op.state}, not failed: it cannot be ${verb === 'retry'
-            ? 'retried' : verb === 'skip' ? 'skipped' : 'cancelled'}`,
-          { details: { operationId: op.id, state: op.state } });
+        throw new CallsignError(
+          ErrorCode.State,
+          `Operation ${op.id} is ${op.state}, not failed: it cannot be ${
+            verb === 'retry' ? 'retried' : verb === 'skip' ? 'skipped' : 'cancelled'
+          }`,
+          { details: { operationId: op.id, state: op.state } },
+        );
       }
       await deps.engine.store.setOperationState(op.id, to, req.actor);
       if (to === 'pending') deps.onQueued?.();

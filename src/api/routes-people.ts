@@ -13,7 +13,10 @@ const FLAG_VERBS = [
 /** The people routes. */
 export const peopleRoutes: RouteDef[] = [
   {
-    method: 'get', path: '/people', scope: 'read', tag: 'people',
+    method: 'get',
+    path: '/people',
+    scope: 'read',
+    tag: 'people',
     summary: 'Every person Callsign knows',
     query: {
       status: {
@@ -30,7 +33,10 @@ export const peopleRoutes: RouteDef[] = [
     },
   },
   {
-    method: 'get', path: '/people/{id}', scope: 'read', tag: 'people',
+    method: 'get',
+    path: '/people/{id}',
+    scope: 'read',
+    tag: 'people',
     summary: 'A person, their resources (links) and numbers',
     params: { id: 'person id' },
     response: { status: 200, description: 'The person', schema: ref('PersonDetail') },
@@ -45,7 +51,11 @@ export const peopleRoutes: RouteDef[] = [
     },
   },
   ...FLAG_VERBS.map(([verb, flags, summary]): RouteDef => ({
-    method: 'post', path: `/people/{id}/${verb}`, scope: 'write', tag: 'people', summary,
+    method: 'post',
+    path: `/people/{id}/${verb}`,
+    scope: 'write',
+    tag: 'people',
+    summary,
     params: { id: 'person id' },
     response: { status: 200, description: 'The person after the change', schema: ref('Person') },
     errors: [404],

@@ -10,26 +10,34 @@ const EMPTY_BODY = { type: 'object', properties: {} } as const;
 /** The run routes. */
 export const runRoutes: RouteDef[] = [
   {
-    method: 'post', path: '/plans', scope: 'read', tag: 'runs',
+    method: 'post',
+    path: '/plans',
+    scope: 'read',
+    tag: 'runs',
     summary: 'Dry run: read the sources and show what would change, per person; touch nothing',
     body: EMPTY_BODY,
     response: { status: 200, description: 'The plan', schema: ref('RunReport') },
     errors: [400, 502, 503],
     handler: async (req, deps) => {
       const report = await exclusive(deps, () =>
-        reconcile(deps.engine, { mode: 'plan', actor: req.actor }));
+        reconcile(deps.engine, { mode: 'plan', actor: req.actor }),
+      );
       return { body: report };
     },
   },
   {
-    method: 'post', path: '/sync', scope: 'write', tag: 'runs',
+    method: 'post',
+    path: '/sync',
+    scope: 'write',
+    tag: 'runs',
     summary: 'One reconciliation, journaled: returns once the operations are queued, not run',
     body: EMPTY_BODY,
     response: { status: 202, description: 'The run and its summary', schema: ref('SyncResult') },
     errors: [400, 409, 502, 503],
     handler: async (req, deps) => {
       const report = await exclusive(deps, () =>
-        reconcile(deps.engine, { mode: 'sync', actor: req.actor, execute: false }));
+        reconcile(deps.engine, { mode: 'sync', actor: req.actor, execute: false }),
+      );
       deps.onQueued?.();
       // A quiet reconciliation records no run: there is nothing to follow.
       const recorded = report.state !== 'finished';
@@ -45,7 +53,11 @@ export const runRoutes: RouteDef[] = [
     },
   },
   {
-    method: 'get', path: '/runs', scope: 'read', tag: 'runs', summary: 'Recent runs, newest first',
+    method: 'get',
+    path: '/runs',
+    scope: 'read',
+    tag: 'runs',
+    summary: 'Recent runs, newest first',
     query: {
       limit: { schema: { type: 'integer', minimum: 1, maximum: 1000 }, description: 'default 50' },
     },
@@ -56,7 +68,10 @@ export const runRoutes: RouteDef[] = [
     }),
   },
   {
-    method: 'get', path: '/runs/{id}', scope: 'read', tag: 'runs',
+    method: 'get',
+    path: '/runs/{id}',
+    scope: 'read',
+    tag: 'runs',
     summary: 'A run and its operations counted by state',
     params: { id: 'run id' },
     response: { status: 200, description: 'The run', schema: ref('RunDetail') },
@@ -72,7 +87,10 @@ export const runRoutes: RouteDef[] = [
     },
   },
   {
-    method: 'post', path: '/runs/{id}/approve', scope: 'write', tag: 'runs',
+    method: 'post',
+    path: '/runs/{id}/approve',
+    scope: 'write',
+    tag: 'runs',
     summary: 'Let a run held by the safety brake go ahead; its operations are queued',
     params: { id: 'run id' },
     body: EMPTY_BODY,
@@ -85,12 +103,18 @@ export const runRoutes: RouteDef[] = [
     },
   },
   {
-    method: 'post', path: '/runs/{id}/reject', scope: 'write', tag: 'runs',
+    method: 'post',
+    path: '/runs/{id}/reject',
+    scope: 'write',
+    tag: 'runs',
     summary: 'Cancel the operations of a run held by the safety brake',
     params: { id: 'run id' },
     body: EMPTY_BODY,
-    response: { status: 200, description: 'How many operations were cancelled',
-      schema: ref('RejectResult') },
+    response: {
+      status: 200,
+      description: 'How many operations were cancelled',
+      schema: ref('RejectResult'),
+    },
     errors: [404, 409],
     handler: async (req, { engine }) => {
       const cancelled = await rejectRun(engine, { runId: req.params.id!, actor: req.actor });

@@ -43,8 +43,10 @@ export function validate(schema: Schema, value: unknown, path: string): void {
       if (typeof value !== 'number' || !Number.isInteger(value)) {
         throw badRequest(path, `${path} must be an integer, not ${kindOf(value)}`);
       }
-      if ((schema.minimum !== undefined && value < schema.minimum) ||
-        (schema.maximum !== undefined && value > schema.maximum)) {
+      if (
+        (schema.minimum !== undefined && value < schema.minimum) ||
+        (schema.maximum !== undefined && value > schema.maximum)
+      ) {
         const range = `${schema.minimum ?? '-∞'}..${schema.maximum ?? '∞'}`;
         throw badRequest(path, `${path} is ${value}, outside ${range}`);
       }

@@ -68,7 +68,8 @@ describe('SCIM over HTTP', () => {
     tokens = TokenStore.open(storeUrl(engine.config.store, dir));
     bearer = (await tokens.create({ name: 'entra', scope: 'write', actor: 'test' })).token;
     server = await startServer(engine, {
-      api: { host: '127.0.0.1', port: 0, maxBodyBytes: MAX_BODY }, poll: false,
+      api: { host: '127.0.0.1', port: 0, maxBodyBytes: MAX_BODY },
+      poll: false,
       scim: ({ engine: e, onQueued }) => {
         // As `callsign serve` wires it: the executor wakes once a plan is journaled.
         const deps = scimDepsForEngine(e);
@@ -88,39 +89,56 @@ describe('SCIM over HTTP', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const call = (method: string, path: string, o: { body?: unknown; token?: string | null } = {}) => {
+  const call = (
+    method: string,
+    path: string,
+    o: { body?: unknown; token?: string | null } = {},
+  ) => {
     const headers: Record<string, string> = { 'content-type': 'application/scim+json' };
     const token = o.token === undefined ? bearer : o.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
-    const body = o.body === undefined ? undefined
-      : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+    const body =
+      o.body === undefined
+        ? undefined
+        : typeof o.body === 'string'
+          ? o.body
+          : JSON.stringify(o.body);
     return fetch(`${server.url}/scim/v2${path}`, { method, headers, body });
   };
 
   it('creates, patches Entra-style, filters and deletes a user; plans are journaled', async () => {
-    const created = await call('POST', '/Users', { body: {
-      schemas: [USER], userName: 'Zanele.Dlamini@example.org', displayName: 'Zanele Dlamini',
-      active: true, emails: [{ type: 'work', value: 'zanele.dlamini@example.org', primary: true }],
-    } });
+    const created = await call('POST', '/Users', {
+      body: {
+        schemas: [USER],
+        userName: 'Zanele.Dlamini@example.org',
+        displayName: 'Zanele Dlamini',
+        active: true,
+        emails: [{ type: 'work', value: 'zanele.dlamini@example.org', primary: true }],
+      },
+    });
     assert.equal(created.status, 201);
     assert.match(created.headers.get('content-type') ?? '', /^application\/scim\+json/);
-    const user = await created.json() as { id: string; active: boolean };
+    const user = (await created.json()) as { id: string; active: boolean };
     assert.equal(user.active, true);
     assert.equal(created.headers.get('location'), `${server.url}/scim/v2/Users/${user.id}`);
     // The create was planned and journaled before the 201.
     const createOps = await engine.store.listOperations({});
-    assert.deepEqual(createOps.map((o) => [o.action, o.type, o.key]),
-      [['create', 'sip-subscriber', '5000']]);
+    assert.deepEqual(
+      createOps.map((o) => [o.action, o.type, o.key]),
+      [['create', 'sip-subscriber', '5000']],
+    );
     // The server's executor runs it in the background.
     await until(async () => (await engine.store.countOpen()) === 0);
 
-    const patched = await call('PATCH', `/Users/${user.id}`, { body: {
-      schemas: [PATCH_OP],
-      Operations: [
-        { op: 'Replace', path: 'displayName', value: 'Zanele N. Dlamini' },
-        { op: 'Replace', path: 'active', value: 'False' },
-      ],
-    } });
+    const patched = await call('PATCH', `/Users/${user.id}`, {
+      body: {
+        schemas: [PATCH_OP],
+        Operations: [
+          { op: 'Replace', path: 'displayName', value: 'Zanele N. Dlamini' },
+          { op: 'Replace', path: 'active', value: 'False' },
+        ],
+      },
+    });
     assert.equal(patched.status, 204, await patched.text());
     assert.ok(patched.headers.get('etag'));
 
@@ -128,19 +146,21 @@ describe('SCIM over HTTP', () => {
     const found = await call('GET', `/Users?filter=${filter}`);
     assert.equal(found.status, 200);
     assert.match(found.headers.get('content-type') ?? '', /^application\/scim\+json/);
-    const list = await found.json() as { totalResults: number; Resources: any[] };
+    const list = (await found.json()) as { totalResults: number; Resources: any[] };
     assert.equal(list.totalResults, 1);
     assert.equal(list.Resources[0].displayName, 'Zanele N. Dlamini');
     assert.strictEqual(list.Resources[0].active, false);
     // The deactivation was classified as a leaver: the subscriber's removal is journaled.
     const afterPatch = await engine.store.listOperations({});
-    assert.ok(afterPatch.some((o) => o.action === 'delete' && o.type === 'sip-subscriber'),
-      afterPatch.map((o) => `${o.action} ${o.type}`).join(', '));
+    assert.ok(
+      afterPatch.some((o) => o.action === 'delete' && o.type === 'sip-subscriber'),
+      afterPatch.map((o) => `${o.action} ${o.type}`).join(', '),
+    );
 
     const deleted = await call('DELETE', `/Users/${user.id}`);
     assert.equal(deleted.status, 204);
     assert.equal((await call('GET', `/Users/${user.id}`)).status, 404);
-    const none = await (await call('GET', `/Users?filter=${filter}`)).json() as any;
+    const none = (await (await call('GET', `/Users?filter=${filter}`)).json()) as any;
     assert.equal(none.totalResults, 0);
   });
 
@@ -148,7 +168,7 @@ describe('SCIM over HTTP', () => {
     const res = await call('GET', '/Users', { token: null });
     assert.equal(res.status, 401);
     assert.match(res.headers.get('content-type') ?? '', /^application\/scim\+json/);
-    const body = await res.json() as any;
+    const body = (await res.json()) as any;
     assert.deepEqual(body.schemas, [ERROR]);
     assert.strictEqual(body.status, '401');
     assert.equal(typeof body.detail, 'string');
@@ -157,16 +177,20 @@ describe('SCIM over HTTP', () => {
   });
 
   it('answers 413 to an oversize body, in the SCIM Error schema, and stores nothing', async () => {
-    const before = (await (await call('GET', '/Users')).json() as any).totalResults;
-    const res = await call('POST', '/Users', { body: {
-      schemas: [USER], userName: 'big@example.org', title: 'x'.repeat(MAX_BODY * 2),
-    } });
+    const before = ((await (await call('GET', '/Users')).json()) as any).totalResults;
+    const res = await call('POST', '/Users', {
+      body: {
+        schemas: [USER],
+        userName: 'big@example.org',
+        title: 'x'.repeat(MAX_BODY * 2),
+      },
+    });
     assert.equal(res.status, 413);
     assert.match(res.headers.get('content-type') ?? '', /^application\/scim\+json/);
-    const body = await res.json() as any;
+    const body = (await res.json()) as any;
     assert.deepEqual(body.schemas, [ERROR]);
     assert.strictEqual(body.status, '413');
-    const afterwards = (await (await call('GET', '/Users')).json() as any).totalResults;
+    const afterwards = ((await (await call('GET', '/Users')).json()) as any).totalResults;
     assert.equal(afterwards, before);
   });
 });

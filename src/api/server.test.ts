@@ -11,7 +11,8 @@ describe('callsign serve (library)', () => {
   before(async () => {
     f = await apiFixture();
     server = await startServer(f.engine, {
-      api: { host: '127.0.0.1', port: 0 }, poll: false,
+      api: { host: '127.0.0.1', port: 0 },
+      poll: false,
       finalise: { everyMs: 50, settleMs: 0 },
     });
   });
@@ -23,7 +24,8 @@ describe('callsign serve (library)', () => {
   it('runs a journaled sync in the background and closes its run', async () => {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const res = await fetch(`${server.url}/api/v1/sync`, {
-      method: 'POST', headers: { authorization: `Bearer ${f.bearer.write}` },
+      method: 'POST',
+      headers: { authorization: `Bearer ${f.bearer.write}` },
     });
     assert.equal(res.status, 202);
     const { runId } = await res.json();

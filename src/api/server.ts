@@ -52,16 +52,24 @@ export async function startServer(engine: Engine, o: StartServerOptions = {}) {
   const webhooks = startWebhooks(engine, { events });
   const notifications = startNotifications(engine, { events });
   const tokens = TokenStore.open(storeUrl(config.store, dirname(config.file)), {
-    clock: engine.clock, audit: (entry) => store.audit(entry),
+    clock: engine.clock,
+    audit: (entry) => store.audit(entry),
   });
 
   const metrics = new MetricsRecorder(engine.clock);
   metrics.trackSources(engine);
   const executor = new Executor({
-    store, targets: engine.targets, handlers: engine.handlers, clock: engine.clock,
-    leaseMs: config.engine.leaseSeconds * 1000, maxAttempts: config.engine.maxAttempts,
-    backoffBaseMs: config.engine.backoffBaseMs, backoffMaxMs: config.engine.backoffMaxMs,
-    secrets: engine.vault, log, events,
+    store,
+    targets: engine.targets,
+    handlers: engine.handlers,
+    clock: engine.clock,
+    leaseMs: config.engine.leaseSeconds * 1000,
+    maxAttempts: config.engine.maxAttempts,
+    backoffBaseMs: config.engine.backoffBaseMs,
+    backoffMaxMs: config.engine.backoffMaxMs,
+    secrets: engine.vault,
+    log,
+    events,
   });
   const detach = metrics.attach(executor.events);
   executor.start();
@@ -75,7 +83,10 @@ export async function startServer(engine: Engine, o: StartServerOptions = {}) {
   };
   const app = createApp({
     deps: { engine, tokens, onQueued, exclusive },
-    api, openMetrics: isLoopback(api.host), metrics, log,
+    api,
+    openMetrics: isLoopback(api.host),
+    metrics,
+    log,
     scim: o.scim?.({ engine, onQueued }),
   });
 
@@ -87,7 +98,8 @@ export async function startServer(engine: Engine, o: StartServerOptions = {}) {
 
   const finaliser = setInterval(() => {
     exclusive(() => finaliseRuns(engine, o.finalise?.settleMs)).catch((err) =>
-      log.warn({ err: toCallsignError(err).message }, 'run finaliser failed'));
+      log.warn({ err: toCallsignError(err).message }, 'run finaliser failed'),
+    );
   }, o.finalise?.everyMs ?? 2000);
   const pollStop = new AbortController();
   const polling = o.poll === false ? Promise.resolve() : startPolling(engine, pollStop.signal, o);
@@ -124,12 +136,24 @@ async function startPolling(engine: Engine, signal: AbortSignal, o: StartServerO
 function listen(fetch: (req: Request) => Response | Promise<Response>, api: ApiConfig) {
   return new Promise<ServerType>((resolve, reject) => {
     const tls = api.tls ? tlsOptions(api.tls) : undefined;
-    const server = serve({
-      fetch, port: api.port, hostname: api.host,
-      ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}),
-    }, () => resolve(server));
-    server.once('error', (err) => reject(new CallsignError(ErrorCode.Unavailable,
-      `Cannot listen on ${api.host}:${api.port}: ${err.message}`, { cause: err })));
+    const server = serve(
+      {
+        fetch,
+        port: api.port,
+        hostname: api.host,
+        ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}),
+      },
+      () => resolve(server),
+    );
+    server.once('error', (err) =>
+      reject(
+        new CallsignError(
+          ErrorCode.Unavailable,
+          `Cannot listen on ${api.host}:${api.port}: ${err.message}`,
+          { cause: err },
+        ),
+      ),
+    );
   });
 }
 
@@ -137,8 +161,10 @@ function tlsOptions(tls: { cert: string; key: string }) {
   try {
     return { cert: readFileSync(tls.cert), key: readFileSync(tls.key) };
   } catch (err) {
-    throw new CallsignError(ErrorCode.Config,
+    throw new CallsignError(
+      ErrorCode.Config,
       `api.tls: cannot read ${tls.cert} or ${tls.key}: ${(err as Error).message}`,
-      { cause: err, details: { field: 'api.tls' } });
+      { cause: err, details: { field: 'api.tls' } },
+    );
   }
 }

@@ -33,9 +33,16 @@ export interface Fixture {
 /** A person record of the fake source. */
 export function staff(n: number, site = 'nyc'): SourceRecord {
   return {
-    source: 'lab-ldap', externalId: `uuid-${n}`, state: 'active',
-    attributes: { employeeId: `E${n}`, displayName: `Person ${n}`, mail: `p${n}@example.com`,
-      site, workerType: 'employee' },
+    source: 'lab-ldap',
+    externalId: `uuid-${n}`,
+    state: 'active',
+    attributes: {
+      employeeId: `E${n}`,
+      displayName: `Person ${n}`,
+      mail: `p${n}@example.com`,
+      site,
+      workerType: 'employee',
+    },
   };
 }
 
@@ -43,11 +50,15 @@ export function staff(n: number, site = 'nyc'): SourceRecord {
 export async function apiFixture(o: { app?: Partial<AppOptions> } = {}): Promise<Fixture> {
   const dir = await mkdtemp(join(tmpdir(), 'callsign-api-'));
   const file = join(dir, 'callsign.yaml');
-  await writeFile(file, labConfig({
-    store: 'sqlite:./callsign.db',
-    ldap: { url: 'ldap://127.0.0.1:1', serviceDn: 'cn=svc', peopleDn: 'ou=people' },
-    passwordEnv: 'CALLSIGN_TEST_UNUSED', kamailio: null,
-  }));
+  await writeFile(
+    file,
+    labConfig({
+      store: 'sqlite:./callsign.db',
+      ldap: { url: 'ldap://127.0.0.1:1', serviceDn: 'cn=svc', peopleDn: 'ou=people' },
+      passwordEnv: 'CALLSIGN_TEST_UNUSED',
+      kamailio: null,
+    }),
+  );
   const log = pino({ level: 'silent' });
   const engine = await openEngine(loadConfig(file), { log, actor: 'test', connectors: false });
   const records = [staff(1), staff(2)];
@@ -90,9 +101,15 @@ export async function apiFixture(o: { app?: Partial<AppOptions> } = {}): Promise
 
 function fakeSource(records: SourceRecord[]): SourceConnector {
   return {
-    name: 'lab-ldap', kind: 'fake', capabilities: { delta: false, writeBack: true },
-    readAll: async () => ({ source: 'lab-ldap', records: [...records], complete: true,
-      problems: [] }),
+    name: 'lab-ldap',
+    kind: 'fake',
+    capabilities: { delta: false, writeBack: true },
+    readAll: async () => ({
+      source: 'lab-ldap',
+      records: [...records],
+      complete: true,
+      problems: [],
+    }),
     writeBack: async () => undefined,
     close: async () => undefined,
   };

@@ -64,9 +64,11 @@ export class TokenStore {
       return new TokenStore(new Kysely({ dialect: new PostgresDialect({ pool }) }), options);
     }
     if (target.path === ':memory:') {
-      throw new CallsignError(ErrorCode.Config,
+      throw new CallsignError(
+        ErrorCode.Config,
         'API tokens need a store in a file or on PostgreSQL, not sqlite::memory:',
-        { details: { field: 'store' } });
+        { details: { field: 'store' } },
+      );
     }
     const database = openSqliteDatabase(target.path);
     return new TokenStore(new Kysely({ dialect: new SqliteDialect({ database }) }), options);
@@ -76,9 +78,11 @@ export class TokenStore {
   async create(o: { name: string; scope: TokenScope; actor: string }) {
     checkName(o.name);
     if (!TOKEN_SCOPES.includes(o.scope)) {
-      throw new CallsignError(ErrorCode.BadRecord,
+      throw new CallsignError(
+        ErrorCode.BadRecord,
         `Token scope '${o.scope}' is not one of ${TOKEN_SCOPES.join(', ')}`,
-        { details: { field: 'scope' } });
+        { details: { field: 'scope' } },
+      );
     }
     const token = `cs_${randomBytes(32).toString('base64url')}`;
     const createdAt = this.#clock().toISOString();
@@ -89,12 +93,23 @@ export class TokenStore {
       });
     }
 
-    await this.#db.insertInto('api_tokens').values({
-      name: o.name, hash: hashToken(token), scope: o.scope, created_at: createdAt,
-      created_by: o.actor, last_used_at: null, revoked_at: null,
-    }).execute();
+    await this.#db
+      .insertInto('api_tokens')
+      .values({
+        name: o.name,
+        hash: hashToken(token),
+        scope: o.scope,
+        created_at: createdAt,
+        created_by: o.actor,
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .execute();
     await this.#audit?.({
-      at: createdAt, actor: o.actor, action: 'token.created', subject: `token/${o.name}`,
+      at: createdAt,
+      actor: o.actor,
+      action: 'token.created',
+      subject: `token/${o.name}`,
       after: { scope: o.scope },
     });
     const info: TokenInfo = { name: o.name, scope: o.scope, createdAt, createdBy: o.actor };
@@ -103,8 +118,12 @@ export class TokenStore {
 
   /** Every token, revoked ones included, oldest first. */
   async list(): Promise<TokenInfo[]> {
-    const rows = await this.#db.selectFrom('api_tokens').selectAll()
-      .orderBy('created_at').orderBy('name').execute();
+    const rows = await this.#db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('name')
+      .execute();
     return rows.map(toInfo);
   }
 
@@ -117,13 +136,19 @@ export class TokenStore {
       });
     }
     if (row.revoked_at !== null) {
-      throw new CallsignError(ErrorCode.State,
-        `Token '${name}' was revoked already at ${row.revoked_at}`, { details: { name } });
+      throw new CallsignError(
+        ErrorCode.State,
+        `Token '${name}' was revoked already at ${row.revoked_at}`,
+        { details: { name } },
+      );
     }
 
     const at = this.#clock().toISOString();
-    await this.#db.updateTable('api_tokens').set({ revoked_at: at })
-      .where('name', '=', name).execute();
+    await this.#db
+      .updateTable('api_tokens')
+      .set({ revoked_at: at })
+      .where('name', '=', name)
+      .execute();
     await this.#audit?.({ at, actor, action: 'token.revoked', subject: `token/${name}` });
     return toInfo({ ...row, revoked_at: at });
   }
@@ -131,8 +156,11 @@ export class TokenStore {
   /** The live token a bearer value names, or undefined (unknown or revoked). */
   async verify(token: string): Promise<TokenInfo | undefined> {
     if (!token.startsWith('cs_') || token.length > 100) return undefined;
-    const row = await this.#db.selectFrom('api_tokens').selectAll()
-      .where('hash', '=', hashToken(token)).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('hash', '=', hashToken(token))
+      .executeTakeFirst();
     if (row === undefined || row.revoked_at !== null) return undefined;
 
     await this.#touch(row.name);
@@ -149,13 +177,19 @@ export class TokenStore {
     const last = this.#touched.get(name) ?? 0;
     if (now.getTime() - last < this.#touchEveryMs) return;
     this.#touched.set(name, now.getTime());
-    await this.#db.updateTable('api_tokens').set({ last_used_at: now.toISOString() })
-      .where('name', '=', name).execute();
+    await this.#db
+      .updateTable('api_tokens')
+      .set({ last_used_at: now.toISOString() })
+      .where('name', '=', name)
+      .execute();
   }
 
   #row(name: string) {
-    return this.#db.selectFrom('api_tokens').selectAll()
-      .where('name', '=', name).executeTakeFirst();
+    return this.#db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
   }
 }
 
@@ -178,9 +212,11 @@ function hashToken(token: string): string {
 
 function checkName(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
-    throw new CallsignError(ErrorCode.BadRecord,
+    throw new CallsignError(
+      ErrorCode.BadRecord,
       `Token name '${name.slice(0, 70)}' must be 1-64 letters, digits, '.', '_' or '-'`,
-      { details: { field: 'name' } });
+      { details: { field: 'name' } },
+    );
   }
 }
 

@@ -30,7 +30,8 @@ export function registerNotifyCommands(program: Command, ctx: CliContext) {
   };
   const notify = program.command('notify').description('mail notifications');
 
-  notify.command('log')
+  notify
+    .command('log')
     .description('messages, newest first: state, attempts, SMTP reply and error')
     .option('--failed', 'only messages that failed or were skipped')
     .option('--limit <n>', 'at most this many (default 50)')
@@ -49,7 +50,8 @@ export function registerNotifyCommands(program: Command, ctx: CliContext) {
       }),
     );
 
-  notify.command('preview')
+  notify
+    .command('preview')
     .description('render a template with a real person (secrets are masked)')
     .requiredOption('--template <name>', 'template name from notifications.templates')
     .option('--person <id>', 'person id or correlation value')
@@ -60,11 +62,15 @@ export function registerNotifyCommands(program: Command, ctx: CliContext) {
       withEngine(opts, async (engine) => {
         const events: readonly string[] = NOTIFY_EVENTS;
         if (opts.event !== undefined && !events.includes(opts.event)) {
-          throw new CallsignError('config',
-            `--event: '${opts.event}' is not one of ${NOTIFY_EVENTS.join(', ')}`);
+          throw new CallsignError(
+            'config',
+            `--event: '${opts.event}' is not one of ${NOTIFY_EVENTS.join(', ')}`,
+          );
         }
         const shown = await previewTemplate(engine, {
-          template: opts.template, person: opts.person, event: opts.event as NotifyEvent,
+          template: opts.template,
+          person: opts.person,
+          event: opts.event as NotifyEvent,
         });
         if (opts.json) return ctx.out(JSON.stringify(shown, null, 2));
         ctx.out(`Subject: ${shown.subject}`);
@@ -73,7 +79,8 @@ export function registerNotifyCommands(program: Command, ctx: CliContext) {
       }),
     );
 
-  notify.command('send')
+  notify
+    .command('send')
     .description('send every message that is due now, once, and print the counts')
     .option('-c, --config <file>', 'configuration file (default callsign.yaml)')
     .option('--json', 'print as JSON')
@@ -95,6 +102,8 @@ function line(m: MessageRecord): string {
   const code = m.lastCode === undefined ? '' : `  SMTP ${m.lastCode}`;
   const error = m.lastError === undefined || m.state === 'sent' ? '' : `  ${m.lastError}`;
   const when = m.sentAt ?? m.updatedAt;
-  return `${m.id}  ${m.event}  ${m.recipient} <${to}>  ${m.state}  attempts ${m.attempts}` +
-    `${code}  ${when}${error}`;
+  return (
+    `${m.id}  ${m.event}  ${m.recipient} <${to}>  ${m.state}  attempts ${m.attempts}` +
+    `${code}  ${when}${error}`
+  );
 }

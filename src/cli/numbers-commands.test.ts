@@ -23,15 +23,29 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'callsign-numbers-cli-'));
   config = join(dir, 'callsign.yaml');
   storeUrl = `sqlite:${join(dir, 'callsign.db')}`;
-  await writeFile(config, exampleConfig().replace('store: sqlite:./callsign.db',
-    `store: ${storeUrl}`));
+  await writeFile(
+    config,
+    exampleConfig().replace('store: sqlite:./callsign.db', `store: ${storeUrl}`),
+  );
 
   // The first command creates the store and syncs the configured pools into it.
   assert.equal((await cli('numbers', 'list', '--pool', 'nyc-ext')).code, ExitCode.Ok);
   const store = await openStore(storeUrl);
-  for (const [id, name] of [['alice', 'Alice'], ['bob', '=HYPERLINK("http://x")']]) {
-    await store.savePerson({ id, attributes: { displayName: name }, status: 'active',
-      sourceLinks: [], excluded: false, pinned: false }, {});
+  for (const [id, name] of [
+    ['alice', 'Alice'],
+    ['bob', '=HYPERLINK("http://x")'],
+  ]) {
+    await store.savePerson(
+      {
+        id,
+        attributes: { displayName: name },
+        status: 'active',
+        sourceLinks: [],
+        excluded: false,
+        pinned: false,
+      },
+      {},
+    );
   }
   await store.allocateNumber('nyc-ext', 'alice', new Date(), 'engine');
   await store.allocateNumber('nyc-did', 'alice', new Date(), 'engine');
@@ -53,36 +67,58 @@ test('list and search print the inventory; --json is parseable', async () => {
 });
 
 test('reserve takes a number as people write it and stores it canonically', async () => {
-  const r = await cli('numbers', 'reserve', 'nyc-did', '(212) 555-0150', '--for', 'bob',
-    '--days', '7', '--note', 'new VP');
+  const r = await cli(
+    'numbers',
+    'reserve',
+    'nyc-did',
+    '(212) 555-0150',
+    '--for',
+    'bob',
+    '--days',
+    '7',
+    '--note',
+    'new VP',
+  );
   assert.equal(r.code, ExitCode.Ok, r.err.join('\n'));
   assert.match(r.out[0]!, /^number \+12125550150 in pool nyc-did: reserved for bob until 20/);
 
   const again = await cli('numbers', 'reserve', 'nyc-did', '+12125550150');
   assert.equal(again.code, ExitCode.NotFound);
-  assert.match(again.err[0]!,
-    /Cannot reserve number '\+12125550150' in pool 'nyc-did': it is reserved for person bob/);
+  assert.match(
+    again.err[0]!,
+    /Cannot reserve number '\+12125550150' in pool 'nyc-did': it is reserved for person bob/,
+  );
   const bad = await cli('numbers', 'reserve', 'nyc-did', '555-01');
   assert.equal(bad.code, ExitCode.Usage);
   const ghost = await cli('numbers', 'reserve', 'nyc-ext', '2005', '--for', 'ghost');
-  assert.deepEqual([ghost.code, ghost.err], [ExitCode.NotFound,
-    ['callsign: Person ghost does not exist']]);
+  assert.deepEqual(
+    [ghost.code, ghost.err],
+    [ExitCode.NotFound, ['callsign: Person ghost does not exist']],
+  );
 
-  assert.equal((await cli('numbers', 'unreserve', 'nyc-did', '+12125550150',
-    '--reason', 'offer withdrawn')).code, ExitCode.Ok);
+  assert.equal(
+    (await cli('numbers', 'unreserve', 'nyc-did', '+12125550150', '--reason', 'offer withdrawn'))
+      .code,
+    ExitCode.Ok,
+  );
 });
 
 test('block refuses an assigned number naming the person; unknown pool and number', async () => {
   const r = await cli('numbers', 'block', 'nyc-ext', '2001', '--reason', 'vanity');
   assert.equal(r.code, ExitCode.NotFound);
-  assert.deepEqual(r.err, ["callsign: Cannot block number '2001' in pool 'nyc-ext': it is " +
-    'assigned to person alice; release or move it first']);
+  assert.deepEqual(r.err, [
+    "callsign: Cannot block number '2001' in pool 'nyc-ext': it is " +
+      'assigned to person alice; release or move it first',
+  ]);
 
-  assert.deepEqual((await cli('numbers', 'block', 'nyc-ext', '2911', '--reason', 'x')).out,
-    ['number 2911 in pool nyc-ext: blocked']);
+  assert.deepEqual((await cli('numbers', 'block', 'nyc-ext', '2911', '--reason', 'x')).out, [
+    'number 2911 in pool nyc-ext: blocked',
+  ]);
   const missing = await cli('numbers', 'unblock', 'nyc-ext', '99999', '--reason', 'x');
-  assert.deepEqual([missing.code, missing.err], [ExitCode.NotFound,
-    ["callsign: Number '99999' is not in pool 'nyc-ext'"]]);
+  assert.deepEqual(
+    [missing.code, missing.err],
+    [ExitCode.NotFound, ["callsign: Number '99999' is not in pool 'nyc-ext'"]],
+  );
   const pool = await cli('numbers', 'block', 'lon-ext', '1', '--reason', 'x');
   assert.equal(pool.code, ExitCode.NotFound);
   assert.match(pool.err[0]!, /Pool 'lon-ext' is not configured \(pools: nyc-ext, nyc-did/);
@@ -96,16 +132,28 @@ test('move, then release into quarantine; release of a free number is refused', 
   assert.match(released.out[0]!, /released from bob, quarantined until 20\d\d-/);
 
   const free = await cli('numbers', 'release', 'nyc-ext', '2002', '--reason', 'x');
-  assert.deepEqual([free.code, free.err], [ExitCode.NotFound, ["callsign: Cannot release " +
-    "number '2002' in pool 'nyc-ext': it is available, not assigned"]]);
+  assert.deepEqual(
+    [free.code, free.err],
+    [
+      ExitCode.NotFound,
+      [
+        'callsign: Cannot release ' +
+          "number '2002' in pool 'nyc-ext': it is available, not assigned",
+      ],
+    ],
+  );
   const audit = await cli('audit', '--action', 'number.moved', '--json');
   assert.equal(JSON.parse(audit.out.join('\n'))[0].after.reason, 'desk swap');
 });
 
 test('report shows utilisation, a forecast and the low-stock flag', async () => {
   const r = await cli('numbers', 'report', '--window', '7', '--low-stock', '99.5', '--json');
-  const reports = JSON.parse(r.out.join('\n')) as { pool: string; lowStock: boolean;
-    allocationsInWindow: number; forecast: string }[];
+  const reports = JSON.parse(r.out.join('\n')) as {
+    pool: string;
+    lowStock: boolean;
+    allocationsInWindow: number;
+    forecast: string;
+  }[];
   const did = reports.find((p) => p.pool === 'nyc-did')!;
   assert.equal(did.allocationsInWindow, 1);
   assert.match(did.forecast, /^runs out in about 693 days .* at 0\.14 allocations a day$/);
@@ -122,8 +170,17 @@ test('export writes CSV whose DIDs and names cannot run as formulas', async () =
   assert.deepEqual(r.out, [`wrote 100 numbers to ${out}`]);
 
   const rows = parseCsv(await readFile(out, 'utf8'));
-  assert.deepEqual(rows[0], ['pool', 'kind', 'number', 'state', 'person', 'person_name',
-    'until', 'note', 'updated_at']);
+  assert.deepEqual(rows[0], [
+    'pool',
+    'kind',
+    'number',
+    'state',
+    'person',
+    'person_name',
+    'until',
+    'note',
+    'updated_at',
+  ]);
   assert.equal(rows[1]![2], "'+12125550100");
   assert.equal(rows[1]![5], 'Alice');
   assert.equal(restoreCell(rows[1]![2]!), '+12125550100');

@@ -35,8 +35,17 @@ interface Filters extends Common {
 }
 
 const DAY_MS = 86_400_000;
-const EXPORT_HEADER = ['pool', 'kind', 'number', 'state', 'person', 'person_name', 'until',
-  'note', 'updated_at'];
+const EXPORT_HEADER = [
+  'pool',
+  'kind',
+  'number',
+  'state',
+  'person',
+  'person_name',
+  'until',
+  'note',
+  'updated_at',
+];
 
 /** Registers the `numbers` command group. */
 export function registerNumbersCommands(
@@ -44,13 +53,15 @@ export function registerNumbersCommands(
   ctx: CliContext,
   setCode: (code: number) => void = () => {},
 ): void {
-  const run = (opts: Common, fn: (engine: Engine) => Promise<unknown>) =>
-    withEngine(ctx, opts, fn);
+  const run = (opts: Common, fn: (engine: Engine) => Promise<unknown>) => withEngine(ctx, opts, fn);
   const numbers = program.command('numbers').description('the number inventory');
-  const cmd = (name: string, help: string) => numbers.command(name).description(help)
-    .option('-c, --config <file>', 'configuration file (default callsign.yaml)');
-  const target = (c: Command) => c.argument('<pool>', 'pool name')
-    .argument('<number>', 'the number as people write it');
+  const cmd = (name: string, help: string) =>
+    numbers
+      .command(name)
+      .description(help)
+      .option('-c, --config <file>', 'configuration file (default callsign.yaml)');
+  const target = (c: Command) =>
+    c.argument('<pool>', 'pool name').argument('<number>', 'the number as people write it');
 
   for (const [name, help] of [
     ['list', 'numbers and their state'],
@@ -62,12 +73,14 @@ export function registerNumbersCommands(
       .option('--person <id>', 'only numbers of this person')
       .option('--prefix <chars>', 'only numbers starting with these characters (+1212, 20)')
       .option('--json', 'print as JSON')
-      .action((opts: Filters) => run(opts, async ({ store }) => {
-        const list = await store.searchNumbers(query(opts));
-        if (opts.json) return list;
-        for (const n of list) ctx.out(describe(n));
-        return undefined;
-      }));
+      .action((opts: Filters) =>
+        run(opts, async ({ store }) => {
+          const list = await store.searchNumbers(query(opts));
+          if (opts.json) return list;
+          for (const n of list) ctx.out(describe(n));
+          return undefined;
+        }),
+      );
   }
 
   target(cmd('reserve', 'keep a free number aside, optionally for one person'))
@@ -75,34 +88,52 @@ export function registerNumbersCommands(
     .option('--until <time>', 'when the reservation lapses (ISO 8601, e.g. 2030-06-30)')
     .option('--days <n>', 'lapses after this many days')
     .option('--note <text>', 'why it is reserved')
-    .action((p: string, v: string, o: Common & { for?: string; until?: string; days?: string;
-      note?: string }) => run(o, async ({ store, config, clock }) => {
-      const now = clock();
-      const value = canonical(config.pools, p, v);
-      const until = lapse(o, now);
-      await store.reserveNumber(p, value, { until, note: o.note, personId: o.for, now },
-        ctx.actor);
-      const forWhom = o.for === undefined ? '' : ` for ${o.for}`;
-      ctx.out(`number ${value} in pool ${p}: reserved${forWhom}` +
-        (until === undefined ? '' : ` until ${until.toISOString()}`));
-    }));
+    .action(
+      (
+        p: string,
+        v: string,
+        o: Common & { for?: string; until?: string; days?: string; note?: string },
+      ) =>
+        run(o, async ({ store, config, clock }) => {
+          const now = clock();
+          const value = canonical(config.pools, p, v);
+          const until = lapse(o, now);
+          await store.reserveNumber(
+            p,
+            value,
+            { until, note: o.note, personId: o.for, now },
+            ctx.actor,
+          );
+          const forWhom = o.for === undefined ? '' : ` for ${o.for}`;
+          ctx.out(
+            `number ${value} in pool ${p}: reserved${forWhom}` +
+              (until === undefined ? '' : ` until ${until.toISOString()}`),
+          );
+        }),
+    );
 
   for (const [name, help, method, done] of [
     ['unreserve', 'make a reserved number available again', 'unreserveNumber', 'unreserved'],
-    ['block', 'never give this number to anyone (refused while assigned)', 'blockNumber',
-      'blocked'],
+    [
+      'block',
+      'never give this number to anyone (refused while assigned)',
+      'blockNumber',
+      'blocked',
+    ],
     ['unblock', 'make a blocked number available again', 'unblockNumber', 'unblocked'],
   ] as const) {
-    target(cmd(name, help)).requiredOption('--reason <text>', 'why, for the audit')
+    target(cmd(name, help))
+      .requiredOption('--reason <text>', 'why, for the audit')
       .action((p: string, v: string, o: Common & { reason: string }) =>
         run(o, async ({ store, config }) => {
           const value = canonical(config.pools, p, v);
           await store[method](p, value, o.reason, ctx.actor);
           ctx.out(`number ${value} in pool ${p}: ${done}`);
-        }));
+        }),
+      );
   }
 
-  target(cmd('release', "take an assigned number from its holder into quarantine"))
+  target(cmd('release', 'take an assigned number from its holder into quarantine'))
     .requiredOption('--reason <text>', 'why, for the audit')
     .action((p: string, v: string, o: Common & { reason: string }) =>
       run(o, async ({ store, config, clock }) => {
@@ -110,15 +141,20 @@ export function registerNumbersCommands(
         const row = await findNumber(store, p, value);
         if (row === undefined) throw notInPool(p, value);
         if (row.state !== 'assigned') {
-          throw new CallsignError(ErrorCode.State,
+          throw new CallsignError(
+            ErrorCode.State,
             `Cannot release number '${value}' in pool '${p}': it is ${row.state}, not assigned`,
-            { details: { pool: p, value, state: row.state } });
+            { details: { pool: p, value, state: row.state } },
+          );
         }
         await store.releaseNumber(p, value, clock(), ctx.actor, o.reason);
         const after = await findNumber(store, p, value);
-        ctx.out(`number ${value} in pool ${p}: released from ${row.personId}, ` +
-          `quarantined until ${after?.availableAt}`);
-      }));
+        ctx.out(
+          `number ${value} in pool ${p}: released from ${row.personId}, ` +
+            `quarantined until ${after?.availableAt}`,
+        );
+      }),
+    );
 
   target(cmd('move', 'give an assigned number to another person'))
     .argument('<person>', 'the person who gets it')
@@ -128,7 +164,8 @@ export function registerNumbersCommands(
         const value = canonical(config.pools, p, v);
         await store.moveNumber(p, value, person, ctx.actor, o.reason);
         ctx.out(`number ${value} in pool ${p}: moved to ${person}`);
-      }));
+      }),
+    );
 
   registerReportCommands(cmd, run, ctx);
   registerNumberSyncCommands(cmd, ctx, setCode);
@@ -151,29 +188,46 @@ function registerReportCommands(
         const lowStockPercent = positive('--low-stock', o.lowStock);
         const since = new Date(now.getTime() - windowDays * DAY_MS).toISOString();
         const audit = await store.queryAudit({ action: 'number.assigned', since });
-        const reports = inventoryReport(await store.poolUsage(now), allocationsFromAudit(audit),
-          { now, windowDays, lowStockPercent });
+        const reports = inventoryReport(await store.poolUsage(now), allocationsFromAudit(audit), {
+          now,
+          windowDays,
+          lowStockPercent,
+        });
         for (const r of reports.filter((x) => x.lowStock)) {
-          ctx.log.warn({ pool: r.pool, free: r.free, freePercent: r.freePercent },
-            'pool low on stock');
+          ctx.log.warn(
+            { pool: r.pool, free: r.free, freePercent: r.freePercent },
+            'pool low on stock',
+          );
         }
         if (o.json) return reports;
         for (const line of formatInventoryReport(reports)) ctx.out(line);
         return undefined;
-      }));
+      }),
+    );
 
   cmd('export', 'write the inventory as CSV, safe to open in a spreadsheet')
     .requiredOption('--out <file>', 'the CSV file to write')
     .option('--pool <name>', 'only this pool')
     .option('--state <state>', 'only this state')
-    .action((o: Filters & { out: string }) => run(o, async ({ store }) => {
-      const list = await store.searchNumbers(query(o));
-      const names = new Map((await store.listPeople()).map((p) => [p.id, p.attributes]));
-      const rows = list.map((n) => [n.pool, n.kind, n.value, n.state, n.personId,
-        displayName(names.get(n.personId ?? '')), n.availableAt, n.note, n.updatedAt]);
-      writeFileSync(o.out, toCsv([EXPORT_HEADER, ...rows]));
-      ctx.out(`wrote ${list.length} numbers to ${o.out}`);
-    }));
+    .action((o: Filters & { out: string }) =>
+      run(o, async ({ store }) => {
+        const list = await store.searchNumbers(query(o));
+        const names = new Map((await store.listPeople()).map((p) => [p.id, p.attributes]));
+        const rows = list.map((n) => [
+          n.pool,
+          n.kind,
+          n.value,
+          n.state,
+          n.personId,
+          displayName(names.get(n.personId ?? '')),
+          n.availableAt,
+          n.note,
+          n.updatedAt,
+        ]);
+        writeFileSync(o.out, toCsv([EXPORT_HEADER, ...rows]));
+        ctx.out(`wrote ${list.length} numbers to ${o.out}`);
+      }),
+    );
 }
 
 async function withEngine(
@@ -195,8 +249,11 @@ function canonical(pools: readonly PoolConfig[], poolName: string, input: string
   const pool = pools.find((p) => p.name === poolName);
   if (pool === undefined) {
     const known = pools.map((p) => p.name).join(', ') || 'none';
-    throw new CallsignError(ErrorCode.NotFound,
-      `Pool '${poolName}' is not configured (pools: ${known})`, { details: { pool: poolName } });
+    throw new CallsignError(
+      ErrorCode.NotFound,
+      `Pool '${poolName}' is not configured (pools: ${known})`,
+      { details: { pool: poolName } },
+    );
   }
   if (pool.kind === 'extension') return input.trim();
 
@@ -212,8 +269,12 @@ function query(opts: Filters): NumberQuery {
   if (opts.state !== undefined && !(NUMBER_STATES as readonly string[]).includes(opts.state)) {
     throw usage(`--state ${opts.state}: must be one of ${NUMBER_STATES.join(', ')}`);
   }
-  return { pool: opts.pool, state: opts.state as NumberState | undefined,
-    personId: opts.person, prefix: opts.prefix };
+  return {
+    pool: opts.pool,
+    state: opts.state as NumberState | undefined,
+    personId: opts.person,
+    prefix: opts.prefix,
+  };
 }
 
 function lapse(o: { until?: string; days?: string }, now: Date): Date | undefined {
@@ -252,8 +313,9 @@ async function findNumber(store: Store, pool: string, value: string) {
 }
 
 function notInPool(pool: string, value: string): CallsignError {
-  return new CallsignError(ErrorCode.NotFound, `Number '${value}' is not in pool '${pool}'`,
-    { details: { pool, value } });
+  return new CallsignError(ErrorCode.NotFound, `Number '${value}' is not in pool '${pool}'`, {
+    details: { pool, value },
+  });
 }
 
 /** A bad argument: the CLI maps `config` errors to the usage exit code. */

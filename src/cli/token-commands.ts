@@ -17,7 +17,8 @@ export function registerTokenCommands(program: Command, ctx: CliContext) {
   const withTokens = async (opts: Common, fn: (tokens: TokenStore) => Promise<void>) => {
     const engine: Engine = await ctx.open({ config: opts.config, connectors: false });
     const tokens = TokenStore.open(storeUrl(engine.config.store, dirname(engine.config.file)), {
-      clock: engine.clock, audit: (entry) => engine.store.audit(entry),
+      clock: engine.clock,
+      audit: (entry) => engine.store.audit(entry),
     });
     try {
       await fn(tokens);
@@ -28,7 +29,8 @@ export function registerTokenCommands(program: Command, ctx: CliContext) {
   };
   const tokens = program.command('tokens').description('bearer tokens for the API and SCIM');
 
-  tokens.command('create')
+  tokens
+    .command('create')
     .description('make a token and print it once; only its hash is kept')
     .requiredOption('--name <name>', 'a name to list and revoke it by')
     .requiredOption('--scope <scope>', `one of ${TOKEN_SCOPES.join(', ')}`)
@@ -37,11 +39,15 @@ export function registerTokenCommands(program: Command, ctx: CliContext) {
     .action((opts: Common & { name: string; scope: string }) =>
       withTokens(opts, async (store) => {
         if (!(TOKEN_SCOPES as readonly string[]).includes(opts.scope)) {
-          throw new CallsignError('config',
-            `--scope: '${opts.scope}' is not one of ${TOKEN_SCOPES.join(', ')}`);
+          throw new CallsignError(
+            'config',
+            `--scope: '${opts.scope}' is not one of ${TOKEN_SCOPES.join(', ')}`,
+          );
         }
         const made = await store.create({
-          name: opts.name, scope: opts.scope as TokenScope, actor: ctx.actor,
+          name: opts.name,
+          scope: opts.scope as TokenScope,
+          actor: ctx.actor,
         });
         if (opts.json) ctx.out(JSON.stringify({ token: made.token, ...made.info }, null, 2));
         else {
@@ -51,7 +57,8 @@ export function registerTokenCommands(program: Command, ctx: CliContext) {
       }),
     );
 
-  tokens.command('list')
+  tokens
+    .command('list')
     .description('every token: name, scope, created, last used, revoked')
     .option('-c, --config <file>', 'configuration file (default callsign.yaml)')
     .option('--json', 'print as JSON')
@@ -67,7 +74,8 @@ export function registerTokenCommands(program: Command, ctx: CliContext) {
       }),
     );
 
-  tokens.command('revoke')
+  tokens
+    .command('revoke')
     .description('revoke a token: it stops working at once')
     .argument('<name>', 'token name')
     .option('-c, --config <file>', 'configuration file (default callsign.yaml)')

@@ -28,10 +28,11 @@ export function registerWebhooksCommands(program: Command, ctx: CliContext) {
   };
   const webhooks = program.command('webhooks').description('signed event notifications');
 
-  webhooks.command('deliveries')
+  webhooks
+    .command('deliveries')
     .description('the delivery log, newest first: state, attempts, last status and error')
     .option('--failed', 'only deliveries that failed for good')
-    .option('--webhook <name>', 'only this webhook\'s')
+    .option('--webhook <name>', "only this webhook's")
     .option('--limit <n>', 'at most this many (default 50)')
     .option('-c, --config <file>', 'configuration file (default callsign.yaml)')
     .option('--json', 'print as JSON')
@@ -42,7 +43,9 @@ export function registerWebhooksCommands(program: Command, ctx: CliContext) {
           throw new CallsignError('config', `--limit: '${opts.limit}' is not a positive integer`);
         }
         const list = await webhookOutboxOf(engine.store).list({
-          failed: opts.failed, webhook: opts.webhook, limit,
+          failed: opts.failed,
+          webhook: opts.webhook,
+          limit,
         });
         if (opts.json) return ctx.out(JSON.stringify(list, null, 2));
         if (list.length === 0) return ctx.out('no deliveries');
@@ -50,7 +53,8 @@ export function registerWebhooksCommands(program: Command, ctx: CliContext) {
       }),
     );
 
-  webhooks.command('redeliver')
+  webhooks
+    .command('redeliver')
     .description('send a delivered or failed delivery again, with the same event body')
     .argument('<id>', 'delivery id (from `webhooks deliveries`)')
     .option('-c, --config <file>', 'configuration file (default callsign.yaml)')
@@ -68,6 +72,8 @@ function line(d: DeliveryRecord): string {
   const status = d.lastStatus === undefined ? '' : `  HTTP ${d.lastStatus}`;
   const error = d.lastError === undefined || d.state === 'delivered' ? '' : `  ${d.lastError}`;
   const when = d.deliveredAt ?? d.updatedAt;
-  return `${d.id}  ${d.webhook}  ${d.type}  ${d.state}  attempts ${d.attempts}` +
-    `${status}  ${when}${error}`;
+  return (
+    `${d.id}  ${d.webhook}  ${d.type}  ${d.state}  attempts ${d.attempts}` +
+    `${status}  ${when}${error}`
+  );
 }

@@ -27,10 +27,14 @@ export function readApi(top: MapView, baseDir: string): ApiConfig {
     host,
     port,
     maxBodyBytes: view.num('maxBodyBytes', {
-      default: API_DEFAULTS.maxBodyBytes, min: 1024, integer: true,
+      default: API_DEFAULTS.maxBodyBytes,
+      min: 1024,
+      integer: true,
     }),
     rateLimitPerMinute: view.num('rateLimitPerMinute', {
-      default: API_DEFAULTS.rateLimitPerMinute, min: 1, integer: true,
+      default: API_DEFAULTS.rateLimitPerMinute,
+      min: 1,
+      integer: true,
     }),
   };
 

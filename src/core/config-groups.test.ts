@@ -35,7 +35,10 @@ test('groups become an attribute rules may test', () => {
   const text = withSource(groups, 'when: \'"cc-agents" in person.teams\'');
   const source = ldap(text);
   assert.deepEqual(source.groups, {
-    attribute: 'teams', memberOf: true, nested: true, baseDn: 'ou=Groups,dc=corp',
+    attribute: 'teams',
+    memberOf: true,
+    nested: true,
+    baseDn: 'ou=Groups,dc=corp',
     filter: '(objectClass=group)',
   });
   assert.equal(source.missingGraceSeconds, 0);
@@ -43,14 +46,20 @@ test('groups become an attribute rules may test', () => {
 
 test('a rule on groups without a groups setting is refused', () => {
   const text = withSource('', 'when: \'"cc-agents" in person.teams\'');
-  assert.throws(() => parseConfig(text, '/srv/c.yaml'), (err: unknown) =>
-    err instanceof CallsignError && /person\.teams is not an attribute/.test(err.message));
+  assert.throws(
+    () => parseConfig(text, '/srv/c.yaml'),
+    (err: unknown) =>
+      err instanceof CallsignError && /person\.teams is not an attribute/.test(err.message),
+  );
 });
 
 test('a negative grace and a malformed group filter are refused', () => {
   const text = withSource('    missingGraceSeconds: -5\n    groups: { filter: "cn=x" }\n');
-  assert.throws(() => parseConfig(text, '/srv/c.yaml'), (err: unknown) => {
-    const message = (err as Error).message;
-    return /missingGraceSeconds/.test(message) && /groups\.filter/.test(message);
-  });
+  assert.throws(
+    () => parseConfig(text, '/srv/c.yaml'),
+    (err: unknown) => {
+      const message = (err as Error).message;
+      return /missingGraceSeconds/.test(message) && /groups\.filter/.test(message);
+    },
+  );
 });

@@ -9,8 +9,19 @@ import type { MapView } from './config-reader.ts';
 import type { HrFileSourceConfig } from './config-types.ts';
 
 export const HR_FILE_KEYS = [
-  'name', 'type', 'path', 'format', 'columns', 'keys', 'status', 'dates', 'workerType',
-  'country', 'phone', 'manager', 'provisionDaysBeforeStart',
+  'name',
+  'type',
+  'path',
+  'format',
+  'columns',
+  'keys',
+  'status',
+  'dates',
+  'workerType',
+  'country',
+  'phone',
+  'manager',
+  'provisionDaysBeforeStart',
 ] as const;
 
 const WORKER_TYPES = ['employee', 'contractor', 'intern'] as const;
@@ -40,7 +51,10 @@ export function readHrFile(
     columns,
     attributes: { ...columns },
     provisionDaysBeforeStart: view.num('provisionDaysBeforeStart', {
-      default: 0, min: 0, max: 365, integer: true,
+      default: 0,
+      min: 0,
+      max: 365,
+      integer: true,
     }),
   };
   if (format === 'csv' || format === 'json') source.format = format;

@@ -13,7 +13,11 @@ import { compileTemplate, type CompiledTemplate } from './template.ts';
 
 /** Events a rule can name. `credentials`: a new SIP secret to hand to its owner. */
 export const NOTIFY_EVENTS = [
-  'provisioned', 'failed', 'deprovisioned', 'pool-low', 'credentials',
+  'provisioned',
+  'failed',
+  'deprovisioned',
+  'pool-low',
+  'credentials',
 ] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
@@ -61,26 +65,53 @@ export interface NotificationsConfig {
 
 /** Variables each event offers besides `person.<mapped attribute>`. */
 export const NOTIFY_VARIABLES: Record<NotifyEvent, Record<string, readonly string[]>> = {
-  'provisioned': { event: ['type', 'at', 'runId', 'personId', 'label', 'resources'],
-    numbers: ['extension', 'did'] },
+  provisioned: {
+    event: ['type', 'at', 'runId', 'personId', 'label', 'resources'],
+    numbers: ['extension', 'did'],
+  },
   // The numbers are back in their pools by then: the resources say what was removed.
-  'deprovisioned': { event: ['type', 'at', 'runId', 'personId', 'label', 'resources'] },
-  'failed': { event: ['type', 'at', 'runId', 'personId', 'label'],
-    operation: ['id', 'action', 'target', 'type', 'key'], error: ['code', 'message'] },
-  'credentials': { event: ['type', 'at', 'runId', 'personId', 'label'],
-    secret: ['value', 'resource'], numbers: ['extension', 'did'] },
+  deprovisioned: { event: ['type', 'at', 'runId', 'personId', 'label', 'resources'] },
+  failed: {
+    event: ['type', 'at', 'runId', 'personId', 'label'],
+    operation: ['id', 'action', 'target', 'type', 'key'],
+    error: ['code', 'message'],
+  },
+  credentials: {
+    event: ['type', 'at', 'runId', 'personId', 'label'],
+    secret: ['value', 'resource'],
+    numbers: ['extension', 'did'],
+  },
   'pool-low': { event: ['type', 'at'], pool: ['name', 'kind', 'free', 'total', 'below'] },
 };
 
 export const NOTIFY_DEFAULTS = {
-  mailAttribute: 'mail', managerAttribute: 'manager', maxAttempts: 8, timeoutMs: 15_000,
+  mailAttribute: 'mail',
+  managerAttribute: 'manager',
+  maxAttempts: 8,
+  timeoutMs: 15_000,
   poolLowBelow: 10,
 } as const;
 
-const KEYS = ['smtp', 'team', 'templates', 'rules', 'mailAttribute', 'managerAttribute',
-  'maxAttempts'] as const;
-const SMTP_KEYS = ['host', 'port', 'secure', 'starttls', 'user', 'password', 'from', 'tlsCa',
-  'timeoutMs'] as const;
+const KEYS = [
+  'smtp',
+  'team',
+  'templates',
+  'rules',
+  'mailAttribute',
+  'managerAttribute',
+  'maxAttempts',
+] as const;
+const SMTP_KEYS = [
+  'host',
+  'port',
+  'secure',
+  'starttls',
+  'user',
+  'password',
+  'from',
+  'tlsCa',
+  'timeoutMs',
+] as const;
 const MAIL = /^[^\s@<>"]+@[^\s@<>"]+$/;
 
 /**
@@ -103,12 +134,18 @@ export function readNotifications(
   if (smtp === undefined) return undefined;
 
   return {
-    smtp, team, rules,
+    smtp,
+    team,
+    rules,
     templates: Object.fromEntries([...compiled].map(([name, t]) => [name, t.config])),
     mailAttribute: view.str('mailAttribute') ?? NOTIFY_DEFAULTS.mailAttribute,
     managerAttribute: view.str('managerAttribute') ?? NOTIFY_DEFAULTS.managerAttribute,
     maxAttempts: view.num('maxAttempts', {
-      default: NOTIFY_DEFAULTS.maxAttempts, min: 1, max: 100, integer: true }),
+      default: NOTIFY_DEFAULTS.maxAttempts,
+      min: 1,
+      max: 100,
+      integer: true,
+    }),
   };
 }
 
@@ -128,7 +165,11 @@ function readSmtp(view: MapView | undefined, baseDir: string): SmtpConfig | unde
   const tlsCa = view.str('tlsCa');
   const security = secure ? 'tls' : starttls ? 'starttls' : 'none';
   const port = view.num('port', {
-    default: security === 'tls' ? 465 : 587, min: 1, max: 65535, integer: true });
+    default: security === 'tls' ? 465 : 587,
+    min: 1,
+    max: 65535,
+    integer: true,
+  });
 
   if (secure && view.has('starttls') && starttls) {
     view.problem('starttls', 'secure (TLS from the start) and starttls exclude each other');
@@ -148,12 +189,19 @@ function readSmtp(view: MapView | undefined, baseDir: string): SmtpConfig | unde
   }
   if (host === undefined || from === undefined) return undefined;
   return {
-    host, port, security, from,
+    host,
+    port,
+    security,
+    from,
     ...(user === undefined ? {} : { user }),
     ...(password === undefined ? {} : { password: anchorSecretRef(password, baseDir) }),
     ...(tlsCa === undefined ? {} : { tlsCa: isAbsolute(tlsCa) ? tlsCa : resolve(baseDir, tlsCa) }),
     timeoutMs: view.num('timeoutMs', {
-      default: NOTIFY_DEFAULTS.timeoutMs, min: 100, max: 300_000, integer: true }),
+      default: NOTIFY_DEFAULTS.timeoutMs,
+      min: 100,
+      max: 300_000,
+      integer: true,
+    }),
   };
 }
 
@@ -175,7 +223,10 @@ function readTemplates(reader: ConfigReader, view: MapView): Map<string, LoadedT
     if (/[\r\n]/.test(subject)) t.problem('subject', 'must be one line');
 
     const parts: CompiledTemplate[] = [];
-    for (const [key, source] of [['subject', subject], ['text', text]] as const) {
+    for (const [key, source] of [
+      ['subject', subject],
+      ['text', text],
+    ] as const) {
       try {
         parts.push(compileTemplate(source));
       } catch (err) {
@@ -216,11 +267,16 @@ function readRulesList(
     } else {
       variableProblems(r, event, loaded.parts, ctx.attributes);
     }
-    const below = event === 'pool-low'
-      ? r.num('below', { default: NOTIFY_DEFAULTS.poolLowBelow, min: 1, integer: true })
-      : undefined;
-    out.push({ on: event, to: to as NotifyRecipient[], template,
-      ...(below === undefined ? {} : { below }) });
+    const below =
+      event === 'pool-low'
+        ? r.num('below', { default: NOTIFY_DEFAULTS.poolLowBelow, min: 1, integer: true })
+        : undefined;
+    out.push({
+      on: event,
+      to: to as NotifyRecipient[],
+      template,
+      ...(below === undefined ? {} : { below }),
+    });
   }
   return out;
 }

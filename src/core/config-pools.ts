@@ -11,8 +11,19 @@ import type { NumberKind } from './model.ts';
 import { MAX_POOL_SIZE } from './pools.ts';
 import { checkMappings, readPolicy } from './number-pool-config.ts';
 
-const POOL_KEYS = ['kind', 'site', 'region', 'range', 'exclude', 'quarantineDays', 'policy',
-  'pattern', 'extensionFrom', 'department', 'role'] as const;
+const POOL_KEYS = [
+  'kind',
+  'site',
+  'region',
+  'range',
+  'exclude',
+  'quarantineDays',
+  'policy',
+  'pattern',
+  'extensionFrom',
+  'department',
+  'role',
+] as const;
 const POOL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 interface Span {
@@ -114,9 +125,10 @@ function valueFault(pool: PoolConfig, value: string): string | undefined {
     return /^\d{1,15}$/.test(value) ? undefined : 'is not an extension (1 to 15 digits)';
   }
 
-  const region = pool.region !== undefined && isSupportedCountry(pool.region)
-    ? (pool.region as CountryCode)
-    : undefined;
+  const region =
+    pool.region !== undefined && isSupportedCountry(pool.region)
+      ? (pool.region as CountryCode)
+      : undefined;
   const parsed = parsePhoneNumberFromString(value, region);
   if (parsed === undefined || !parsed.isPossible()) {
     return `is not a phone number${region === undefined ? ' (and the pool has no region)' : ''}`;

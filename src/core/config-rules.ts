@@ -40,8 +40,11 @@ export function readProfiles(ctx: RuleContext, view: MapView | undefined) {
     const profile = view?.map(name, ['resources']);
     if (profile === undefined) continue;
     const used = new Set<NumberKind>();
-    const items = ctx.reader.list(profile.value('resources'), profile.pathOf('resources'),
-      profile.keyLine('resources'));
+    const items = ctx.reader.list(
+      profile.value('resources'),
+      profile.pathOf('resources'),
+      profile.keyLine('resources'),
+    );
     if (items.length === 0) profile.problem('resources', 'must list at least one resource');
 
     const resources: ResourceTemplate[] = [];

@@ -6,7 +6,11 @@ import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { ConfigReader, MapView } from './config-reader.ts';
 import type {
-  CucmTargetConfig, LdapSourceConfig, ScimSourceConfig, SourceConfig, TargetConfig,
+  CucmTargetConfig,
+  LdapSourceConfig,
+  ScimSourceConfig,
+  SourceConfig,
+  TargetConfig,
 } from './config-types.ts';
 import { HR_FILE_KEYS, readHrFile } from './config-hr.ts';
 import type { NumberKind } from './model.ts';
@@ -21,20 +25,51 @@ export interface SystemsContext {
 }
 
 const LDAP_KEYS = [
-  'name', 'type', 'url', 'bindDn', 'password', 'baseDn', 'filter', 'pageSize', 'idAttribute',
-  'attributes', 'disabled', 'writeBack', 'tlsCa', 'startTls', 'timeoutMs', 'delta',
-  'fullEverySeconds', 'groups', 'missingGraceSeconds',
+  'name',
+  'type',
+  'url',
+  'bindDn',
+  'password',
+  'baseDn',
+  'filter',
+  'pageSize',
+  'idAttribute',
+  'attributes',
+  'disabled',
+  'writeBack',
+  'tlsCa',
+  'startTls',
+  'timeoutMs',
+  'delta',
+  'fullEverySeconds',
+  'groups',
+  'missingGraceSeconds',
 ] as const;
 const SCIM_KEYS = ['name', 'type', 'attributes'] as const;
 const DELTA_MODES = ['auto', 'none', 'dirsync', 'usn', 'content-sync', 'timestamp'] as const;
 const TARGET_KEYS: Record<string, readonly string[]> = {
   kamailio: [
-    'name', 'type', 'database', 'domain', 'rpcUrl', 'sipPort', 'concurrency', 'ratePerSecond',
+    'name',
+    'type',
+    'database',
+    'domain',
+    'rpcUrl',
+    'sipPort',
+    'concurrency',
+    'ratePerSecond',
   ],
   null: ['name', 'type', 'concurrency', 'ratePerSecond'],
   cucm: [
-    'name', 'type', 'url', 'version', 'username', 'password', 'tlsCa', 'timeoutMs',
-    'concurrency', 'ratePerSecond',
+    'name',
+    'type',
+    'url',
+    'version',
+    'username',
+    'password',
+    'tlsCa',
+    'timeoutMs',
+    'concurrency',
+    'ratePerSecond',
   ],
 };
 /** AXL schema versions Unified CM serves (there was no 13). */
@@ -140,9 +175,12 @@ function readCucm(
   const tlsCa = view.str('tlsCa');
   const timeoutMs = view.num('timeoutMs', { default: 30000, min: 1, integer: true });
   if (url === undefined || username === undefined || password === undefined) return undefined;
-  const ca = tlsCa === undefined ? {} : {
-    tlsCa: isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa),
-  };
+  const ca =
+    tlsCa === undefined
+      ? {}
+      : {
+          tlsCa: isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa),
+        };
   return { type: 'cucm', url, version, username, password, timeoutMs, ...ca };
 }
 
@@ -186,7 +224,9 @@ function readLdap(ctx: SystemsContext, view: MapView): LdapSourceConfig {
   const groups = readGroups(view);
   if (groups !== undefined) source.groups = groups;
   source.missingGraceSeconds = view.num('missingGraceSeconds', {
-    default: 86400, min: 0, integer: true,
+    default: 86400,
+    min: 0,
+    integer: true,
   });
   if (tlsCa !== undefined) source.tlsCa = isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa);
   if (view.has('startTls')) source.startTls = view.bool('startTls', false);

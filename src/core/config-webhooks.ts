@@ -41,10 +41,16 @@ function readWebhook(view: MapView, baseDir: string): WebhookConfig | undefined 
   const secret = view.str('secret', { required: true });
   const events = view.strings('events');
   const timeoutMs = view.num('timeoutMs', {
-    default: WEBHOOK_DEFAULTS.timeoutMs, min: 100, max: 120_000, integer: true,
+    default: WEBHOOK_DEFAULTS.timeoutMs,
+    min: 100,
+    max: 120_000,
+    integer: true,
   });
   const maxAttempts = view.num('maxAttempts', {
-    default: WEBHOOK_DEFAULTS.maxAttempts, min: 1, max: 100, integer: true,
+    default: WEBHOOK_DEFAULTS.maxAttempts,
+    min: 1,
+    max: 100,
+    integer: true,
   });
 
   if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {

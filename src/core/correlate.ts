@@ -212,7 +212,10 @@ function holdDoubleSource(group: CorrelatedGroup, held: Map<SourceRecord, Record
   const sources = group.records.map((r) => r.source);
   const double = sources.find((s, i) => sources.indexOf(s) !== i);
   if (double === undefined) return false;
-  const ids = group.records.filter((r) => r.source === double).map((r) => r.externalId).join(', ');
+  const ids = group.records
+    .filter((r) => r.source === double)
+    .map((r) => r.externalId)
+    .join(', ');
   const who = group.person === undefined ? 'one new person' : `person ${group.person.id}`;
   for (const record of group.records) {
     const message = `records ${ids} of ${double} all correlate to ${who}; held`;

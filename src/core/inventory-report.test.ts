@@ -16,7 +16,7 @@ test('utilisation, rate and forecast from allocations inside the window only', (
   const usage = [pool('nyc', { available: 40, assigned: 50, blocked: 10 })];
   // 20 allocations over the last 10 days, plus some outside the window and in the future.
   const events = [
-    ...Array.from({ length: 20 }, (_, i) => at('nyc', NOW.getTime() - i * DAY / 2)),
+    ...Array.from({ length: 20 }, (_, i) => at('nyc', NOW.getTime() - (i * DAY) / 2)),
     at('nyc', NOW.getTime() - 11 * DAY),
     at('nyc', NOW.getTime() + DAY),
     at('sfo', NOW.getTime() - DAY),
@@ -52,22 +52,42 @@ test('low stock follows the threshold; an empty or exhausted pool is low', () =>
   ];
   const at10 = inventoryReport(usage, [], { now: NOW, windowDays: 7, lowStockPercent: 10 });
   const at11 = inventoryReport(usage, [], { now: NOW, windowDays: 7, lowStockPercent: 11 });
-  assert.deepEqual(at10.map((r) => r.lowStock), [false, true, true]);
-  assert.deepEqual(at11.map((r) => r.lowStock), [true, true, true]);
+  assert.deepEqual(
+    at10.map((r) => r.lowStock),
+    [false, true, true],
+  );
+  assert.deepEqual(
+    at11.map((r) => r.lowStock),
+    [true, true, true],
+  );
   assert.equal(at10[1]!.forecast, 'no free number left');
   assert.equal(at10[1]!.daysLeft, 0);
-  assert.throws(() => inventoryReport(usage, [], { now: NOW, windowDays: 0,
-    lowStockPercent: 10 }), /windowDays must be above 0/);
+  assert.throws(
+    () => inventoryReport(usage, [], { now: NOW, windowDays: 0, lowStockPercent: 10 }),
+    /windowDays must be above 0/,
+  );
 });
 
 test('allocations come from number.assigned audit entries only', () => {
   const entries: AuditEntry[] = [
-    { at: '2030-01-01T00:00:00Z', actor: 'engine', action: 'number.assigned',
-      subject: 'number:nyc-ext:2001' },
-    { at: '2030-01-02T00:00:00Z', actor: 'engine', action: 'number.assigned',
-      subject: 'number:nyc-did:+12125550100' },
-    { at: '2030-01-03T00:00:00Z', actor: 'cli:a', action: 'number.moved',
-      subject: 'number:nyc-ext:2002' },
+    {
+      at: '2030-01-01T00:00:00Z',
+      actor: 'engine',
+      action: 'number.assigned',
+      subject: 'number:nyc-ext:2001',
+    },
+    {
+      at: '2030-01-02T00:00:00Z',
+      actor: 'engine',
+      action: 'number.assigned',
+      subject: 'number:nyc-did:+12125550100',
+    },
+    {
+      at: '2030-01-03T00:00:00Z',
+      actor: 'cli:a',
+      action: 'number.moved',
+      subject: 'number:nyc-ext:2002',
+    },
     { at: '2030-01-04T00:00:00Z', actor: 'engine', action: 'number.assigned', subject: 'x' },
   ];
   assert.deepEqual(allocationsFromAudit(entries), [
@@ -77,8 +97,11 @@ test('allocations come from number.assigned audit entries only', () => {
 });
 
 test('formatted lines name the pool, the counts, the forecast and the flag', () => {
-  const reports = inventoryReport([pool('nyc', { available: 1, assigned: 99 })], [],
-    { now: NOW, windowDays: 30, lowStockPercent: 5 });
+  const reports = inventoryReport([pool('nyc', { available: 1, assigned: 99 })], [], {
+    now: NOW,
+    windowDays: 30,
+    lowStockPercent: 5,
+  });
   assert.deepEqual(formatInventoryReport(reports), [
     'nyc (extension): 1 free of 100 usable, 99.0% assigned  LOW STOCK',
     '  available 1, reserved 0, assigned 99, quarantined 0, held 0, blocked 0, retired 0',
@@ -87,9 +110,16 @@ test('formatted lines name the pool, the counts, the forecast and the flag', () 
 });
 
 function pool(name: string, counts: Partial<PoolUsage['counts']>): PoolUsage {
-  const full = { available: 0, reserved: 0, assigned: 0, quarantined: 0, held: 0, blocked: 0,
+  const full = {
+    available: 0,
+    reserved: 0,
+    assigned: 0,
+    quarantined: 0,
+    held: 0,
+    blocked: 0,
     retired: 0,
-    ...counts };
+    ...counts,
+  };
   const total = Object.values(full).reduce((a, b) => a + b, 0);
   return { pool: name, kind: 'extension', total, counts: full, free: full.available };
 }

@@ -92,9 +92,13 @@ export function formatInventoryReport(reports: readonly PoolReport[]): string[] 
   const lines: string[] = [];
   for (const r of reports) {
     const flag = r.lowStock ? '  LOW STOCK' : '';
-    lines.push(`${r.pool} (${r.kind}): ${r.free} free of ${r.usable} usable, ` +
-      `${r.utilisationPercent.toFixed(1)}% assigned${flag}`);
-    const states = Object.entries(r.counts).map(([s, n]) => `${s} ${n}`).join(', ');
+    lines.push(
+      `${r.pool} (${r.kind}): ${r.free} free of ${r.usable} usable, ` +
+        `${r.utilisationPercent.toFixed(1)}% assigned${flag}`,
+    );
+    const states = Object.entries(r.counts)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ');
     lines.push(`  ${states}`);
     lines.push(`  forecast: ${r.forecast}`);
     if (r.outOfRange !== undefined && r.outOfRange.length > 0) {

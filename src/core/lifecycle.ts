@@ -52,10 +52,11 @@ export function classify(input: ClassifyInput): Lifecycle {
 function dateAttribute(value: unknown): Date | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
   const general = /^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?(?:\.\d+)?Z$/.exec(value);
-  const iso = general === null
-    ? value
-    : `${general[1]}-${general[2]}-${general[3]}T${general[4] ?? '00'}:${general[5] ?? '00'}:` +
-      `${general[6] ?? '00'}Z`;
+  const iso =
+    general === null
+      ? value
+      : `${general[1]}-${general[2]}-${general[3]}T${general[4] ?? '00'}:${general[5] ?? '00'}:` +
+        `${general[6] ?? '00'}Z`;
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }

@@ -38,14 +38,19 @@ export function readImportCsv(bytes: Uint8Array, file: string): string[][] {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new CallsignError(ErrorCode.Config,
-      `${file}: not UTF-8 text; save the CSV as UTF-8 (nothing was imported)`);
+    throw new CallsignError(
+      ErrorCode.Config,
+      `${file}: not UTF-8 text; save the CSV as UTF-8 (nothing was imported)`,
+    );
   }
   const rows = parseCsv(text.replace(/^\uFEFF/, ''));
   const header = (rows[0] ?? []).map((h) => h.trim().toLowerCase());
   if (header.join(',') !== IMPORT_HEADER.join(',')) {
-    throw new CallsignError(ErrorCode.Config, `${file}: the header must be ` +
-      `'${IMPORT_HEADER.join(',')}', not '${(rows[0] ?? []).join(',')}' (nothing was imported)`);
+    throw new CallsignError(
+      ErrorCode.Config,
+      `${file}: the header must be ` +
+        `'${IMPORT_HEADER.join(',')}', not '${(rows[0] ?? []).join(',')}' (nothing was imported)`,
+    );
   }
   return rows;
 }
@@ -69,8 +74,18 @@ export async function checkImportRows(
       continue;
     }
     const [poolName, rawNumber, state, personText, note] = cells.map((c) => restoreCell(c).trim());
-    const row = await checkRow({ line, poolName: poolName!, rawNumber: rawNumber!, state: state!,
-      personText: personText!, note: note! }, lookups, fault);
+    const row = await checkRow(
+      {
+        line,
+        poolName: poolName!,
+        rawNumber: rawNumber!,
+        state: state!,
+        personText: personText!,
+        note: note!,
+      },
+      lookups,
+      fault,
+    );
     if (row === undefined) continue;
 
     const numberKey = `${row.pool}|${row.value}`;
@@ -80,8 +95,11 @@ export async function checkImportRows(
     }
     const holderKey = `${row.pool}|${row.personId}`;
     if (row.state === 'assigned' && seenHolders.has(holderKey)) {
-      fault('person', `${personText} already gets a number of pool ${row.pool} on line ` +
-        `${seenHolders.get(holderKey)}`);
+      fault(
+        'person',
+        `${personText} already gets a number of pool ${row.pool} on line ` +
+          `${seenHolders.get(holderKey)}`,
+      );
       continue;
     }
     seenNumbers.set(numberKey, line);
@@ -94,8 +112,14 @@ export async function checkImportRows(
 type Fault = (field: string, message: string) => void;
 
 async function checkRow(
-  c: { line: number; poolName: string; rawNumber: string; state: string; personText: string;
-    note: string },
+  c: {
+    line: number;
+    poolName: string;
+    rawNumber: string;
+    state: string;
+    personText: string;
+    note: string;
+  },
   lookups: ImportLookups,
   fault: Fault,
 ): Promise<NumberImportRow | undefined> {

@@ -12,8 +12,9 @@ export function compilePattern(pattern: string): (value: string) => boolean {
     return (value) => regex.test(value);
   }
   if (!/^[0-9Xx?]+$/.test(pattern)) {
-    throw new SyntaxError(`'${pattern}' is neither a regex starting with ^ nor a digit mask ` +
-      '(digits and X)');
+    throw new SyntaxError(
+      `'${pattern}' is neither a regex starting with ^ nor a digit mask ` + '(digits and X)',
+    );
   }
   const mask = pattern.toUpperCase().replaceAll('?', 'X');
   return (value) => {

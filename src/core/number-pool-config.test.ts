@@ -10,19 +10,29 @@ import { poolDefinition } from './pools.ts';
 const EXT = "    range: { start: '2000', end: '2999' }\n";
 
 test('policy, pattern and a DID mapping reach the pool definition', () => {
-  const text = exampleConfig().replace(EXT, EXT + "    policy: pattern\n    pattern: '2X00'\n" +
-    '    extensionFrom: { didPool: nyc-did, offset: 1900 }\n    department: sales\n');
+  const text = exampleConfig().replace(
+    EXT,
+    EXT +
+      "    policy: pattern\n    pattern: '2X00'\n" +
+      '    extensionFrom: { didPool: nyc-did, offset: 1900 }\n    department: sales\n',
+  );
   const pool = parseConfig(text, 'c.yaml').pools.find((p) => p.name === 'nyc-ext')!;
   const def = poolDefinition(pool);
-  assert.deepEqual([def.policy, def.pattern, def.mapping, pool.department],
-    ['pattern', '2X00', { didPool: 'nyc-did', width: 4, offset: 1900 }, 'sales']);
+  assert.deepEqual(
+    [def.policy, def.pattern, def.mapping, pool.department],
+    ['pattern', '2X00', { didPool: 'nyc-did', width: 4, offset: 1900 }, 'sales'],
+  );
   assert.equal(deriveExtension('+12125550150', def.mapping!), '2050');
   assert.equal(deriveExtension('+12125559150', def.mapping!), undefined);
 });
 
 test('a bad policy, pattern or mapping is named by field', () => {
-  const text = exampleConfig().replace(EXT, EXT + "    policy: newest\n    pattern: 'ab'\n" +
-    '    extensionFrom: { didPool: sfo-ext, lastDigits: 3 }\n');
+  const text = exampleConfig().replace(
+    EXT,
+    EXT +
+      "    policy: newest\n    pattern: 'ab'\n" +
+      '    extensionFrom: { didPool: sfo-ext, lastDigits: 3 }\n',
+  );
   const err = (() => {
     try {
       parseConfig(text, 'c.yaml');

@@ -51,8 +51,10 @@ function readMapping(pool: PoolConfig, view: MapView): void {
     : undefined;
   const offset = from.has('offset') ? from.num('offset', { default: 0, integer: true }) : undefined;
   if (lastDigits !== undefined && lastDigits !== width) {
-    from.problem('lastDigits', `is ${lastDigits}, but the extensions of ${pool.name} have ` +
-      `${width} digits`);
+    from.problem(
+      'lastDigits',
+      `is ${lastDigits}, but the extensions of ${pool.name} have ` + `${width} digits`,
+    );
   }
   if (didPool === undefined) return;
   pool.extensionFrom = { didPool };
@@ -73,13 +75,14 @@ export function checkMappings(
     if (didPool === undefined) continue;
     const view = views.map(pool.name)?.map('extensionFrom');
     const target = byName.get(didPool);
-    const fault = target === undefined
-      ? `${didPool} is not a valid pool`
-      : target.kind !== 'did'
-        ? `${didPool} is an ${target.kind} pool, not a did pool`
-        : followers.has(didPool)
-          ? `${didPool} is already followed by pool ${followers.get(didPool)}`
-          : undefined;
+    const fault =
+      target === undefined
+        ? `${didPool} is not a valid pool`
+        : target.kind !== 'did'
+          ? `${didPool} is an ${target.kind} pool, not a did pool`
+          : followers.has(didPool)
+            ? `${didPool} is already followed by pool ${followers.get(didPool)}`
+            : undefined;
     if (fault !== undefined) {
       view?.problem('didPool', fault);
       if (view === undefined) reader.add(0, `pools.${pool.name}.extensionFrom`, fault);

@@ -70,8 +70,16 @@ export function diff(o: {
     const { link, rank } = gone[g];
     const after: number[] = [];
     for (let d = 0; d < g; d++) if (gone[d].rank > rank) after.push(deletes[d]);
-    ops.push({ personId, action: 'delete', target: link.target, type: link.type, key: link.key,
-      attributes: { ...link.attributes }, after, reason });
+    ops.push({
+      personId,
+      action: 'delete',
+      target: link.target,
+      type: link.type,
+      key: link.key,
+      attributes: { ...link.attributes },
+      after,
+      reason,
+    });
     deletes.push(ops.length - 1);
   }
 
@@ -82,8 +90,16 @@ export function diff(o: {
     const changed =
       link === undefined ? { attributes: { ...res.attributes } } : changedAttributes(res, link);
     if (changed === undefined) continue;
-    ops.push({ personId, action: link === undefined ? 'create' : 'update', target: res.target,
-      type: res.type, key: res.key, after: resourceOps, reason: why, ...changed });
+    ops.push({
+      personId,
+      action: link === undefined ? 'create' : 'update',
+      target: res.target,
+      type: res.type,
+      key: res.key,
+      after: resourceOps,
+      reason: why,
+      ...changed,
+    });
     writeOps.push(ops.length - 1);
   }
 
@@ -92,9 +108,16 @@ export function diff(o: {
   for (const number of o.input.numbers) {
     const key = `${number.pool}:${number.value}`;
     if (o.wanted.numbers.has(key)) continue;
-    ops.push({ personId, action: 'delete', target: 'inventory', type: 'number', key,
-      attributes: numberAttributes(number), after: releaseAfter,
-      reason: o.leaving ? 'leaver: number released' : 'number no longer needed' });
+    ops.push({
+      personId,
+      action: 'delete',
+      target: 'inventory',
+      type: 'number',
+      key,
+      attributes: numberAttributes(number),
+      after: releaseAfter,
+      reason: o.leaving ? 'leaver: number released' : 'number no longer needed',
+    });
   }
   return ops;
 }

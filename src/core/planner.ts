@@ -136,7 +136,13 @@ function desiredOf(
       if (res.dependsOn.includes(w.type)) dependsOn.push(`${w.type}:${w.key}`);
     }
     const resource: Wanted['resources'][number] = {
-      target: res.target, type: res.type, key, attributes, createOnly, dependsOn, rank,
+      target: res.target,
+      type: res.type,
+      key,
+      attributes,
+      createOnly,
+      dependsOn,
+      rank,
     };
     if (res.secret) resource.secret = true;
     wanted.resources.push(resource);
@@ -151,8 +157,13 @@ function desiredOf(
     // An empty value clears the attribute: the person has no number of that kind.
     for (const [attr, kind] of Object.entries(map)) attributes[attr] = numbers[kind] ?? '';
     wanted.resources.push({
-      target: link.source, type: WRITEBACK_TYPE, key: link.externalId, attributes,
-      createOnly: [], dependsOn: [], rank: Number.POSITIVE_INFINITY,
+      target: link.source,
+      type: WRITEBACK_TYPE,
+      key: link.externalId,
+      attributes,
+      createOnly: [],
+      dependsOn: [],
+      rank: Number.POSITIVE_INFINITY,
     });
   }
   return wanted;

@@ -31,7 +31,10 @@ export function poolDefinition(pool: PoolConfig): PoolDefinition {
     if (!excluded.has(digits)) values.push(plus + digits);
   }
   const def: PoolDefinition = {
-    name: pool.name, kind: pool.kind, values, quarantineDays: pool.quarantineDays,
+    name: pool.name,
+    kind: pool.kind,
+    values,
+    quarantineDays: pool.quarantineDays,
   };
   if (pool.policy !== undefined) def.policy = pool.policy;
   if (pool.pattern !== undefined) def.pattern = pool.pattern;

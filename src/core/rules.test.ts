@@ -6,20 +6,41 @@ import { compileRules } from './rules.ts';
 
 const config: Pick<CallsignConfig, 'rules' | 'profiles' | 'pools'> = {
   rules: [
-    { name: 'agents', when: 'person.department == "Support" && person.title.startsWith("Agent")',
-      profile: 'agent', numbers: { extension: '{{person.site}}-ext' } },
-    { name: 'staff', when: 'person.workerType == "employee"', profile: 'user',
-      numbers: { extension: '{{person.site}}-ext', did: '{{person.site}}-did' } },
+    {
+      name: 'agents',
+      when: 'person.department == "Support" && person.title.startsWith("Agent")',
+      profile: 'agent',
+      numbers: { extension: '{{person.site}}-ext' },
+    },
+    {
+      name: 'staff',
+      when: 'person.workerType == "employee"',
+      profile: 'user',
+      numbers: { extension: '{{person.site}}-ext', did: '{{person.site}}-did' },
+    },
   ],
   profiles: {
     agent: { name: 'agent', resources: [] },
-    user: { name: 'user', resources: [{ target: 'pbx', type: 'sip-subscriber',
-      key: '{{numbers.extension}}', dependsOn: [], secret: false,
-      attributes: { displayName: { value: '{{person.displayName}}', mode: 'enforce' } } }] },
+    user: {
+      name: 'user',
+      resources: [
+        {
+          target: 'pbx',
+          type: 'sip-subscriber',
+          key: '{{numbers.extension}}',
+          dependsOn: [],
+          secret: false,
+          attributes: { displayName: { value: '{{person.displayName}}', mode: 'enforce' } },
+        },
+      ],
+    },
   },
   pools: ['nyc-ext', 'nyc-did', 'sfo-ext'].map((name) => ({
-    name, kind: name.endsWith('did') ? ('did' as const) : ('extension' as const),
-    range: { start: '1', end: '2' }, exclude: [], quarantineDays: 30,
+    name,
+    kind: name.endsWith('did') ? ('did' as const) : ('extension' as const),
+    range: { start: '1', end: '2' },
+    exclude: [],
+    quarantineDays: 30,
   })),
 };
 const rules = compileRules(config);
@@ -29,15 +50,22 @@ function person(id: string, attributes: Person['attributes']): Person {
 }
 
 test('the first matching rule decides, with pools named from attributes', () => {
-  const ada = person('p1', { department: 'Support', title: 'Agent II', site: 'nyc',
-    workerType: 'employee' });
+  const ada = person('p1', {
+    department: 'Support',
+    title: 'Agent II',
+    site: 'nyc',
+    workerType: 'employee',
+  });
   const decision = rules.decide(ada, 'joiner');
   assert.equal(decision.rule, 'agents');
   assert.deepEqual(decision.numbers, [{ kind: 'extension', pool: 'nyc-ext' }]);
   assert.equal(decision.lifecycle, 'joiner');
 
   const bob = person('p2', { department: 'Sales', site: 'nyc', workerType: 'employee' });
-  assert.deepEqual(rules.decide(bob).numbers.map((n) => n.pool), ['nyc-ext', 'nyc-did']);
+  assert.deepEqual(
+    rules.decide(bob).numbers.map((n) => n.pool),
+    ['nyc-ext', 'nyc-did'],
+  );
   const eve = person('p3', { department: 'Sales', site: 'nyc', workerType: 'contractor' });
   assert.equal(rules.decide(eve).profile, undefined);
 });
@@ -59,16 +87,19 @@ test('a person lacking an attribute a rule reads gets a problem naming it; other
 });
 
 test('a pool that does not exist for the person is a problem, not a partial decision', () => {
-  const decision = rules.decide(person('p4', { department: 'Sales', site: 'sfo',
-    workerType: 'employee' }));
+  const decision = rules.decide(
+    person('p4', { department: 'Sales', site: 'sfo', workerType: 'employee' }),
+  );
   assert.equal(decision.profile, undefined);
   assert.deepEqual(decision.numbers, []);
   assert.match(decision.problems[0].message, /pool sfo-did \(numbers\.did\) does not exist/);
 });
 
 test('a rule that does not return a boolean is a problem', () => {
-  const odd = compileRules({ ...config, rules: [{ name: 'odd', when: 'person.site',
-    profile: 'user', numbers: {} }] });
+  const odd = compileRules({
+    ...config,
+    rules: [{ name: 'odd', when: 'person.site', profile: 'user', numbers: {} }],
+  });
   const decision = odd.decide(person('p5', { site: 'nyc' }));
   assert.match(decision.problems[0].message, /rule odd returned string, not a boolean/);
 });

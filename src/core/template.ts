@@ -115,14 +115,12 @@ function evalPart(part: VarPart, vars: TemplateVars): string | undefined {
   // Own properties only: `{{person.constructor}}` must not reach Object's prototype.
   if (part.root === 'person') {
     value = Object.hasOwn(vars.person, part.name) ? attrText(vars.person[part.name]) : undefined;
-  }
-  else if (part.root === 'numbers') {
+  } else if (part.root === 'numbers') {
     const numbers = vars.numbers;
     const own = numbers !== undefined && Object.hasOwn(numbers, part.name);
     value = own ? numbers[part.name as NumberKind] : undefined;
     if (value === '') value = undefined;
-  }
-  else if (vars.extra !== undefined && Object.hasOwn(vars.extra, part.root)) {
+  } else if (vars.extra !== undefined && Object.hasOwn(vars.extra, part.root)) {
     const root = vars.extra[part.root];
     value = Object.hasOwn(root, part.name) && root[part.name] !== '' ? root[part.name] : undefined;
   }

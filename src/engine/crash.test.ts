@@ -77,7 +77,10 @@ async function crashScenario(
 
     assert.ok(killed >= plan.kills - 1, `${killed} workers died mid-work`);
     assert.ok(before < PEOPLE * EACH, 'the final workers had work left');
-    assert.deepEqual(endings, live.map(() => 0));
+    assert.deepEqual(
+      endings,
+      live.map(() => 0),
+    );
     await assertIntact(store, runId, readFileSync(effectsFile, 'utf8'));
   } finally {
     await store.close();
@@ -110,7 +113,11 @@ async function assertIntact(
   const effects = parseEffects(effectsText);
 
   assert.equal(ops.length, PEOPLE * EACH);
-  assert.deepEqual(ops.filter((o) => o.state !== 'done').map((o) => o.key), [], 'none lost');
+  assert.deepEqual(
+    ops.filter((o) => o.state !== 'done').map((o) => o.key),
+    [],
+    'none lost',
+  );
   assert.equal(ops.filter((o) => o.leaseUntil !== undefined).length, 0, 'no lease left');
   assert.equal(effects.length, PEOPLE * EACH, 'one effect per operation');
   assert.equal(new Set(effects.map((e) => e.key)).size, effects.length, 'no duplicate');
@@ -121,7 +128,10 @@ async function assertIntact(
     last.set(effect.personId, effect.n);
   }
   // The faults happened: retries after a lost answer found their effect and did nothing.
-  assert.ok(ops.some((o) => o.result?.outcome === 'noop'), 'some retries were noops');
+  assert.ok(
+    ops.some((o) => o.result?.outcome === 'noop'),
+    'some retries were noops',
+  );
   assert.ok(new Set(effects.map((e) => e.pid)).size > 2, 'several workers made effects');
 }
 
@@ -136,7 +146,9 @@ async function startWorker(url: string, effectsFile: string, latencyMs: number):
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, url, effectsFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...process.env, CRASH_LATENCY_MS: String(latencyMs), CRASH_LEASE_MS: '1500',
+      ...process.env,
+      CRASH_LATENCY_MS: String(latencyMs),
+      CRASH_LEASE_MS: '1500',
       CRASH_CONCURRENCY: '8',
     },
   });

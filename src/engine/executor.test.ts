@@ -43,7 +43,8 @@ for (const dialect of dialects.names) {
         const active = new Map<string, number>();
         let overlaps = 0;
         const target = new NullTarget({
-          name: 'null', concurrency: 8,
+          name: 'null',
+          concurrency: 8,
           delay: async (change) => {
             const person = change.attributes.personId ?? '';
             active.set(person, (active.get(person) ?? 0) + 1);
@@ -92,13 +93,17 @@ for (const dialect of dialects.names) {
         const clock = new FakeClock();
         const starts: number[] = [];
         const target = new NullTarget({
-          name: 'null', concurrency: 50, ratePerSecond: 20,
+          name: 'null',
+          concurrency: 50,
+          ratePerSecond: 20,
           delay: async () => void starts.push(clock.now().getTime()),
         });
         const runId = await journalRun(store, grid(60, 1, 'null'));
 
-        const stats = await executor(store, [target], { clock: clock.now, sleep: clock.sleep })
-          .runUntilIdle({ runId });
+        const stats = await executor(store, [target], {
+          clock: clock.now,
+          sleep: clock.sleep,
+        }).runUntilIdle({ runId });
 
         assert.equal(stats.done, 60);
         // Burst of 2 (a tenth of a second's worth) plus 20 per second, never more.
@@ -116,7 +121,8 @@ for (const dialect of dialects.names) {
       await withStore(dialect, async (store) => {
         const calls = new Map<string, number>();
         const target = new NullTarget({
-          name: 'null', concurrency: 2,
+          name: 'null',
+          concurrency: 2,
           failures: (change) => {
             const n = (calls.get(change.key) ?? 0) + 1;
             calls.set(change.key, n);
@@ -143,12 +149,20 @@ for (const dialect of dialects.names) {
         assert.equal(target.effects.length, 1);
         // One audit row per completion, each with the run's actor.
         const audit = await store.queryAudit({ runId });
-        const rows = (key: string) => audit.filter((a) => a.subject === `null/thing/${key}`)
-          .map((a) => `${a.actor} ${a.action}`);
-        assert.deepEqual(rows('p0-0'), ['cli:test operation.retry', 'cli:test operation.retry',
-          'cli:test operation.done']);
-        assert.deepEqual(rows('p1-0'), ['cli:test operation.retry', 'cli:test operation.retry',
-          'cli:test operation.failed']);
+        const rows = (key: string) =>
+          audit
+            .filter((a) => a.subject === `null/thing/${key}`)
+            .map((a) => `${a.actor} ${a.action}`);
+        assert.deepEqual(rows('p0-0'), [
+          'cli:test operation.retry',
+          'cli:test operation.retry',
+          'cli:test operation.done',
+        ]);
+        assert.deepEqual(rows('p1-0'), [
+          'cli:test operation.retry',
+          'cli:test operation.retry',
+          'cli:test operation.failed',
+        ]);
         assert.equal(audit.length, 6);
       });
     });
@@ -156,10 +170,12 @@ for (const dialect of dialects.names) {
     test('a non-retryable error fails at once and holds only that person back', async () => {
       await withStore(dialect, async (store) => {
         const target = new NullTarget({
-          name: 'null', concurrency: 4,
-          failures: (change) => change.key === 'p0-1'
-            ? new CallsignError(ErrorCode.Rejected, 'extension refused')
-            : undefined,
+          name: 'null',
+          concurrency: 4,
+          failures: (change) =>
+            change.key === 'p0-1'
+              ? new CallsignError(ErrorCode.Rejected, 'extension refused')
+              : undefined,
         });
         const runId = await journalRun(store, grid(3, 3, 'null'));
 
@@ -172,8 +188,14 @@ for (const dialect of dialects.names) {
         assert.ok(!applied.includes('p0-2'));
         assert.ok(['p1-2', 'p2-2'].every((k) => applied.includes(k)));
         const audit = await store.queryAudit({ runId, personId: 'p0' });
-        assert.ok(audit.some((a) => a.action === 'operation.failed'
-          && a.subject === 'null/thing/p0-1' && a.actor === 'cli:test'));
+        assert.ok(
+          audit.some(
+            (a) =>
+              a.action === 'operation.failed' &&
+              a.subject === 'null/thing/p0-1' &&
+              a.actor === 'cli:test',
+          ),
+        );
 
         const failed = await opByKey(store, runId, 'p0-1');
         await store.setOperationState(failed.id, 'skipped', 'cli:operator');
@@ -192,7 +214,8 @@ for (const dialect of dialects.names) {
         };
         let throttled = false;
         const slow = new NullTarget({
-          name: 'slow', concurrency: 1,
+          name: 'slow',
+          concurrency: 1,
           delay: async (c) => void record(c.key),
           failures: () => {
             if (throttled) return undefined;
@@ -201,7 +224,9 @@ for (const dialect of dialects.names) {
           },
         });
         const fast = new NullTarget({
-          name: 'fast', concurrency: 1, delay: async (c) => void record(c.key),
+          name: 'fast',
+          concurrency: 1,
+          delay: async (c) => void record(c.key),
         });
         const runId = await journalRun(store, [
           { person: 'a', target: 'slow', n: 0 },
@@ -231,7 +256,8 @@ for (const dialect of dialects.names) {
         const gate = deferred();
         const called = deferred();
         const stalled = new NullTarget({
-          name: 'null', concurrency: 1,
+          name: 'null',
+          concurrency: 1,
           delay: async () => {
             called.resolve();
             await gate.promise;
@@ -330,33 +356,59 @@ for (const dialect of dialects.names) {
           return { externalId: `x-${change.key}`, outcome: 'noop' as const };
         };
         const exec = executor(store, [target], {
-          handlers: new Map([['inventory', handler], ['ldap', handler]]),
+          handlers: new Map([
+            ['inventory', handler],
+            ['ldap', handler],
+          ]),
         });
         const step = async (ops: PlannedOperation[]) => {
           const runId = `run-${Math.random().toString(36).slice(2, 10)}`;
-          await store.createRun({ id: runId, kind: 'sync', state: 'running', actor: 'cli:carol',
-            summary: {} });
+          await store.createRun({
+            id: runId,
+            kind: 'sync',
+            state: 'running',
+            actor: 'cli:carol',
+            summary: {},
+          });
           await store.journal(runId, ops, 'pending');
           const stats = await exec.runUntilIdle({ runId });
           assert.deepEqual(stats, { done: ops.length, failed: 0, retried: 0 });
           return store.queryAudit({ runId });
         };
         const wb = (action: PlannedOperation['action'], attributes: Record<string, string>) => ({
-          personId: 'p0', action, target: 'ldap', type: 'writeback', key: 'uid=p0', attributes,
-          after: [], reason: 'test' });
-        const inv: PlannedOperation = { ...wb('delete', {}), target: 'inventory', type: 'number',
-          key: 'ext:1001' };
-        const sub: PlannedOperation = { ...wb('create', { extension: '1001' }), target: 'null',
-          type: 'thing', key: '1001' };
+          personId: 'p0',
+          action,
+          target: 'ldap',
+          type: 'writeback',
+          key: 'uid=p0',
+          attributes,
+          after: [],
+          reason: 'test',
+        });
+        const inv: PlannedOperation = {
+          ...wb('delete', {}),
+          target: 'inventory',
+          type: 'number',
+          key: 'ext:1001',
+        };
+        const sub: PlannedOperation = {
+          ...wb('create', { extension: '1001' }),
+          target: 'null',
+          type: 'thing',
+          key: '1001',
+        };
 
         const first = await step([sub, wb('create', { tel: '1001', mobile: '+1' }), inv]);
-        assert.deepEqual(first.map((a) => [a.actor, a.action, a.subject]), [
-          ['cli:carol', 'operation.done', 'null/thing/1001'],
-          ['cli:carol', 'operation.done', 'ldap/writeback/uid=p0'],
-          ['cli:carol', 'operation.done', 'inventory/number/ext:1001'],
-        ]);
-        const linked = async () => (await store.listLinks('p0'))
-          .map((l) => [l.target, l.key, l.externalId, l.attributes]);
+        assert.deepEqual(
+          first.map((a) => [a.actor, a.action, a.subject]),
+          [
+            ['cli:carol', 'operation.done', 'null/thing/1001'],
+            ['cli:carol', 'operation.done', 'ldap/writeback/uid=p0'],
+            ['cli:carol', 'operation.done', 'inventory/number/ext:1001'],
+          ],
+        );
+        const linked = async () =>
+          (await store.listLinks('p0')).map((l) => [l.target, l.key, l.externalId, l.attributes]);
         assert.deepEqual(await linked(), [
           ['ldap', 'uid=p0', 'x-uid=p0', { tel: '1001', mobile: '+1' }],
           ['null', '1001', 'thing/1001', { extension: '1001' }],
@@ -367,9 +419,16 @@ for (const dialect of dialects.names) {
         assert.equal(second.length, 1);
         assert.deepEqual((await linked())[0]![3], { tel: '1002', mobile: '+1' });
         await step([wb('delete', { tel: '1002' })]);
-        assert.deepEqual((await linked()).map((l) => l[0]), ['null']);
-        assert.deepEqual(handled, ['ldap:create:uid=p0', 'inventory:delete:ext:1001',
-          'ldap:update:uid=p0', 'ldap:delete:uid=p0']);
+        assert.deepEqual(
+          (await linked()).map((l) => l[0]),
+          ['null'],
+        );
+        assert.deepEqual(handled, [
+          'ldap:create:uid=p0',
+          'inventory:delete:ext:1001',
+          'ldap:update:uid=p0',
+          'ldap:delete:uid=p0',
+        ]);
       });
     });
 
@@ -377,16 +436,25 @@ for (const dialect of dialects.names) {
       await withStore(dialect, async (store) => {
         const target = new NullTarget({ name: 'null', concurrency: 2 });
         const handled: string[] = [];
-        const runId = await journalRun(store, [
-          { person: 'p0', target: 'inventory', n: 0 },
-          { person: 'p0', target: 'null', n: 1, secret: true },
-          { person: 'p1', target: 'null', n: 0, secret: true, key: 'nosecret' },
-        ], { actor: 'cli:alice' });
+        const runId = await journalRun(
+          store,
+          [
+            { person: 'p0', target: 'inventory', n: 0 },
+            { person: 'p0', target: 'null', n: 1, secret: true },
+            { person: 'p1', target: 'null', n: 0, secret: true, key: 'nosecret' },
+          ],
+          { actor: 'cli:alice' },
+        );
         const exec = executor(store, [target], {
-          handlers: new Map([['inventory', async (change, context) => {
-            handled.push(`${context.operation.personId}:${change.key}`);
-            return { externalId: change.key, outcome: 'noop' as const };
-          }]]),
+          handlers: new Map([
+            [
+              'inventory',
+              async (change, context) => {
+                handled.push(`${context.operation.personId}:${change.key}`);
+                return { externalId: change.key, outcome: 'noop' as const };
+              },
+            ],
+          ]),
           secrets: {
             reveal: async (ref) => (ref === 'null/thing/p0-1' ? 's3cret-value' : undefined),
           },
@@ -405,9 +473,10 @@ for (const dialect of dialects.names) {
         assert.equal(entry?.actor, 'cli:alice');
         assert.deepEqual(entry?.after, { personId: 'p0', n: '1' });
         const links = await store.listLinks('p0');
-        assert.deepEqual(links.map((l) => [l.target, l.key, l.externalId]), [
-          ['null', 'p0-1', 'thing/p0-1'],
-        ]);
+        assert.deepEqual(
+          links.map((l) => [l.target, l.key, l.externalId]),
+          [['null', 'p0-1', 'thing/p0-1']],
+        );
       });
     });
   });

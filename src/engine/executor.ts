@@ -124,8 +124,9 @@ export class Executor {
   start(): void {
     if (this.#background !== undefined) return;
     const controller = new AbortController();
-    const done = this.#exclusive(() => this.#loop({ signal: controller.signal, forever: true }))
-      .catch((err) => this.#ctx.log.error({ err: String(err) }, 'executor loop stopped'));
+    const done = this.#exclusive(() =>
+      this.#loop({ signal: controller.signal, forever: true }),
+    ).catch((err) => this.#ctx.log.error({ err: String(err) }, 'executor loop stopped'));
     this.#background = { controller, done };
   }
 

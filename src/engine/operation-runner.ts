@@ -10,12 +10,7 @@ import type { Logger } from 'pino';
 import type { TargetChange, TargetResult } from '../connectors/types.ts';
 import { CallsignError, ErrorCode, toCallsignError } from '../core/errors.ts';
 import type { Link } from '../core/model.ts';
-import type {
-  CompletionAudit,
-  CompletionLink,
-  OperationRecord,
-  Store,
-} from '../store/types.ts';
+import type { CompletionAudit, CompletionLink, OperationRecord, Store } from '../store/types.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import type { EngineEvents } from './events.ts';
 import type { RegisteredTarget } from './target-registry.ts';
@@ -83,14 +78,17 @@ export async function runOperation(
 }
 
 function keepLease(ctx: RunContext, op: OperationRecord, log: Logger): NodeJS.Timeout {
-  const renewal = setInterval(() => {
-    ctx.store
-      .renewLease(op.id, op.fence, ctx.leaseMs, ctx.clock())
-      .then((held) => {
-        if (!held) log.warn({ fence: op.fence }, 'lease lost while the call runs');
-      })
-      .catch((err) => storeTrouble(log, err));
-  }, Math.max(10, Math.floor(ctx.leaseMs / 3)));
+  const renewal = setInterval(
+    () => {
+      ctx.store
+        .renewLease(op.id, op.fence, ctx.leaseMs, ctx.clock())
+        .then((held) => {
+          if (!held) log.warn({ fence: op.fence }, 'lease lost while the call runs');
+        })
+        .catch((err) => storeTrouble(log, err));
+    },
+    Math.max(10, Math.floor(ctx.leaseMs / 3)),
+  );
   renewal.unref();
   return renewal;
 }

@@ -37,8 +37,14 @@ test('Retry-After empties the bucket until the named time', () => {
 test('backoff grows exponentially within its cap, with jitter in the upper half', () => {
   const low = { baseMs: 100, maxMs: 1000, random: () => 0 };
   const high = { ...low, random: () => 0.999 };
-  assert.deepEqual([1, 2, 3, 4, 5].map((n) => backoffDelay(n, low)), [50, 100, 200, 400, 500]);
-  assert.deepEqual([1, 2, 5].map((n) => backoffDelay(n, high)), [100, 200, 1000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((n) => backoffDelay(n, low)),
+    [50, 100, 200, 400, 500],
+  );
+  assert.deepEqual(
+    [1, 2, 5].map((n) => backoffDelay(n, high)),
+    [100, 200, 1000],
+  );
 });
 
 test('a listener that throws or rejects is logged and the others still run', async () => {

@@ -572,8 +572,10 @@ async function mailCredentialOf(engine: Engine, op: OperationRecord) {
     const { mailCredential } = await import('../notify/credentials.ts');
     return await mailCredential(engine, op);
   } catch (err) {
-    engine.log.warn({ operationId: op.id, err: toCallsignError(err).message },
-      'credentials mail failed; shown in the report');
+    engine.log.warn(
+      { operationId: op.id, err: toCallsignError(err).message },
+      'credentials mail failed; shown in the report',
+    );
     return undefined;
   }
 }

@@ -40,10 +40,13 @@ test('an empty search path misses every package', () => {
       ...['samba-ad-dc', 'samba-common-bin', 'winbind'],
     ],
   );
-  assert.deepEqual(missing.find((m) => m.pkg === 'ldap-utils'), {
-    pkg: 'ldap-utils',
-    binary: 'ldapsearch',
-  });
+  assert.deepEqual(
+    missing.find((m) => m.pkg === 'ldap-utils'),
+    {
+      pkg: 'ldap-utils',
+      binary: 'ldapsearch',
+    },
+  );
 });
 
 test('programs found on the path are not missing', () => {

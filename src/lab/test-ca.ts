@@ -44,16 +44,51 @@ export async function makeTestCa(options: TestCaOptions = {}): Promise<TestCa> {
   try {
     // EC keys: generated in milliseconds, and both OpenSSL and GnuTLS (Debian's slapd) take them.
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    await openssl(['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', ca.caFile,
-      '-days', days, '-subj', `/CN=${name}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-    await openssl(['req', ...ec, '-keyout', ca.keyFile, '-out', file('server.csr'),
-      '-subj', '/CN=localhost']);
+    await openssl([
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      ca.caFile,
+      '-days',
+      days,
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
+    await openssl([
+      'req',
+      ...ec,
+      '-keyout',
+      ca.keyFile,
+      '-out',
+      file('server.csr'),
+      '-subj',
+      '/CN=localhost',
+    ]);
     writeFileSync(file('server.ext'), SERVER_EXTENSIONS);
-    await openssl(['x509', '-req', '-in', file('server.csr'), '-CA', ca.caFile,
-      '-CAkey', file('ca.key'), '-CAcreateserial', '-out', ca.certFile, '-days', days,
-      '-extfile', file('server.ext')]);
+    await openssl([
+      'x509',
+      '-req',
+      '-in',
+      file('server.csr'),
+      '-CA',
+      ca.caFile,
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      ca.certFile,
+      '-days',
+      days,
+      '-extfile',
+      file('server.ext'),
+    ]);
     return ca;
   } catch (err) {
     ca.remove();

@@ -42,11 +42,17 @@ export async function mailCredential(
 
   const notifier = cachedNotifier(engine, options)!;
   const base = await personVars(engine.store, person!, {
-    type: 'credentials', runId: op.runId, at: engine.clock().toISOString() });
+    type: 'credentials',
+    runId: op.runId,
+    at: engine.clock().toISOString(),
+  });
   const resource = `${op.target}/${op.type}/${op.key}`;
   const ids = await notifier.feed.notify({
-    event: 'credentials', key: `credentials:${op.id}`, person,
-    vars: { ...base, secret: { resource } }, secretRef: ref,
+    event: 'credentials',
+    key: `credentials:${op.id}`,
+    person,
+    vars: { ...base, secret: { resource } },
+    secretRef: ref,
   });
   if (ids.length === 0) return { address, state: 'queued', reason: 'journaled earlier' };
 
@@ -55,9 +61,8 @@ export async function mailCredential(
   for (const id of ids) {
     const message = await notifier.outbox.get(id);
     if (message === undefined) continue;
-    const outcome = message.state === 'pending'
-      ? await notifier.dispatcher.sendOne(message)
-      : 'failed';
+    const outcome =
+      message.state === 'pending' ? await notifier.dispatcher.sendOne(message) : 'failed';
     if (outcome === 'sent') continue;
     state = outcome === 'failed' ? 'failed' : 'queued';
     reason = (await notifier.outbox.get(id))?.lastError;

@@ -138,7 +138,10 @@ export class NotifyDispatcher {
   async #record(message: PendingMessage, attempt: number, result: SmtpResult) {
     const at = this.#clock();
     const fields = {
-      messageId: message.id, event: message.event, recipient: message.recipient, attempt,
+      messageId: message.id,
+      event: message.event,
+      recipient: message.recipient,
+      attempt,
       code: result.kind === 'sent' ? undefined : result.code,
     };
     const { outbox, log } = this.#o;
@@ -153,12 +156,21 @@ export class NotifyDispatcher {
       const waitMs = backoffDelay(attempt, { ...backoff, random: this.#o.random });
       const nextAttemptAt = new Date(at.getTime() + waitMs);
       await outbox.record(message.id, {
-        state: 'pending', at, nextAttemptAt, code: result.code, error: result.error });
+        state: 'pending',
+        at,
+        nextAttemptAt,
+        code: result.code,
+        error: result.error,
+      });
       log.warn({ ...fields, err: result.error, waitMs }, 'notification will retry');
       return 'retry' as const;
     }
     await outbox.record(message.id, {
-      state: 'failed', at, code: result.code, error: result.error });
+      state: 'failed',
+      at,
+      code: result.code,
+      error: result.error,
+    });
     log.error({ ...fields, err: result.error }, 'notification failed');
     return 'failed' as const;
   }

@@ -73,19 +73,30 @@ export class NotifyFeed {
       for (const who of rule.to) {
         const resolved = await resolveRecipient(who, input.person, this.#o);
         const vars = pickVars(template, input.vars);
-        const settled = 'skip' in resolved
-          ? { state: 'skipped' as const, reason: resolved.skip }
-          : renderProblem(rule.template, template, vars, input.secretRef !== undefined);
-        const id = await outbox.enqueue({
-          key: `${input.key}:${index}:${who}`, event: input.event, template: rule.template,
-          recipient: who, vars, personId: input.person?.id, secretRef: input.secretRef,
-          ...('address' in resolved ? { address: resolved.address } : {}),
-          ...(settled === undefined ? {} : { settled }),
-        }, clock());
+        const settled =
+          'skip' in resolved
+            ? { state: 'skipped' as const, reason: resolved.skip }
+            : renderProblem(rule.template, template, vars, input.secretRef !== undefined);
+        const id = await outbox.enqueue(
+          {
+            key: `${input.key}:${index}:${who}`,
+            event: input.event,
+            template: rule.template,
+            recipient: who,
+            vars,
+            personId: input.person?.id,
+            secretRef: input.secretRef,
+            ...('address' in resolved ? { address: resolved.address } : {}),
+            ...(settled === undefined ? {} : { settled }),
+          },
+          clock(),
+        );
         if (id !== undefined) ids.push(id);
         if (id !== undefined && settled !== undefined) {
-          this.#o.log.warn({ messageId: id, event: input.event, recipient: who,
-            reason: settled.reason }, 'notification not sendable');
+          this.#o.log.warn(
+            { messageId: id, event: input.event, recipient: who, reason: settled.reason },
+            'notification not sendable',
+          );
         }
       }
     }
@@ -117,14 +128,22 @@ export class NotifyFeed {
       const below = Math.max(...rules.map((r) => r.below ?? 0));
       if (usage.free >= below) continue;
       const day = now.toISOString().slice(0, 10);
-      added += (await this.notify({
-        event: 'pool-low', key: `pool-low:${usage.pool}:${day}`,
-        vars: {
-          event: { type: 'pool-low', at: now.toISOString() },
-          pool: { name: usage.pool, kind: usage.kind, free: String(usage.free),
-            total: String(usage.total), below: String(below) },
-        },
-      })).length;
+      added += (
+        await this.notify({
+          event: 'pool-low',
+          key: `pool-low:${usage.pool}:${day}`,
+          vars: {
+            event: { type: 'pool-low', at: now.toISOString() },
+            pool: {
+              name: usage.pool,
+              kind: usage.kind,
+              free: String(usage.free),
+              total: String(usage.total),
+              below: String(below),
+            },
+          },
+        })
+      ).length;
     }
     return added;
   }
@@ -142,16 +161,25 @@ export class NotifyFeed {
       const done = own.filter((o) => o.state === 'done');
       const person = await this.#o.store.getPerson(personId);
       if (person === undefined || done.length === 0) continue;
-      const resources = (action: string) => done.filter((o) => o.action === action)
-        .map((o) => `${o.target}/${o.type}/${o.key}`).join(', ');
+      const resources = (action: string) =>
+        done
+          .filter((o) => o.action === action)
+          .map((o) => `${o.target}/${o.type}/${o.key}`)
+          .join(', ');
 
       const event = person.status === 'active' ? 'provisioned' : 'deprovisioned';
       const action = event === 'provisioned' ? 'create' : 'delete';
       if (resources(action) === '') continue;
       const vars = await this.#personVars(person, event, { runId, at });
       vars.event.resources = resources(action);
-      added += (await this.notify({
-        event, key: `${event}:${runId}:${personId}`, person, vars })).length;
+      added += (
+        await this.notify({
+          event,
+          key: `${event}:${runId}:${personId}`,
+          person,
+          vars,
+        })
+      ).length;
     }
     return added;
   }
@@ -159,14 +187,24 @@ export class NotifyFeed {
   async #failed(op: OperationRecord, error: { code: string; message: string }) {
     const person = await this.#o.store.getPerson(op.personId);
     const at = this.#o.clock().toISOString();
-    const vars = person === undefined
-      ? { event: { type: 'failed', at, runId: op.runId, personId: op.personId } }
-      : await this.#personVars(person, 'failed', { runId: op.runId, at });
-    vars.operation = { id: op.id, action: op.action, target: op.target, type: op.type,
-      key: op.key };
+    const vars =
+      person === undefined
+        ? { event: { type: 'failed', at, runId: op.runId, personId: op.personId } }
+        : await this.#personVars(person, 'failed', { runId: op.runId, at });
+    vars.operation = {
+      id: op.id,
+      action: op.action,
+      target: op.target,
+      type: op.type,
+      key: op.key,
+    };
     vars.error = { code: error.code, message: error.message };
     const ids = await this.notify({
-      event: 'failed', key: `failed:${op.id}:${op.attempts}`, person, vars });
+      event: 'failed',
+      key: `failed:${op.id}:${op.attempts}`,
+      person,
+      vars,
+    });
     return ids.length;
   }
 

@@ -48,9 +48,15 @@ describe('mail notifications over SMTP with STARTTLS and AUTH', () => {
     const captured = capturingLogger();
     logText = captured.text;
     engine = await openEngine(loadConfig(file), {
-      log: captured.log, actor: 'test', connectors: false, clock: clock.now });
+      log: captured.log,
+      actor: 'test',
+      connectors: false,
+      clock: clock.now,
+    });
     const source = fakeSource([
-      staff(1, {}), staff(2, { manager: 'E1' }), staff(3, { manager: 'E99' }),
+      staff(1, {}),
+      staff(2, { manager: 'E1' }),
+      staff(3, { manager: 'E99' }),
     ]);
     engine.sources.set('lab-ldap', source);
     engine.handlers.set('lab-ldap', writeBackHandler({ store: engine.store, source }));
@@ -84,8 +90,10 @@ describe('mail notifications over SMTP with STARTTLS and AUTH', () => {
       assert.ok(!rows.includes(secret), 'the outbox holds no secret');
       assert.ok(!logText().includes(secret), 'no log line holds a secret');
       // Handed out once: the vault will not give it again.
-      assert.equal(await engine.vault.takeUndelivered(secretRef({ target, type, key }),
-        clock.now()), undefined);
+      assert.equal(
+        await engine.vault.takeUndelivered(secretRef({ target, type, key }), clock.now()),
+        undefined,
+      );
     }
     assert.ok(!logText().includes(PASSWORD));
   });
@@ -110,8 +118,9 @@ describe('mail notifications over SMTP with STARTTLS and AUTH', () => {
     assert.equal(own.subject, 'Your phone, Person 2');
     assert.match(own.text, /^Extension 2\d{3}, number \+121255520\d\d\.\s*$/);
 
-    const skipped = (await notifier.outbox.list({ failed: true }))
-      .filter((m) => m.event === 'provisioned');
+    const skipped = (await notifier.outbox.list({ failed: true })).filter(
+      (m) => m.event === 'provisioned',
+    );
     // Person 1 has no manager; person 3's manager E99 is nobody known: skipped with a note.
     assert.equal(skipped.length, 2);
     assert.ok(skipped.every((m) => m.state === 'skipped' && m.recipient === 'manager'));
@@ -122,8 +131,12 @@ describe('mail notifications over SMTP with STARTTLS and AUTH', () => {
     const notifier = notifierOf(engine)!;
     const config = engine.config.notifications!;
     const wrong = new NotifyDispatcher({
-      outbox: notifier.outbox, config, send: smtpSender(config.smtp, 'not-the-password'),
-      secrets: vaultSource(engine), log: engine.log, clock: clock.now,
+      outbox: notifier.outbox,
+      config,
+      send: smtpSender(config.smtp, 'not-the-password'),
+      secrets: vaultSource(engine),
+      log: engine.log,
+      clock: clock.now,
     });
     const ids = await notifier.feed.notify(failedEvent('auth-1'));
     assert.equal((await wrong.drain()).failed, ids.length);
@@ -158,9 +171,19 @@ describe('mail notifications over SMTP with STARTTLS and AUTH', () => {
     const notifier = notifierOf(engine, { dispatch: { backoff: { baseMs: 1000, maxMs: 1000 } } })!;
     smtp.refuse.set('busy@example.com', 451);
     smtp.refuse.set('nobody@example.com', 550);
-    const to = async (key: string, address: string) => [(await notifier.outbox.enqueue({
-      key: `test:${key}`, event: 'failed', template: 'failure', recipient: address, address,
-      vars: failedEvent(key).vars }, clock.now()))!];
+    const to = async (key: string, address: string) => [
+      (await notifier.outbox.enqueue(
+        {
+          key: `test:${key}`,
+          event: 'failed',
+          template: 'failure',
+          recipient: address,
+          address,
+          vars: failedEvent(key).vars,
+        },
+        clock.now(),
+      ))!,
+    ];
     const busy = await to('r-1', 'busy@example.com');
     const nobody = await to('r-2', 'nobody@example.com');
     const fine = await to('r-3', 'fine@example.com');
@@ -190,11 +213,17 @@ describe('mail notifications over SMTP with STARTTLS and AUTH', () => {
 
 function failedEvent(key: string) {
   return {
-    event: 'failed' as const, key: `test:${key}`,
+    event: 'failed' as const,
+    key: `test:${key}`,
     vars: {
       event: { type: 'failed', at: '2030-03-01T09:00:00.000Z', runId: 'r', personId: 'p' },
-      operation: { id: key, action: 'create', target: 'pbx', type: 'sip-subscriber',
-        key: `pbx/sip-subscriber/${key}` },
+      operation: {
+        id: key,
+        action: 'create',
+        target: 'pbx',
+        type: 'sip-subscriber',
+        key: `pbx/sip-subscriber/${key}`,
+      },
       error: { code: 'rejected', message: 'the target refused it' },
     },
   };
@@ -211,17 +240,31 @@ async function dumpOutbox(engine: Engine): Promise<unknown[]> {
 
 function staff(n: number, extra: Record<string, string>): SourceRecord {
   return {
-    source: 'lab-ldap', externalId: `uuid-${n}`, state: 'active',
-    attributes: { employeeId: `E${n}`, displayName: `Person ${n}`, mail: `p${n}@example.com`,
-      site: 'nyc', workerType: 'employee', ...extra },
+    source: 'lab-ldap',
+    externalId: `uuid-${n}`,
+    state: 'active',
+    attributes: {
+      employeeId: `E${n}`,
+      displayName: `Person ${n}`,
+      mail: `p${n}@example.com`,
+      site: 'nyc',
+      workerType: 'employee',
+      ...extra,
+    },
   };
 }
 
 function fakeSource(records: SourceRecord[]): SourceConnector {
   return {
-    name: 'lab-ldap', kind: 'fake', capabilities: { delta: false, writeBack: true },
-    readAll: async () => ({ source: 'lab-ldap', records: [...records], complete: true,
-      problems: [] }),
+    name: 'lab-ldap',
+    kind: 'fake',
+    capabilities: { delta: false, writeBack: true },
+    readAll: async () => ({
+      source: 'lab-ldap',
+      records: [...records],
+      complete: true,
+      problems: [],
+    }),
     writeBack: async () => undefined,
     close: async () => undefined,
   };

@@ -51,12 +51,22 @@ export function notifierOf(engine: Engine, options: NotifierOptions = {}): Notif
   const outbox = notifyOutboxOf(engine.store);
   const log = engine.log.child({ component: 'notify' });
   const dispatcher = new NotifyDispatcher({
-    outbox, config, send, secrets: vaultSource(engine), log, clock: engine.clock,
+    outbox,
+    config,
+    send,
+    secrets: vaultSource(engine),
+    log,
+    clock: engine.clock,
     ...options.dispatch,
   });
   const feed = new NotifyFeed({
-    store: engine.store, outbox, config, correlation: engine.config.correlation,
-    clock: engine.clock, log, onEnqueued: () => dispatcher.wake(),
+    store: engine.store,
+    outbox,
+    config,
+    correlation: engine.config.correlation,
+    clock: engine.clock,
+    log,
+    onEnqueued: () => dispatcher.wake(),
   });
   return { config, outbox, feed, dispatcher };
 }
@@ -109,8 +119,10 @@ function smtpPassword(config: NotificationsConfig, file: string): string | undef
     return resolveSecret(config.smtp.password, dirname(file));
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new CallsignError(ErrorCode.Config,
+    throw new CallsignError(
+      ErrorCode.Config,
       `notifications.smtp.password: cannot read it: ${reason}`,
-      { cause: err, details: { field: 'notifications.smtp.password' } });
+      { cause: err, details: { field: 'notifications.smtp.password' } },
+    );
   }
 }

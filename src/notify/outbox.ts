@@ -92,14 +92,24 @@ export class NotifyOutbox {
   async enqueue(message: NewMessage, now: Date): Promise<string | undefined> {
     const id = randomUUID();
     const at = now.toISOString();
-    const inserted = await this.#db.insertInto('notifications')
+    const inserted = await this.#db
+      .insertInto('notifications')
       .values({
-        id, key: message.key, event: message.event, template: message.template,
-        recipient: message.recipient, address: message.address ?? null,
-        person_id: message.personId ?? null, vars: JSON.stringify(message.vars),
-        secret_ref: message.secretRef ?? null, state: message.settled?.state ?? 'pending',
-        attempts: 0, next_attempt_at: at, last_error: message.settled?.reason ?? null,
-        created_at: at, updated_at: at,
+        id,
+        key: message.key,
+        event: message.event,
+        template: message.template,
+        recipient: message.recipient,
+        address: message.address ?? null,
+        person_id: message.personId ?? null,
+        vars: JSON.stringify(message.vars),
+        secret_ref: message.secretRef ?? null,
+        state: message.settled?.state ?? 'pending',
+        attempts: 0,
+        next_attempt_at: at,
+        last_error: message.settled?.reason ?? null,
+        created_at: at,
+        updated_at: at,
       })
       .onConflict((oc) => oc.column('key').doNothing())
       .returning('id')
@@ -110,11 +120,14 @@ export class NotifyOutbox {
   /** Pending messages due at `now` and not leased, oldest first. */
   async due(now: Date, limit = 50): Promise<PendingMessage[]> {
     const at = now.toISOString();
-    const rows = await this.#db.selectFrom('notifications').selectAll()
+    const rows = await this.#db
+      .selectFrom('notifications')
+      .selectAll()
       .where('state', '=', 'pending')
       .where('next_attempt_at', '<=', at)
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
-      .orderBy('created_at').orderBy('id')
+      .orderBy('created_at')
+      .orderBy('id')
       .limit(limit)
       .execute();
     return rows.map(toPending);
@@ -122,7 +135,8 @@ export class NotifyOutbox {
 
   /** The earliest time a pending message becomes due; undefined when none is pending. */
   async nextDue(): Promise<Date | undefined> {
-    const row = await this.#db.selectFrom('notifications')
+    const row = await this.#db
+      .selectFrom('notifications')
       .select((eb) => eb.fn.min('next_attempt_at').as('next'))
       .where('state', '=', 'pending')
       .executeTakeFirst();
@@ -132,7 +146,8 @@ export class NotifyOutbox {
   /** Takes a message for one attempt (attempts + 1, leased); false when someone else has it. */
   async claim(id: string, now: Date, leaseMs: number): Promise<boolean> {
     const at = now.toISOString();
-    const result = await this.#db.updateTable('notifications')
+    const result = await this.#db
+      .updateTable('notifications')
       .set((eb) => ({
         attempts: eb('attempts', '+', 1),
         locked_until: new Date(now.getTime() + leaseMs).toISOString(),
@@ -148,7 +163,8 @@ export class NotifyOutbox {
   /** Records how a claimed attempt ended and frees the lease. */
   async record(id: string, result: AttemptResult): Promise<void> {
     const at = result.at.toISOString();
-    await this.#db.updateTable('notifications')
+    await this.#db
+      .updateTable('notifications')
       .set({
         state: result.state,
         next_attempt_at: (result.nextAttemptAt ?? result.at).toISOString(),
@@ -166,14 +182,20 @@ export class NotifyOutbox {
   async list(query: { failed?: boolean; limit?: number } = {}): Promise<MessageRecord[]> {
     let q = this.#db.selectFrom('notifications').selectAll();
     if (query.failed === true) q = q.where('state', 'in', ['failed', 'skipped']);
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id')
-      .limit(query.limit ?? 100).execute();
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .limit(query.limit ?? 100)
+      .execute();
     return rows.map(toRecord);
   }
 
   async get(id: string): Promise<PendingMessage | undefined> {
-    const row = await this.#db.selectFrom('notifications').selectAll()
-      .where('id', '=', id).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row === undefined ? undefined : toPending(row);
   }
 }

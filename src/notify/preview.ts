@@ -27,8 +27,10 @@ export async function previewTemplate(engine: Engine, o: PreviewOptions) {
   const template = config.templates[o.template];
   if (template === undefined) {
     const known = Object.keys(config.templates).join(', ') || 'none';
-    throw new CallsignError(ErrorCode.NotFound,
-      `Template '${o.template}' is not defined; known: ${known}`);
+    throw new CallsignError(
+      ErrorCode.NotFound,
+      `Template '${o.template}' is not defined; known: ${known}`,
+    );
   }
   const event = o.event ?? config.rules.find((r) => r.template === o.template)?.on ?? 'provisioned';
   const at = engine.clock().toISOString();
@@ -41,8 +43,9 @@ export async function previewTemplate(engine: Engine, o: PreviewOptions) {
     vars = await personVars(engine.store, person, { type: event, runId: 'preview', at });
   }
   Object.assign(vars, samples(vars));
-  return { event, ...renderMessage(o.template, template, vars) } satisfies
-    RenderedMessage & { event: NotifyEvent };
+  return { event, ...renderMessage(o.template, template, vars) } satisfies RenderedMessage & {
+    event: NotifyEvent;
+  };
 }
 
 async function findPerson(engine: Engine, ref: string) {
@@ -53,19 +56,26 @@ async function findPerson(engine: Engine, ref: string) {
     for (const p of await engine.store.findPeopleByKey(key, ref)) found.set(p.id, p);
   }
   if (found.size === 1) return [...found.values()][0]!;
-  throw new CallsignError(found.size === 0 ? ErrorCode.NotFound : ErrorCode.Ambiguous,
+  throw new CallsignError(
+    found.size === 0 ? ErrorCode.NotFound : ErrorCode.Ambiguous,
     found.size === 0
       ? `Person '${ref}' is not known (by id or ${engine.config.correlation.join(', ')})`
       : `Person '${ref}' matches ${found.size} people; give the id`,
-    { details: { person: ref } });
+    { details: { person: ref } },
+  );
 }
 
 function samples(vars: MessageVars): MessageVars {
   const event = vars.event ?? {};
   return {
     event: { resources: 'pbx/sip-subscriber/2001', ...event },
-    operation: { id: 'preview-op', action: 'create', target: 'pbx', type: 'sip-subscriber',
-      key: '2001' },
+    operation: {
+      id: 'preview-op',
+      action: 'create',
+      target: 'pbx',
+      type: 'sip-subscriber',
+      key: '2001',
+    },
     error: { code: 'rejected', message: 'sample error message' },
     secret: { value: '********', resource: 'pbx/sip-subscriber/2001' },
     pool: { name: 'nyc-ext', kind: 'extension', free: '3', total: '1000', below: '10' },

@@ -75,7 +75,10 @@ async function findManager(ref: string, ctx: RecipientContext): Promise<Person[]
 }
 
 function normalizeDn(dn: string): string {
-  return dn.split(',').map((part) => part.trim().toLowerCase()).join(',');
+  return dn
+    .split(',')
+    .map((part) => part.trim().toLowerCase())
+    .join(',');
 }
 
 function text(value: AttrValue | undefined): string | undefined {

@@ -30,9 +30,11 @@ export function renderMessage(
   const text = compiled.text.render(tv);
   if (subject === undefined || text === undefined) {
     const variable = compiled.subject.missing(tv) ?? compiled.text.missing(tv) ?? '?';
-    throw new CallsignError(ErrorCode.MissingReference,
+    throw new CallsignError(
+      ErrorCode.MissingReference,
       `Template '${name}': no value for ${variable}`,
-      { details: { template: name, variable } });
+      { details: { template: name, variable } },
+    );
   }
   // A header line must stay one line whatever a person's attributes hold.
   return { subject: subject.replace(/[\r\n]+/g, ' '), text };
@@ -53,8 +55,9 @@ export function pickVars(template: NotifyTemplateConfig, vars: MessageVars): Mes
 /** Whether the template reads `root.name` (a credentials template must read `secret.value`). */
 export function reads(template: NotifyTemplateConfig, root: string, name: string): boolean {
   const compiled = compileNotifyTemplate(template);
-  return [...compiled.subject.refs, ...compiled.text.refs]
-    .some((r) => r.root === root && r.name === name);
+  return [...compiled.subject.refs, ...compiled.text.refs].some(
+    (r) => r.root === root && r.name === name,
+  );
 }
 
 function templateVars(vars: MessageVars): TemplateVars {

@@ -47,7 +47,10 @@ export function smtpSender(smtp: SmtpConfig, password: string | undefined): Mail
   return async (mail) => {
     try {
       const info = await transport.sendMail({
-        from: smtp.from, to: mail.to, subject: mail.subject, text: mail.text,
+        from: smtp.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
       });
       return { kind: 'sent', code: replyCode(info.response), messageId: info.messageId };
     } catch (err) {
@@ -57,8 +60,16 @@ export function smtpSender(smtp: SmtpConfig, password: string | undefined): Mail
 }
 
 const UNREACHABLE = new Set([
-  'ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE',
-  'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
 ]);
 
 /** Translates a nodemailer error into retry or failed, keeping the server's reply code. */

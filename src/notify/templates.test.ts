@@ -58,14 +58,23 @@ test('a template that reaches for a prototype is refused at load', () => {
 
 test('prototype lookups render no value, whatever the values hold', () => {
   const vars = JSON.parse('{"person":{"__proto__":{"polluted":"yes"}},"event":{}}');
-  for (const text of ['{{person.__proto__}}', '{{person.constructor}}', '{{event.toString}}',
-    '{{person.hasOwnProperty}}']) {
-    assert.throws(() => renderMessage('t', { subject: 's', text }, vars),
-      (err: unknown) => err instanceof CallsignError && /no value for/.test(err.message));
+  for (const text of [
+    '{{person.__proto__}}',
+    '{{person.constructor}}',
+    '{{event.toString}}',
+    '{{person.hasOwnProperty}}',
+  ]) {
+    assert.throws(
+      () => renderMessage('t', { subject: 's', text }, vars),
+      (err: unknown) => err instanceof CallsignError && /no value for/.test(err.message),
+    );
   }
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
-  const shown = renderMessage('t', { subject: 'a {{event.x}}', text: '{{person.a | upper}}' },
-    { person: { a: '{{event.x}}' }, event: { x: '<b>' } });
+  const shown = renderMessage(
+    't',
+    { subject: 'a {{event.x}}', text: '{{person.a | upper}}' },
+    { person: { a: '{{event.x}}' }, event: { x: '<b>' } },
+  );
   // A value is text, never a template: `{{event.x}}` inside an attribute stays as it is.
   assert.deepEqual(shown, { subject: 'a <b>', text: '{{EVENT.X}}' });
 });
@@ -79,9 +88,12 @@ test('a variable the event does not offer is a configuration error', () => {
 
 test('credentials go to the person only, and need a defined template', () => {
   configError(
-    () => load(`${template('welcome', 'x', 'y')}\n${OTHERS}`,
-      '    - { on: credentials, to: [person, team], template: creds }\n' +
-      '    - { on: provisioned, to: [person], template: nothere }'),
+    () =>
+      load(
+        `${template('welcome', 'x', 'y')}\n${OTHERS}`,
+        '    - { on: credentials, to: [person, team], template: creds }\n' +
+          '    - { on: provisioned, to: [person], template: nothere }',
+      ),
     /credentials go to the person only[\s\S]*template 'nothere' is not defined/,
   );
 });
@@ -92,11 +104,14 @@ test('inline SMTP passwords and plain SMTP to a remote host are refused', () => 
     .replace('password: env:CALLSIGN_TEST_SMTP_PW', 'password: hunter2-secret')
     .replace('host: 127.0.0.1', 'host: mail.example.com')
     .replace('starttls: true', 'starttls: false');
-  assert.throws(() => parseConfig(text, '/tmp/callsign.yaml'), (err: unknown) => {
-    assert.ok(err instanceof CallsignError);
-    assert.match(err.message, /smtp\.password: inline secrets are not allowed/);
-    assert.match(err.message, /plain SMTP to mail\.example\.com is not allowed/);
-    assert.ok(!err.message.includes('hunter2'));
-    return true;
-  });
+  assert.throws(
+    () => parseConfig(text, '/tmp/callsign.yaml'),
+    (err: unknown) => {
+      assert.ok(err instanceof CallsignError);
+      assert.match(err.message, /smtp\.password: inline secrets are not allowed/);
+      assert.match(err.message, /plain SMTP to mail\.example\.com is not allowed/);
+      assert.ok(!err.message.includes('hunter2'));
+      return true;
+    },
+  );
 });

@@ -9,7 +9,8 @@ export function notifyConfig(port: number, caFile: string, templates = TEMPLATES
   const base = labConfig({
     store: 'sqlite:./callsign.db',
     ldap: { url: 'ldap://127.0.0.1:1', serviceDn: 'cn=svc', peopleDn: 'ou=people' },
-    passwordEnv: 'CALLSIGN_TEST_UNUSED', kamailio: null,
+    passwordEnv: 'CALLSIGN_TEST_UNUSED',
+    kamailio: null,
   }).replace('workerType: employeeType', 'workerType: employeeType\n      manager: manager');
   return `${base}
 notifications:

@@ -72,17 +72,20 @@ export class TestSmtpServer {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
-          simpleParser(raw).then((mail) => {
-            this.received.push({
-              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-              to: session.envelope.rcptTo.map((r) => r.address),
-              subject: mail.subject ?? '',
-              text: mail.text ?? '',
-              raw,
-              user: String(session.user ?? ''),
-            });
-            done();
-          }, (err: Error) => done(err));
+          simpleParser(raw).then(
+            (mail) => {
+              this.received.push({
+                from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+                to: session.envelope.rcptTo.map((r) => r.address),
+                subject: mail.subject ?? '',
+                text: mail.text ?? '',
+                raw,
+                user: String(session.user ?? ''),
+              });
+              done();
+            },
+            (err: Error) => done(err),
+          );
         });
       },
     });
@@ -91,8 +94,9 @@ export class TestSmtpServer {
       server.listen(this.#o.port ?? 0, '127.0.0.1', () => resolve());
     });
     this.#server = server;
-    this.#port = ((server as unknown as { server: { address(): AddressInfo } }).server
-      .address()).port;
+    this.#port = (
+      server as unknown as { server: { address(): AddressInfo } }
+    ).server.address().port;
     return this;
   }
 

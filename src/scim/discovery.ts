@@ -4,7 +4,11 @@
  */
 import { MAX_RESULTS } from './list-query.ts';
 import {
-  ALL_SCHEMAS, GROUP_KIND, type ResourceKind, SCHEMA, type SchemaDef,
+  ALL_SCHEMAS,
+  GROUP_KIND,
+  type ResourceKind,
+  SCHEMA,
+  type SchemaDef,
   USER_KIND,
 } from './schemas.ts';
 
@@ -19,12 +23,17 @@ export function serviceProviderConfig(baseUrl: string) {
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },
-    authenticationSchemes: [{
-      type: 'oauthbearertoken', name: 'Bearer token', primary: true,
-      description: 'A Callsign API token (scope read for GET, write for changes)',
-    }],
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'Bearer token',
+        primary: true,
+        description: 'A Callsign API token (scope read for GET, write for changes)',
+      },
+    ],
     meta: {
-      resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig`,
+      resourceType: 'ServiceProviderConfig',
+      location: `${baseUrl}/ServiceProviderConfig`,
     },
   };
 }
@@ -44,7 +53,9 @@ export function schemas(baseUrl: string, id?: string) {
 function resourceType(kind: ResourceKind, baseUrl: string) {
   return {
     schemas: [SCHEMA.ResourceType],
-    id: kind.name, name: kind.name, endpoint: kind.endpoint,
+    id: kind.name,
+    name: kind.name,
+    endpoint: kind.endpoint,
     description: kind.name === 'User' ? 'User Account' : 'Group',
     schema: kind.core.id,
     schemaExtensions: kind.extensions.map((e) => ({ schema: e.id, required: false })),
@@ -55,7 +66,9 @@ function resourceType(kind: ResourceKind, baseUrl: string) {
 function schemaResource(s: SchemaDef, baseUrl: string) {
   return {
     schemas: [SCHEMA.Schema],
-    id: s.id, name: s.name, description: s.description,
+    id: s.id,
+    name: s.name,
+    description: s.description,
     // RFC 7643 §8.7.1 lists only each schema's own attributes, not id, externalId or meta.
     attributes: s.attributes,
     meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${s.id}` },

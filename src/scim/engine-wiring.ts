@@ -32,10 +32,14 @@ export function scimDepsForEngine(engine: Engine): ScimDeps {
 
   let queue: Promise<unknown> = Promise.resolve();
   deps.onChange = (records: SourceRecord[], { actor }) => {
-    const run = queue.then(() => reconcile(engine, {
-      mode: 'sync', actor, execute: false,
-      changes: [{ source, records, problems: [] }],
-    }));
+    const run = queue.then(() =>
+      reconcile(engine, {
+        mode: 'sync',
+        actor,
+        execute: false,
+        changes: [{ source, records, problems: [] }],
+      }),
+    );
     queue = run.catch(() => undefined);
     return run.then(() => undefined);
   };

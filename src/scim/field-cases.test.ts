@@ -18,23 +18,31 @@ async function newUser(userName: string, extra: Record<string, unknown> = {}) {
 
 test('S1: an op spelt Replace is a replace', async () => {
   const id = await newUser('amara.okafor@example.org');
-  const res = await kit.call('PATCH', `/Users/${id}`,
-    patchOps({ op: 'Replace', path: 'displayName', value: 'Amara N. Okafor' }));
+  const res = await kit.call(
+    'PATCH',
+    `/Users/${id}`,
+    patchOps({ op: 'Replace', path: 'displayName', value: 'Amara N. Okafor' }),
+  );
   assert.equal(res.status, 204, JSON.stringify(res.json));
   const again = await kit.call('GET', `/Users/${id}`);
   assert.equal(again.json.displayName, 'Amara N. Okafor');
 });
 
 test('S2: "False" and "True" strings are stored and returned as booleans', async () => {
-  const created = await kit.call('POST', '/Users',
-    { ...entraUser('lars.nyberg@example.org'), active: 'True' });
+  const created = await kit.call('POST', '/Users', {
+    ...entraUser('lars.nyberg@example.org'),
+    active: 'True',
+  });
   assert.equal(created.status, 201);
   assert.equal(created.json.active, true);
   const id = created.json.id;
 
   kit.changes.length = 0;
-  const res = await kit.call('PATCH', `/Users/${id}`,
-    patchOps({ op: 'Replace', path: 'active', value: 'False' }));
+  const res = await kit.call(
+    'PATCH',
+    `/Users/${id}`,
+    patchOps({ op: 'Replace', path: 'active', value: 'False' }),
+  );
   assert.equal(res.status, 204);
   // The deactivation reaches the lifecycle as a disabled record: the leaver flow.
   assert.equal(kit.changes.length, 1);
@@ -45,44 +53,58 @@ test('S2: "False" and "True" strings are stored and returned as booleans', async
 
 test('S3: a path-less replace {active:false} deactivates', async () => {
   const id = await newUser('mei.tanaka@example.org');
-  const res = await kit.call('PATCH', `/Users/${id}`,
-    patchOps({ op: 'replace', value: { active: false } }));
+  const res = await kit.call(
+    'PATCH',
+    `/Users/${id}`,
+    patchOps({ op: 'replace', value: { active: false } }),
+  );
   assert.ok(res.status === 200 || res.status === 204, `status ${res.status}`);
   assert.strictEqual((await kit.call('GET', `/Users/${id}`)).json.active, false);
 });
 
-test('S4: a filtered path changes only the work email; a failing request changes nothing',
-  async () => {
-    const id = await newUser('joao.silva@example.org', {
-      emails: [
-        { type: 'work', value: 'joao.silva@example.org', primary: true },
-        { type: 'home', value: 'joao@home.example' },
-      ],
-    });
-    // `attributes` asks for the user back: 200 instead of 204 (RFC 7644 §3.5.2).
-    const res = await kit.call('PATCH', `/Users/${id}?attributes=emails`, patchOps({
-      op: 'Replace', path: 'emails[type eq "work"].value', value: 'j.silva@example.org',
-    }));
-    assert.equal(res.status, 200, JSON.stringify(res.json));
-    const byType = Object.fromEntries(res.json.emails.map((e: any) => [e.type, e.value]));
-    assert.deepEqual(byType, { work: 'j.silva@example.org', home: 'joao@home.example' });
+test('S4: a filtered path changes only the work email; a failing request changes nothing', async () => {
+  const id = await newUser('joao.silva@example.org', {
+    emails: [
+      { type: 'work', value: 'joao.silva@example.org', primary: true },
+      { type: 'home', value: 'joao@home.example' },
+    ],
+  });
+  // `attributes` asks for the user back: 200 instead of 204 (RFC 7644 §3.5.2).
+  const res = await kit.call(
+    'PATCH',
+    `/Users/${id}?attributes=emails`,
+    patchOps({
+      op: 'Replace',
+      path: 'emails[type eq "work"].value',
+      value: 'j.silva@example.org',
+    }),
+  );
+  assert.equal(res.status, 200, JSON.stringify(res.json));
+  const byType = Object.fromEntries(res.json.emails.map((e: any) => [e.type, e.value]));
+  assert.deepEqual(byType, { work: 'j.silva@example.org', home: 'joao@home.example' });
 
-    const version = res.headers.etag;
-    const bad = await kit.call('PATCH', `/Users/${id}`, patchOps(
+  const version = res.headers.etag;
+  const bad = await kit.call(
+    'PATCH',
+    `/Users/${id}`,
+    patchOps(
       { op: 'replace', path: 'displayName', value: 'Should Not Stick' },
       { op: 'replace', path: 'emails[type eq "other"]', value: { display: 'x' } },
-    ));
-    assert.equal(bad.status, 400);
-    assert.equal(bad.json.scimType, 'noTarget');
-    const now = await kit.call('GET', `/Users/${id}`);
-    assert.notEqual(now.json.displayName, 'Should Not Stick');
-    assert.equal(now.headers.etag, version);
-  });
+    ),
+  );
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.scimType, 'noTarget');
+  const now = await kit.call('GET', `/Users/${id}`);
+  assert.notEqual(now.json.displayName, 'Should Not Stick');
+  assert.equal(now.headers.etag, version);
+});
 
 test('S5: userName matches without case in filters and in uniqueness', async () => {
   await newUser('fatima.zahra@example.org');
-  const found = await kit.call('GET', '/Users?filter=' +
-    encodeURIComponent('userName eq "FATIMA.ZAHRA@EXAMPLE.ORG"'));
+  const found = await kit.call(
+    'GET',
+    '/Users?filter=' + encodeURIComponent('userName eq "FATIMA.ZAHRA@EXAMPLE.ORG"'),
+  );
   assert.equal(found.status, 200);
   assert.equal(found.json.totalResults, 1);
   assert.equal(found.json.Resources[0].userName, 'fatima.zahra@example.org');
@@ -94,8 +116,10 @@ test('S5: userName matches without case in filters and in uniqueness', async () 
 });
 
 test('S6: nothing found is an empty list; an unknown id is a 404 Error', async () => {
-  const none = await kit.call('GET', '/Users?filter=' +
-    encodeURIComponent('userName eq "nobody.here@example.org"'));
+  const none = await kit.call(
+    'GET',
+    '/Users?filter=' + encodeURIComponent('userName eq "nobody.here@example.org"'),
+  );
   assert.equal(none.status, 200);
   assert.deepEqual(none.json.schemas, ['urn:ietf:params:scim:api:messages:2.0:ListResponse']);
   assert.equal(none.json.totalResults, 0);
@@ -109,11 +133,17 @@ test('S6: nothing found is an empty list; an unknown id is a 404 Error', async (
 
 test('a re-POST of a deactivated userName is a rehire under the same id', async () => {
   const id = await newUser('oskar.berg@example.org');
-  await kit.call('PATCH', `/Users/${id}`,
-    patchOps({ op: 'replace', path: 'active', value: false }));
+  await kit.call(
+    'PATCH',
+    `/Users/${id}`,
+    patchOps({ op: 'replace', path: 'active', value: false }),
+  );
   kit.changes.length = 0;
-  const again = await kit.call('POST', '/Users',
-    entraUser('Oskar.Berg@example.org', { displayName: 'Oskar Berg' }));
+  const again = await kit.call(
+    'POST',
+    '/Users',
+    entraUser('Oskar.Berg@example.org', { displayName: 'Oskar Berg' }),
+  );
   assert.equal(again.status, 201);
   assert.equal(again.json.id, id);
   assert.equal(again.json.active, true);

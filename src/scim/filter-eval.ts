@@ -143,18 +143,31 @@ function compareBoolean(op: CompareOp, actual: unknown, wanted: Literal): boolea
 }
 
 function ordered<T extends string | number>(
-  op: CompareOp, a: T, b: T, aText: string, bText: string,
+  op: CompareOp,
+  a: T,
+  b: T,
+  aText: string,
+  bText: string,
 ): boolean {
   switch (op) {
-    case 'eq': return a === b;
-    case 'ne': return a !== b;
-    case 'gt': return a > b;
-    case 'ge': return a >= b;
-    case 'lt': return a < b;
-    case 'le': return a <= b;
-    case 'co': return aText.includes(bText);
-    case 'sw': return aText.startsWith(bText);
-    case 'ew': return aText.endsWith(bText);
+    case 'eq':
+      return a === b;
+    case 'ne':
+      return a !== b;
+    case 'gt':
+      return a > b;
+    case 'ge':
+      return a >= b;
+    case 'lt':
+      return a < b;
+    case 'le':
+      return a <= b;
+    case 'co':
+      return aText.includes(bText);
+    case 'sw':
+      return aText.startsWith(bText);
+    case 'ew':
+      return aText.endsWith(bText);
   }
 }
 

@@ -20,7 +20,12 @@ test('and binds tighter than or; not applies to what follows; grouping overrides
 });
 
 test('value paths keep their conditions on one element', () => {
-  const user = { emails: [{ type: 'work', value: 'a@x' }, { type: 'home', value: 'b@x' }] };
+  const user = {
+    emails: [
+      { type: 'work', value: 'a@x' },
+      { type: 'home', value: 'b@x' },
+    ],
+  };
   const scope = { kind: USER_KIND, value: user };
   assert.equal(matches(parseFilter('emails[type eq "work" and value eq "a@x"]'), scope), true);
   assert.equal(matches(parseFilter('emails[type eq "work" and value eq "b@x"]'), scope), false);
@@ -29,10 +34,20 @@ test('value paths keep their conditions on one element', () => {
 });
 
 test('unparsable filters are 400 invalidFilter', () => {
-  for (const bad of ['userName eq', 'userName zz "x"', '(userName pr', 'userName eq "x" )',
-    'emails[type eq "work"', 'userName eq "x" title', 'eq "x"']) {
-    assert.throws(() => parseFilter(bad), (e: any) => e.status === 400 &&
-      e.scimType === 'invalidFilter', bad);
+  for (const bad of [
+    'userName eq',
+    'userName zz "x"',
+    '(userName pr',
+    'userName eq "x" )',
+    'emails[type eq "work"',
+    'userName eq "x" title',
+    'eq "x"',
+  ]) {
+    assert.throws(
+      () => parseFilter(bad),
+      (e: any) => e.status === 400 && e.scimType === 'invalidFilter',
+      bad,
+    );
   }
 });
 
@@ -45,9 +60,14 @@ before(async () => {
     ['cy@example.net', 'Cy', 'Engineering', '330', '2025-01-01T00:00:00Z'],
   ];
   for (const [userName, title, department, employeeNumber] of people) {
-    const res = await kit.call('POST', '/Users', entraUser(userName!, {
-      title, [ENT]: { department, employeeNumber },
-    }));
+    const res = await kit.call(
+      'POST',
+      '/Users',
+      entraUser(userName!, {
+        title,
+        [ENT]: { department, employeeNumber },
+      }),
+    );
     assert.equal(res.status, 201);
   }
   const bob = await kit.call('GET', '/Users?filter=userName eq "bob@example.org"');
@@ -71,26 +91,40 @@ test('each comparison operator', async () => {
   assert.deepEqual(await names('userName sw "B"'), ['bob@example.org']);
   assert.deepEqual(await names('userName ew ".NET"'), ['cy@example.net']);
   assert.deepEqual(await names(`${ENT}:employeeNumber gt "205"`), ['cy@example.net']);
-  assert.deepEqual(await names(`${ENT}:employeeNumber ge "205"`),
-    ['bob@example.org', 'cy@example.net']);
+  assert.deepEqual(await names(`${ENT}:employeeNumber ge "205"`), [
+    'bob@example.org',
+    'cy@example.net',
+  ]);
   assert.deepEqual(await names(`${ENT}:employeeNumber lt "205"`), ['ada@example.org']);
-  assert.deepEqual(await names(`${ENT}:employeeNumber le "205"`),
-    ['ada@example.org', 'bob@example.org']);
-  assert.deepEqual(await names('title pr'), ['ada@example.org', 'bob@example.org',
-    'cy@example.net']);
+  assert.deepEqual(await names(`${ENT}:employeeNumber le "205"`), [
+    'ada@example.org',
+    'bob@example.org',
+  ]);
+  assert.deepEqual(await names('title pr'), [
+    'ada@example.org',
+    'bob@example.org',
+    'cy@example.net',
+  ]);
   assert.deepEqual(await names('nickName pr'), []);
   assert.deepEqual(await names('active eq false'), ['bob@example.org']);
-  assert.deepEqual(await names('meta.created ge "2000-01-01T00:00:00Z"'),
-    ['ada@example.org', 'bob@example.org', 'cy@example.net']);
+  assert.deepEqual(await names('meta.created ge "2000-01-01T00:00:00Z"'), [
+    'ada@example.org',
+    'bob@example.org',
+    'cy@example.net',
+  ]);
 });
 
 test('and, or, not and grouping over real users', async () => {
-  assert.deepEqual(await names(`${ENT}:department eq "Engineering" and active eq true`),
-    ['ada@example.org', 'cy@example.net']);
-  assert.deepEqual(await names('title eq "Ada" or title eq "Cy" and active eq false'),
-    ['ada@example.org']);
-  assert.deepEqual(await names('(title eq "Ada" or title eq "Cy") and not (userName ew ".net")'),
-    ['ada@example.org']);
+  assert.deepEqual(await names(`${ENT}:department eq "Engineering" and active eq true`), [
+    'ada@example.org',
+    'cy@example.net',
+  ]);
+  assert.deepEqual(await names('title eq "Ada" or title eq "Cy" and active eq false'), [
+    'ada@example.org',
+  ]);
+  assert.deepEqual(await names('(title eq "Ada" or title eq "Cy") and not (userName ew ".net")'), [
+    'ada@example.org',
+  ]);
   assert.deepEqual(await names('emails[type eq "work" and value sw "cy"]'), ['cy@example.net']);
   assert.deepEqual(await names('emails.value co "bob"'), ['bob@example.org']);
 });

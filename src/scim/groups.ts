@@ -11,8 +11,14 @@ import { checkRequired, normalizeResource, type ScimDocument } from './normalize
 import { applyPatch } from './patch.ts';
 import { groupRepresentation, project } from './representation.ts';
 import {
-  checkIfMatch, etagHeaders, ifMatchVersion, jsonBody, listParams, notModified,
-  queryProjection, wantsBody,
+  checkIfMatch,
+  etagHeaders,
+  ifMatchVersion,
+  jsonBody,
+  listParams,
+  notModified,
+  queryProjection,
+  wantsBody,
 } from './request-utils.ts';
 import { badRequest, ScimError, ScimType } from './scim-error.ts';
 import type { Routes, ScimContext, ScimRequest, ScimResponse } from './scim-handler.ts';
@@ -33,11 +39,16 @@ export const groupRoutes: Routes = async (req, ctx) => {
     throw new ScimError(405, `${req.method} is not allowed on /Groups`);
   }
   switch (req.method) {
-    case 'GET': return read(req, ctx, id);
-    case 'PUT': return change(req, ctx, id, (_, body) => normalizeResource(GROUP_KIND, body));
-    case 'PATCH': return change(req, ctx, id, (doc, body) => applyPatch(GROUP_KIND, doc, body));
-    case 'DELETE': return remove(req, ctx, id);
-    default: throw new ScimError(405, `${req.method} is not allowed on /Groups/${id}`);
+    case 'GET':
+      return read(req, ctx, id);
+    case 'PUT':
+      return change(req, ctx, id, (_, body) => normalizeResource(GROUP_KIND, body));
+    case 'PATCH':
+      return change(req, ctx, id, (doc, body) => applyPatch(GROUP_KIND, doc, body));
+    case 'DELETE':
+      return remove(req, ctx, id);
+    default:
+      throw new ScimError(405, `${req.method} is not allowed on /Groups/${id}`);
   }
 };
 
@@ -57,7 +68,8 @@ async function read(req: ScimRequest, ctx: ScimContext, id: string): Promise<Sci
   const group = await load(ctx, id);
   if (notModified(req, group.version)) return { status: 304, headers: etagHeaders(group.version) };
   return {
-    status: 200, headers: etagHeaders(group.version),
+    status: 200,
+    headers: etagHeaders(group.version),
     body: project(GROUP_KIND, groupRepresentation(group, req.baseUrl), queryProjection(req)),
   };
 }
@@ -79,8 +91,12 @@ async function change(
       return answer(req, group);
     }
 
-    const next = await toStored(ctx, doc, { id, version: group.version + 1,
-      created: group.created, modified: ctx.clock().toISOString() });
+    const next = await toStored(ctx, doc, {
+      id,
+      version: group.version + 1,
+      created: group.created,
+      modified: ctx.clock().toISOString(),
+    });
     if (await ctx.store.updateGroup(next, group.version)) {
       await notifyMembers(req, ctx, group.members, next.members);
       return answer(req, next);
@@ -94,7 +110,7 @@ async function change(
 async function remove(req: ScimRequest, ctx: ScimContext, id: string): Promise<ScimResponse> {
   const group = await load(ctx, id);
   checkIfMatch(req, group.version);
-  if (!await ctx.store.deleteGroup(id, group.version)) {
+  if (!(await ctx.store.deleteGroup(id, group.version))) {
     throw new ScimError(412, `group ${id} was changed by another request`);
   }
   await notifyMembers(req, ctx, group.members, []);
@@ -171,7 +187,8 @@ async function load(ctx: ScimContext, id: string): Promise<StoredGroup> {
 function answer(req: ScimRequest, group: StoredGroup): ScimResponse {
   if (!wantsBody(req)) return { status: 204, headers: etagHeaders(group.version) };
   return {
-    status: 200, headers: etagHeaders(group.version),
+    status: 200,
+    headers: etagHeaders(group.version),
     body: project(GROUP_KIND, groupRepresentation(group, req.baseUrl), queryProjection(req)),
   };
 }

@@ -62,7 +62,10 @@ export function runQuery(kind: ResourceKind, all: ScimDocument[], params: ListPa
 /** The ListResponse message. */
 export function listResponse(total: number, page: ScimDocument[], startIndex: number) {
   return {
-    schemas: [SCHEMA.ListResponse], totalResults: total, itemsPerPage: page.length, startIndex,
+    schemas: [SCHEMA.ListResponse],
+    totalResults: total,
+    itemsPerPage: page.length,
+    startIndex,
     Resources: page,
   };
 }
@@ -85,12 +88,14 @@ function sorted(kind: ResourceKind, list: ScimDocument[], sortBy: string, order:
   }
   const sign = order === 'descending' ? -1 : 1;
   // RFC 7644 §3.4.2.3: resources without the attribute come last in either order.
-  return keyed.sort((a, b) => {
-    if (a.key === undefined || b.key === undefined) {
-      return a.key === b.key ? 0 : a.key === undefined ? 1 : -1;
-    }
-    return a.key < b.key ? -sign : a.key > b.key ? sign : 0;
-  }).map((k) => k.r);
+  return keyed
+    .sort((a, b) => {
+      if (a.key === undefined || b.key === undefined) {
+        return a.key === b.key ? 0 : a.key === undefined ? 1 : -1;
+      }
+      return a.key < b.key ? -sign : a.key > b.key ? sign : 0;
+    })
+    .map((k) => k.r);
 }
 
 function integer(text: string | undefined, fallback: number, name: string): number {

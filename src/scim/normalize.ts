@@ -91,8 +91,11 @@ export function coerce(def: AttributeDef, value: unknown, where = def.name): unk
       return value;
     case 'complex': {
       // Entra sends the enterprise manager as a bare id: it is the `value` sub-attribute.
-      if (!isObject(value) && findAttr(def.subAttributes, 'value') !== undefined &&
-        (typeof value === 'string' || typeof value === 'number')) {
+      if (
+        !isObject(value) &&
+        findAttr(def.subAttributes, 'value') !== undefined &&
+        (typeof value === 'string' || typeof value === 'number')
+      ) {
         return coerce(def, { value: String(value) }, where);
       }
       if (!isObject(value)) throw wrongType(where, 'an object');
@@ -156,8 +159,9 @@ export function keepOnePrimary(list: unknown[]): unknown[] {
     if (isObject(v) && v.primary === true) last = i;
   });
   if (last < 0) return list;
-  return list.map((v, i) => (isObject(v) && v.primary === true && i !== last
-    ? { ...v, primary: false } : v));
+  return list.map((v, i) =>
+    isObject(v) && v.primary === true && i !== last ? { ...v, primary: false } : v,
+  );
 }
 
 function toBoolean(value: unknown, where: string): boolean {

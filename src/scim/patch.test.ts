@@ -27,7 +27,8 @@ test('every path form: attr, attr.sub, urn:attr, filter, filter.sub, path-less',
   const id = await newUser('noor.haddad@example.org', {
     phoneNumbers: [{ type: 'work', value: '+1 212 555 0101' }],
   });
-  const res = await patch(id,
+  const res = await patch(
+    id,
     { op: 'add', path: 'title', value: 'Engineer' },
     { op: 'replace', path: 'name.givenName', value: 'Noor' },
     { op: 'Add', path: `${ENT}:department`, value: 'Research' },
@@ -42,8 +43,12 @@ test('every path form: attr, attr.sub, urn:attr, filter, filter.sub, path-less',
   const u = res.json;
   assert.equal(u.title, 'Engineer');
   assert.equal(u.name.givenName, 'Noor');
-  assert.deepEqual(u[ENT], { department: 'Research', employeeNumber: 'E-77', costCenter: 'CC1',
-    manager: { value: 'boss-id' } });
+  assert.deepEqual(u[ENT], {
+    department: 'Research',
+    employeeNumber: 'E-77',
+    costCenter: 'CC1',
+    manager: { value: 'boss-id' },
+  });
   assert.equal(u.emails.length, 2);
   assert.equal(u.emails.find((e: any) => e.type === 'home').display, 'Home');
   assert.equal(u.phoneNumbers[0].value, '+1 212 555 0199');
@@ -54,11 +59,16 @@ test('every path form: attr, attr.sub, urn:attr, filter, filter.sub, path-less',
 
 test('remove: attribute, sub-attribute, filtered element, extension attribute', async () => {
   const id = await newUser('tomas.novak@example.org', {
-    title: 'Lead', name: { givenName: 'Tomas', familyName: 'Novak' },
-    emails: [{ type: 'work', value: 'tomas.novak@example.org' }, { type: 'home', value: 't@h' }],
+    title: 'Lead',
+    name: { givenName: 'Tomas', familyName: 'Novak' },
+    emails: [
+      { type: 'work', value: 'tomas.novak@example.org' },
+      { type: 'home', value: 't@h' },
+    ],
     [ENT]: { department: 'Ops', costCenter: 'C9' },
   });
-  const res = await patch(id,
+  const res = await patch(
+    id,
     { op: 'remove', path: 'title' },
     { op: 'remove', path: 'name.familyName' },
     { op: 'remove', path: 'emails[type eq "home"]' },
@@ -67,7 +77,10 @@ test('remove: attribute, sub-attribute, filtered element, extension attribute', 
   assert.equal(res.status, 200, JSON.stringify(res.json));
   assert.equal(res.json.title, undefined);
   assert.deepEqual(res.json.name, { givenName: 'Tomas' });
-  assert.deepEqual(res.json.emails.map((e: any) => e.type), ['work']);
+  assert.deepEqual(
+    res.json.emails.map((e: any) => e.type),
+    ['work'],
+  );
   assert.deepEqual(res.json[ENT], { department: 'Ops' });
 });
 
@@ -98,31 +111,44 @@ test('ETags: If-Match with an old version is 412; the current one succeeds', asy
   const first = await kit.call('GET', `/Users/${id}`);
   const tag = first.headers.etag!;
   assert.equal(first.json.meta.version, tag);
-  const ok = await kit.call('PATCH', `/Users/${id}`,
-    patchOps({ op: 'replace', path: 'title', value: 'A' }), { 'if-match': tag });
+  const ok = await kit.call(
+    'PATCH',
+    `/Users/${id}`,
+    patchOps({ op: 'replace', path: 'title', value: 'A' }),
+    { 'if-match': tag },
+  );
   assert.equal(ok.status, 204);
   assert.notEqual(ok.headers.etag, tag);
-  const stale = await kit.call('PATCH', `/Users/${id}`,
-    patchOps({ op: 'replace', path: 'title', value: 'B' }), { 'if-match': tag });
+  const stale = await kit.call(
+    'PATCH',
+    `/Users/${id}`,
+    patchOps({ op: 'replace', path: 'title', value: 'B' }),
+    { 'if-match': tag },
+  );
   assert.equal(stale.status, 412);
   assert.equal(stale.json.status, '412');
   const del = await kit.call('DELETE', `/Users/${id}`, undefined, { 'if-match': tag });
   assert.equal(del.status, 412);
-  const same = await kit.call('GET', `/Users/${id}`, undefined,
-    { 'if-none-match': ok.headers.etag! });
+  const same = await kit.call('GET', `/Users/${id}`, undefined, {
+    'if-none-match': ok.headers.etag!,
+  });
   assert.equal(same.status, 304);
 });
 
 test('paging and sorting', async () => {
   for (const n of ['p3', 'p1', 'p5', 'p2', 'p4']) await newUser(`${n}@paging.example`);
   const filter = encodeURIComponent('userName ew "@paging.example"');
-  const page = await kit.call('GET',
-    `/Users?filter=${filter}&sortBy=userName&sortOrder=descending&startIndex=2&count=2`);
+  const page = await kit.call(
+    'GET',
+    `/Users?filter=${filter}&sortBy=userName&sortOrder=descending&startIndex=2&count=2`,
+  );
   assert.equal(page.json.totalResults, 5);
   assert.equal(page.json.itemsPerPage, 2);
   assert.equal(page.json.startIndex, 2);
-  assert.deepEqual(page.json.Resources.map((r: any) => r.userName),
-    ['p4@paging.example', 'p3@paging.example']);
+  assert.deepEqual(
+    page.json.Resources.map((r: any) => r.userName),
+    ['p4@paging.example', 'p3@paging.example'],
+  );
   const none = await kit.call('GET', `/Users?filter=${filter}&count=0`);
   assert.equal(none.json.totalResults, 5);
   assert.deepEqual(none.json.Resources, []);
@@ -134,14 +160,17 @@ test('groups: members by PATCH in Entra form; users see their groups', async () 
   const a = await newUser('g.one@example.org');
   const b = await newUser('g.two@example.org');
   const g = await kit.call('POST', '/Groups', {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Sales NYC',
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    displayName: 'Sales NYC',
   });
   assert.equal(g.status, 201);
   const gid = g.json.id;
   kit.changes.length = 0;
-  const add = await kit.call('PATCH', `/Groups/${gid}`, patchOps(
-    { op: 'Add', path: 'members', value: [{ value: a }, { value: b }] },
-  ));
+  const add = await kit.call(
+    'PATCH',
+    `/Groups/${gid}`,
+    patchOps({ op: 'Add', path: 'members', value: [{ value: a }, { value: b }] }),
+  );
   assert.equal(add.status, 204, JSON.stringify(add.json));
   assert.equal(kit.changes[0]!.length, 2);
   assert.deepEqual(kit.changes[0]![0]!.attributes.groups, ['Sales NYC']);
@@ -149,22 +178,33 @@ test('groups: members by PATCH in Entra form; users see their groups', async () 
   assert.equal(user.json.groups[0].value, gid);
 
   // With `attributes` the PATCH answers 200 with the group (RFC 7644 §3.5.2).
-  const rm = await kit.call('PATCH', `/Groups/${gid}?attributes=members`, patchOps(
-    { op: 'Remove', path: `members[value eq "${a}"]` },
-  ));
+  const rm = await kit.call(
+    'PATCH',
+    `/Groups/${gid}?attributes=members`,
+    patchOps({ op: 'Remove', path: `members[value eq "${a}"]` }),
+  );
   assert.equal(rm.status, 200);
-  assert.deepEqual(rm.json.members.map((m: any) => m.value), [b]);
-  const rm2 = await kit.call('PATCH', `/Groups/${gid}`, patchOps(
-    { op: 'remove', path: 'members', value: [{ value: b }] },
-  ));
+  assert.deepEqual(
+    rm.json.members.map((m: any) => m.value),
+    [b],
+  );
+  const rm2 = await kit.call(
+    'PATCH',
+    `/Groups/${gid}`,
+    patchOps({ op: 'remove', path: 'members', value: [{ value: b }] }),
+  );
   assert.equal(rm2.status, 204);
   assert.equal((await kit.call('GET', `/Groups/${gid}`)).json.members, undefined);
-  const bad = await kit.call('PATCH', `/Groups/${gid}`, patchOps(
-    { op: 'add', path: 'members', value: [{ value: 'ghost' }] },
-  ));
+  const bad = await kit.call(
+    'PATCH',
+    `/Groups/${gid}`,
+    patchOps({ op: 'add', path: 'members', value: [{ value: 'ghost' }] }),
+  );
   assert.equal(bad.status, 400);
-  const listed = await kit.call('GET', '/Groups?excludedAttributes=members&filter=' +
-    encodeURIComponent('displayName eq "sales nyc"'));
+  const listed = await kit.call(
+    'GET',
+    '/Groups?excludedAttributes=members&filter=' + encodeURIComponent('displayName eq "sales nyc"'),
+  );
   assert.equal(listed.json.totalResults, 1);
 });
 
@@ -175,15 +215,19 @@ test('discovery: config, resource types, schemas with attribute definitions', as
   assert.equal(spc.json.bulk.supported, false);
   const types = await kit.call('GET', '/ResourceTypes');
   const user = types.json.Resources.find((t: any) => t.id === 'User');
-  assert.deepEqual(user.schemaExtensions.map((e: any) => e.schema), [ENT,
-    'urn:callsign:params:scim:schemas:extension:telecom:1.0:User']);
+  assert.deepEqual(
+    user.schemaExtensions.map((e: any) => e.schema),
+    [ENT, 'urn:callsign:params:scim:schemas:extension:telecom:1.0:User'],
+  );
   const schema = await kit.call('GET', `/Schemas/${ENT}`);
   assert.equal(schema.status, 200);
   const dept = schema.json.attributes.find((x: any) => x.name === 'department');
   assert.equal(dept.type, 'string');
   assert.equal(dept.mutability, 'readWrite');
-  const telecom = await kit.call('GET',
-    '/Schemas/urn:callsign:params:scim:schemas:extension:telecom:1.0:User');
+  const telecom = await kit.call(
+    'GET',
+    '/Schemas/urn:callsign:params:scim:schemas:extension:telecom:1.0:User',
+  );
   assert.ok(telecom.json.attributes.every((x: any) => x.mutability === 'readOnly'));
   assert.equal((await kit.call('GET', '/Schemas/urn:nope')).status, 404);
 });

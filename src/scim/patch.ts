@@ -31,9 +31,10 @@ export function applyPatch(kind: ResourceKind, doc: ScimDocument, body: unknown)
     if (path !== undefined && path !== null && typeof path !== 'string') {
       throw badRequest(ScimType.InvalidPath, `Operations[${i}].path must be a string`);
     }
-    next = path === undefined || path === null || path === ''
-      ? withoutPath(kind, next, op, value)
-      : withPath(kind, next, { op, path, value });
+    next =
+      path === undefined || path === null || path === ''
+        ? withoutPath(kind, next, op, value)
+        : withPath(kind, next, { op, path, value });
   }
   return next;
 }
@@ -41,8 +42,10 @@ export function applyPatch(kind: ResourceKind, doc: ScimDocument, body: unknown)
 function readOperations(body: unknown): unknown[] {
   if (!isObject(body)) throw badRequest(ScimType.InvalidSyntax, 'The body must be a JSON object');
   const schemas = body.schemas;
-  if (Array.isArray(schemas) && !schemas.some((s) => String(s).toLowerCase() ===
-    SCHEMA.PatchOp.toLowerCase())) {
+  if (
+    Array.isArray(schemas) &&
+    !schemas.some((s) => String(s).toLowerCase() === SCHEMA.PatchOp.toLowerCase())
+  ) {
     throw badRequest(ScimType.InvalidSyntax, `A PATCH body must carry schema ${SCHEMA.PatchOp}`);
   }
   const ops = getIgnoringCase(body, 'Operations');
@@ -137,10 +140,15 @@ function applyFiltered(def: AttributeDef, container: ScimDocument, parsed: Patch
   const hit = list.map((v) => isObject(v) && pathFilter(parsed.filter!, defs, v));
 
   if (step.op === 'remove') {
-    const kept = subDef === undefined
-      ? list.filter((_, i) => !hit[i])
-      : list.map((v, i) => (hit[i] ? without(v as ScimDocument, subDef.name) : v));
-    store(container, def.name, kept.filter((v) => !isObject(v) || Object.keys(v).length > 0));
+    const kept =
+      subDef === undefined
+        ? list.filter((_, i) => !hit[i])
+        : list.map((v, i) => (hit[i] ? without(v as ScimDocument, subDef.name) : v));
+    store(
+      container,
+      def.name,
+      kept.filter((v) => !isObject(v) || Object.keys(v).length > 0),
+    );
     return;
   }
 
@@ -171,8 +179,8 @@ function applySub(def: AttributeDef, container: ScimDocument, sub: string, step:
   if (step.op !== 'remove' && value === undefined) {
     throw badRequest(ScimType.InvalidValue, `${step.op} ${def.name}.${sub} needs a value`);
   }
-  const set = (el: ScimDocument) => (value === undefined
-    ? without(el, subDef.name) : { ...el, [subDef.name]: value });
+  const set = (el: ScimDocument) =>
+    value === undefined ? without(el, subDef.name) : { ...el, [subDef.name]: value };
   if (def.multiValued) {
     const list = Array.isArray(container[def.name]) ? (container[def.name] as ScimDocument[]) : [];
     store(container, def.name, list.map(set));
@@ -190,11 +198,15 @@ function removeWhole(def: AttributeDef, container: ScimDocument, value: unknown)
     delete container[def.name];
     return;
   }
-  const drop = (Array.isArray(value) ? value : [value])
-    .map((v) => String(isObject(v) ? getIgnoringCase(v, 'value') : v));
+  const drop = (Array.isArray(value) ? value : [value]).map((v) =>
+    String(isObject(v) ? getIgnoringCase(v, 'value') : v),
+  );
   const list = Array.isArray(container[def.name]) ? (container[def.name] as unknown[]) : [];
-  store(container, def.name, list.filter((v) => !drop.includes(String(
-    isObject(v) ? v.value : v))));
+  store(
+    container,
+    def.name,
+    list.filter((v) => !drop.includes(String(isObject(v) ? v.value : v))),
+  );
 }
 
 function pathFilter(filter: FilterNode, defs: AttributeDef[], el: ScimDocument): boolean {
@@ -208,8 +220,11 @@ function pathFilter(filter: FilterNode, defs: AttributeDef[], el: ScimDocument):
 
 /** `type eq "work"` describes the element to create. */
 function seedOf(filter: FilterNode): ScimDocument | undefined {
-  if (filter.op === 'eq' && filter.path.attr.toLowerCase() === 'type' &&
-    typeof filter.value === 'string') {
+  if (
+    filter.op === 'eq' &&
+    filter.path.attr.toLowerCase() === 'type' &&
+    typeof filter.value === 'string'
+  ) {
     return { type: filter.value };
   }
   return undefined;
@@ -236,7 +251,13 @@ function extId(kind: ResourceKind, parsed: PatchPath): string {
 }
 
 const EXTERNAL_ID: AttributeDef = {
-  name: 'externalId', type: 'string', multiValued: false, description: 'externalId',
-  required: false, caseExact: true, mutability: 'readWrite', returned: 'default',
+  name: 'externalId',
+  type: 'string',
+  multiValued: false,
+  description: 'externalId',
+  required: false,
+  caseExact: true,
+  mutability: 'readWrite',
+  returned: 'default',
   uniqueness: 'none',
 };

@@ -5,7 +5,12 @@
  */
 import type { ScimDocument } from './normalize.ts';
 import {
-  type AttributeDef, COMMON_ATTRIBUTES, findAttr, type ResourceKind, SCHEMA, schemaOf,
+  type AttributeDef,
+  COMMON_ATTRIBUTES,
+  findAttr,
+  type ResourceKind,
+  SCHEMA,
+  schemaOf,
 } from './schemas.ts';
 import type { StoredGroup, StoredResource, StoredUser } from './scim-store.ts';
 import { splitAttrPath } from './filter-parser.ts';
@@ -38,7 +43,10 @@ export function userRepresentation(o: {
   if (isObject(doc[SCHEMA.Enterprise])) schemas.push(SCHEMA.Enterprise);
   if (groups.length > 0) {
     doc.groups = groups.map((g) => ({
-      value: g.id, display: g.name, type: 'direct', $ref: `${baseUrl}/Groups/${g.id}`,
+      value: g.id,
+      display: g.name,
+      type: 'direct',
+      $ref: `${baseUrl}/Groups/${g.id}`,
     }));
   }
   if (telecom !== undefined) {
@@ -58,7 +66,9 @@ export function groupRepresentation(group: StoredGroup, baseUrl: string): ScimDo
   const doc: ScimDocument = { ...group.document, displayName: group.displayName };
   if (group.members.length > 0) {
     doc.members = group.members.map((m) => ({
-      value: m.value, type: m.type, $ref: `${baseUrl}/${m.type}s/${m.value}`,
+      value: m.value,
+      type: m.type,
+      $ref: `${baseUrl}/${m.type}s/${m.value}`,
     }));
   }
   return { schemas: [SCHEMA.Group], id: group.id, ...doc, meta: metaOf('Group', group, baseUrl) };
@@ -85,13 +95,19 @@ export function project(
 
 function metaOf(resourceType: string, r: StoredResource, baseUrl: string) {
   return {
-    resourceType, created: r.created, lastModified: r.modified,
-    location: `${baseUrl}/${resourceType}s/${r.id}`, version: etagOf(r.version),
+    resourceType,
+    created: r.created,
+    lastModified: r.modified,
+    location: `${baseUrl}/${resourceType}s/${r.id}`,
+    version: etagOf(r.version),
   };
 }
 
 function names(list: string | undefined): string[] {
-  return (list ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return (list ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** Where a projected path lives: the top level or an extension object, with its definition. */
@@ -100,7 +116,8 @@ function place(kind: ResourceKind, name: string) {
   if (path === undefined) return undefined;
   const ext = path.schema === undefined ? undefined : schemaOf(kind, path.schema);
   const inExt = ext !== undefined && ext.id !== kind.core.id;
-  const defs: AttributeDef[] = inExt ? ext.attributes
+  const defs: AttributeDef[] = inExt
+    ? ext.attributes
     : [...COMMON_ATTRIBUTES, ...kind.core.attributes];
   const def = findAttr(defs, path.attr);
   if (def === undefined) {

@@ -57,8 +57,9 @@ export function listParams(req: ScimRequest, search: boolean): ListParams {
  * when `attributes` is given; `excludedAttributes` is read the same way.
  */
 export function wantsBody(req: ScimRequest): boolean {
-  return req.method !== 'PATCH' || req.query.has('attributes') ||
-    req.query.has('excludedAttributes');
+  return (
+    req.method !== 'PATCH' || req.query.has('attributes') || req.query.has('excludedAttributes')
+  );
 }
 
 export function etagHeaders(version: number): Record<string, string> {

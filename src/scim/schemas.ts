@@ -18,7 +18,7 @@ export const SCHEMA = {
 } as const;
 
 export type AttrType =
-  | 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
+  'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
 
 /** One attribute's definition, in the shape `/Schemas` returns. */
 export interface AttributeDef {
@@ -47,8 +47,16 @@ type Opts = Partial<Omit<AttributeDef, 'name' | 'type'>>;
 
 function a(name: string, type: AttrType, opts: Opts = {}): AttributeDef {
   return {
-    name, type, multiValued: false, description: opts.description ?? name, required: false,
-    caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none', ...opts,
+    name,
+    type,
+    multiValued: false,
+    description: opts.description ?? name,
+    required: false,
+    caseExact: false,
+    mutability: 'readWrite',
+    returned: 'default',
+    uniqueness: 'none',
+    ...opts,
   };
 }
 
@@ -57,8 +65,10 @@ function multi(name: string, types: string[], valueType: AttrType = 'string'): A
   return a(name, 'complex', {
     multiValued: true,
     subAttributes: [
-      a('value', valueType), a('display', 'string'),
-      a('type', 'string', { canonicalValues: types }), a('primary', 'boolean'),
+      a('value', valueType),
+      a('display', 'string'),
+      a('type', 'string', { canonicalValues: types }),
+      a('primary', 'boolean'),
     ],
   });
 }
@@ -73,12 +83,23 @@ export const USER_SCHEMA: SchemaDef = {
   attributes: [
     a('userName', 'string', { required: true, uniqueness: 'server' }),
     a('name', 'complex', {
-      subAttributes: ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix',
-        'honorificSuffix'].map((n) => a(n, 'string')),
+      subAttributes: [
+        'formatted',
+        'familyName',
+        'givenName',
+        'middleName',
+        'honorificPrefix',
+        'honorificSuffix',
+      ].map((n) => a(n, 'string')),
     }),
-    a('displayName', 'string'), a('nickName', 'string'),
-    ref('profileUrl', ['external']), a('title', 'string'), a('userType', 'string'),
-    a('preferredLanguage', 'string'), a('locale', 'string'), a('timezone', 'string'),
+    a('displayName', 'string'),
+    a('nickName', 'string'),
+    ref('profileUrl', ['external']),
+    a('title', 'string'),
+    a('userType', 'string'),
+    a('preferredLanguage', 'string'),
+    a('locale', 'string'),
+    a('timezone', 'string'),
     a('active', 'boolean'),
     a('password', 'string', { mutability: 'writeOnly', returned: 'never' }),
     multi('emails', ['work', 'home', 'other']),
@@ -88,14 +109,16 @@ export const USER_SCHEMA: SchemaDef = {
     a('addresses', 'complex', {
       multiValued: true,
       subAttributes: [
-        ...['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country']
-          .map((n) => a(n, 'string')),
+        ...['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country'].map((n) =>
+          a(n, 'string'),
+        ),
         a('type', 'string', { canonicalValues: ['work', 'home', 'other'] }),
         a('primary', 'boolean'),
       ],
     }),
     a('groups', 'complex', {
-      multiValued: true, mutability: 'readOnly',
+      multiValued: true,
+      mutability: 'readOnly',
       subAttributes: [
         a('value', 'string', { mutability: 'readOnly' }),
         ref('$ref', ['User', 'Group'], { mutability: 'readOnly' }),
@@ -103,7 +126,9 @@ export const USER_SCHEMA: SchemaDef = {
         a('type', 'string', { mutability: 'readOnly', canonicalValues: ['direct', 'indirect'] }),
       ],
     }),
-    multi('entitlements', []), multi('roles', []), multi('x509Certificates', [], 'binary'),
+    multi('entitlements', []),
+    multi('roles', []),
+    multi('x509Certificates', [], 'binary'),
   ],
 };
 
@@ -112,11 +137,15 @@ export const ENTERPRISE_SCHEMA: SchemaDef = {
   name: 'EnterpriseUser',
   description: 'Enterprise User',
   attributes: [
-    a('employeeNumber', 'string'), a('costCenter', 'string'), a('organization', 'string'),
-    a('division', 'string'), a('department', 'string'),
+    a('employeeNumber', 'string'),
+    a('costCenter', 'string'),
+    a('organization', 'string'),
+    a('division', 'string'),
+    a('department', 'string'),
     a('manager', 'complex', {
       subAttributes: [
-        a('value', 'string'), ref('$ref', ['User']),
+        a('value', 'string'),
+        ref('$ref', ['User']),
         a('displayName', 'string', { mutability: 'readOnly' }),
       ],
     }),
@@ -129,12 +158,18 @@ export const TELECOM_SCHEMA: SchemaDef = {
   name: 'CallsignTelecomUser',
   description: 'Telecom resources Callsign assigned to the user (read-only, authoritative)',
   attributes: [
-    a('personId', 'string', { mutability: 'readOnly', caseExact: true,
-      description: 'Callsign person id the user is correlated to' }),
+    a('personId', 'string', {
+      mutability: 'readOnly',
+      caseExact: true,
+      description: 'Callsign person id the user is correlated to',
+    }),
     a('extension', 'string', { mutability: 'readOnly', description: 'Internal extension' }),
     a('did', 'string', { mutability: 'readOnly', description: 'Direct number, E.164' }),
-    a('sipAccounts', 'string', { mutability: 'readOnly', multiValued: true,
-      description: 'SIP accounts as target/key' }),
+    a('sipAccounts', 'string', {
+      mutability: 'readOnly',
+      multiValued: true,
+      description: 'SIP accounts as target/key',
+    }),
   ],
 };
 
@@ -158,8 +193,12 @@ export const GROUP_SCHEMA: SchemaDef = {
 
 /** Attributes common to every resource (RFC 7643 §3.1). */
 export const COMMON_ATTRIBUTES: AttributeDef[] = [
-  a('id', 'string', { mutability: 'readOnly', returned: 'always', caseExact: true,
-    uniqueness: 'server' }),
+  a('id', 'string', {
+    mutability: 'readOnly',
+    returned: 'always',
+    caseExact: true,
+    uniqueness: 'server',
+  }),
   a('externalId', 'string', { caseExact: true }),
   a('meta', 'complex', {
     mutability: 'readOnly',
@@ -184,12 +223,17 @@ export interface ResourceKind {
 }
 
 export const USER_KIND: ResourceKind = {
-  name: 'User', endpoint: '/Users', core: USER_SCHEMA,
+  name: 'User',
+  endpoint: '/Users',
+  core: USER_SCHEMA,
   extensions: [ENTERPRISE_SCHEMA, TELECOM_SCHEMA],
 };
 
 export const GROUP_KIND: ResourceKind = {
-  name: 'Group', endpoint: '/Groups', core: GROUP_SCHEMA, extensions: [],
+  name: 'Group',
+  endpoint: '/Groups',
+  core: GROUP_SCHEMA,
+  extensions: [],
 };
 
 /** Finds a named attribute among definitions, without regard to case (RFC 7643 §2.1). */

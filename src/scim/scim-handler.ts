@@ -87,8 +87,10 @@ export function createScimHandler(deps: ScimDeps): (req: ScimRequest) => Promise
       try {
         await deps.onChange(records, { actor });
       } catch (err) {
-        log.error({ err: (err as Error).message, actor, records: records.length },
-          'scim change not planned');
+        log.error(
+          { err: (err as Error).message, actor, records: records.length },
+          'scim change not planned',
+        );
       }
     },
   };
@@ -97,18 +99,24 @@ export function createScimHandler(deps: ScimDeps): (req: ScimRequest) => Promise
     try {
       const path = req.path.replace(/\/+$/, '') || '/';
       const routed = { ...req, path };
-      const res = await discovery(routed) ?? await userRoutes(routed, ctx) ??
-        await groupRoutes(routed, ctx);
+      const res =
+        (await discovery(routed)) ??
+        (await userRoutes(routed, ctx)) ??
+        (await groupRoutes(routed, ctx));
       if (res === undefined) throw new ScimError(404, `No SCIM endpoint ${req.method} ${path}`);
       return { ...res, headers: { 'content-type': SCIM_CONTENT_TYPE, ...res.headers } };
     } catch (err) {
       const scim = toScimError(err);
       if (scim.status >= 500) {
-        log.error({ err: (err as Error)?.message, path: req.path, method: req.method },
-          'scim request failed');
+        log.error(
+          { err: (err as Error)?.message, path: req.path, method: req.method },
+          'scim request failed',
+        );
       }
       return {
-        status: scim.status, headers: { 'content-type': SCIM_CONTENT_TYPE }, body: scim.toBody(),
+        status: scim.status,
+        headers: { 'content-type': SCIM_CONTENT_TYPE },
+        body: scim.toBody(),
       };
     }
   };
@@ -125,16 +133,19 @@ async function discovery(req: ScimRequest): Promise<ScimResponse | undefined> {
     if (name !== undefined) return undefined;
     return { status: 200, headers: {}, body: serviceProviderConfig(req.baseUrl) };
   }
-  const found = kind === 'resourcetypes'
-    ? resourceTypes(req.baseUrl, name)
-    : schemas(req.baseUrl, name);
+  const found =
+    kind === 'resourcetypes' ? resourceTypes(req.baseUrl, name) : schemas(req.baseUrl, name);
   if (found === undefined) throw new ScimError(404, `No ${what} ${name}`);
   if (!Array.isArray(found)) return { status: 200, headers: {}, body: found };
   return {
-    status: 200, headers: {},
+    status: 200,
+    headers: {},
     body: {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
-      totalResults: found.length, itemsPerPage: found.length, startIndex: 1, Resources: found,
+      totalResults: found.length,
+      itemsPerPage: found.length,
+      startIndex: 1,
+      Resources: found,
     },
   };
 }

@@ -58,21 +58,31 @@ export class ScimStore {
   }
 
   async getUser(id: string): Promise<StoredUser | undefined> {
-    const row = await this.#db.selectFrom('scim_users').selectAll().where('id', '=', id)
+    const row = await this.#db
+      .selectFrom('scim_users')
+      .selectAll()
+      .where('id', '=', id)
       .executeTakeFirst();
     return row === undefined ? undefined : userOf(row);
   }
 
   /** Finds a user by userName without regard to case. */
   async findUserByName(userName: string): Promise<StoredUser | undefined> {
-    const row = await this.#db.selectFrom('scim_users').selectAll()
-      .where('user_name_key', '=', userName.toLowerCase()).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('scim_users')
+      .selectAll()
+      .where('user_name_key', '=', userName.toLowerCase())
+      .executeTakeFirst();
     return row === undefined ? undefined : userOf(row);
   }
 
   async listUsers(): Promise<StoredUser[]> {
-    const rows = await this.#db.selectFrom('scim_users').selectAll().orderBy('created_at')
-      .orderBy('id').execute();
+    const rows = await this.#db
+      .selectFrom('scim_users')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     return rows.map(userOf);
   }
 
@@ -89,8 +99,12 @@ export class ScimStore {
   async updateUser(user: StoredUser, expected: number): Promise<boolean> {
     const { id: _, created_at: __, ...row } = userRow(user);
     try {
-      const res = await this.#db.updateTable('scim_users').set(row)
-        .where('id', '=', user.id).where('version', '=', expected).executeTakeFirst();
+      const res = await this.#db
+        .updateTable('scim_users')
+        .set(row)
+        .where('id', '=', user.id)
+        .where('version', '=', expected)
+        .executeTakeFirst();
       return Number(res.numUpdatedRows) === 1;
     } catch (err) {
       throw uniqueness(err, `userName ${user.userName}`);
@@ -112,9 +126,11 @@ export class ScimStore {
 
   /** Group ids and names of every user's groups (direct membership). */
   async groupsByUser(userIds?: string[]): Promise<Map<string, { id: string; name: string }[]>> {
-    let q = this.#db.selectFrom('scim_members as m')
+    let q = this.#db
+      .selectFrom('scim_members as m')
       .innerJoin('scim_groups as g', 'g.id', 'm.group_id')
-      .select(['m.member_id', 'g.id', 'g.display_name']).where('m.member_type', '=', 'User');
+      .select(['m.member_id', 'g.id', 'g.display_name'])
+      .where('m.member_type', '=', 'User');
     if (userIds !== undefined) {
       if (userIds.length === 0) return new Map();
       q = q.where('m.member_id', 'in', userIds);
@@ -129,15 +145,22 @@ export class ScimStore {
   }
 
   async getGroup(id: string): Promise<StoredGroup | undefined> {
-    const row = await this.#db.selectFrom('scim_groups').selectAll().where('id', '=', id)
+    const row = await this.#db
+      .selectFrom('scim_groups')
+      .selectAll()
+      .where('id', '=', id)
       .executeTakeFirst();
     if (row === undefined) return undefined;
     return groupOf(row, await this.#members([id]));
   }
 
   async listGroups(): Promise<StoredGroup[]> {
-    const rows = await this.#db.selectFrom('scim_groups').selectAll().orderBy('created_at')
-      .orderBy('id').execute();
+    const rows = await this.#db
+      .selectFrom('scim_groups')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     const members = await this.#members();
     return rows.map((r) => groupOf(r, members));
   }
@@ -147,10 +170,16 @@ export class ScimStore {
     const out = new Map<string, 'User' | 'Group'>();
     for (let i = 0; i < ids.length; i += 300) {
       const chunk = ids.slice(i, i + 300);
-      const users = await this.#db.selectFrom('scim_users').select('id')
-        .where('id', 'in', chunk).execute();
-      const groups = await this.#db.selectFrom('scim_groups').select('id')
-        .where('id', 'in', chunk).execute();
+      const users = await this.#db
+        .selectFrom('scim_users')
+        .select('id')
+        .where('id', 'in', chunk)
+        .execute();
+      const groups = await this.#db
+        .selectFrom('scim_groups')
+        .select('id')
+        .where('id', 'in', chunk)
+        .execute();
       for (const r of users) out.set(r.id as string, 'User');
       for (const r of groups) out.set(r.id as string, 'Group');
     }
@@ -170,8 +199,12 @@ export class ScimStore {
     return this.#ctx.write(async (trx) => {
       const db = trx as unknown as Kysely<any>;
       const { id: _, created_at: __, ...row } = groupRow(group);
-      const res = await db.updateTable('scim_groups').set(row).where('id', '=', group.id)
-        .where('version', '=', expected).executeTakeFirst();
+      const res = await db
+        .updateTable('scim_groups')
+        .set(row)
+        .where('id', '=', group.id)
+        .where('version', '=', expected)
+        .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
       await db.deleteFrom('scim_members').where('group_id', '=', group.id).execute();
       await insertMembers(db, group);
@@ -207,11 +240,15 @@ export class ScimStore {
 
 async function insertMembers(db: Kysely<any>, group: StoredGroup): Promise<void> {
   const seen = new Set<string>();
-  const rows = group.members.filter((m) => !seen.has(m.value) && seen.add(m.value))
+  const rows = group.members
+    .filter((m) => !seen.has(m.value) && seen.add(m.value))
     .map((m) => ({ group_id: group.id, member_id: m.value, member_type: m.type }));
   // Chunks keep large groups under SQLite's bound-parameter limit.
   for (let i = 0; i < rows.length; i += 300) {
-    await db.insertInto('scim_members').values(rows.slice(i, i + 300)).execute();
+    await db
+      .insertInto('scim_members')
+      .values(rows.slice(i, i + 300))
+      .execute();
   }
 }
 
@@ -224,34 +261,50 @@ type Row = Record<string, any>;
 
 function userRow(u: StoredUser) {
   return {
-    id: u.id, user_name: u.userName, user_name_key: u.userName.toLowerCase(),
+    id: u.id,
+    user_name: u.userName,
+    user_name_key: u.userName.toLowerCase(),
     external_id: (u.document.externalId as string | undefined) ?? null,
-    active: u.active ? 1 : 0, document: JSON.stringify(u.document), version: u.version,
-    created_at: u.created, modified_at: u.modified,
+    active: u.active ? 1 : 0,
+    document: JSON.stringify(u.document),
+    version: u.version,
+    created_at: u.created,
+    modified_at: u.modified,
   };
 }
 
 function userOf(r: Row): StoredUser {
   return {
-    id: r.id, userName: r.user_name, active: Number(r.active) === 1,
-    document: JSON.parse(r.document) as ScimDocument, version: Number(r.version),
-    created: r.created_at, modified: r.modified_at,
+    id: r.id,
+    userName: r.user_name,
+    active: Number(r.active) === 1,
+    document: JSON.parse(r.document) as ScimDocument,
+    version: Number(r.version),
+    created: r.created_at,
+    modified: r.modified_at,
   };
 }
 
 function groupRow(g: StoredGroup) {
   return {
-    id: g.id, display_name: g.displayName,
+    id: g.id,
+    display_name: g.displayName,
     external_id: (g.document.externalId as string | undefined) ?? null,
-    document: JSON.stringify(g.document), version: g.version,
-    created_at: g.created, modified_at: g.modified,
+    document: JSON.stringify(g.document),
+    version: g.version,
+    created_at: g.created,
+    modified_at: g.modified,
   };
 }
 
 function groupOf(r: Row, members: Map<string, Member[]>): StoredGroup {
   return {
-    id: r.id, displayName: r.display_name, members: members.get(r.id) ?? [],
-    document: JSON.parse(r.document) as ScimDocument, version: Number(r.version),
-    created: r.created_at, modified: r.modified_at,
+    id: r.id,
+    displayName: r.display_name,
+    members: members.get(r.id) ?? [],
+    document: JSON.parse(r.document) as ScimDocument,
+    version: Number(r.version),
+    created: r.created_at,
+    modified: r.modified_at,
   };
 }

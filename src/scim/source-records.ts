@@ -50,12 +50,14 @@ export function readPath(user: ScimDocument, text: string): AttrValue {
     const attr = findAttr(USER_KIND.core.attributes, parsed.path.attr);
     const defs = attr?.subAttributes ?? [];
     const list = attr === undefined ? [] : user[attr.name];
-    const hits = (Array.isArray(list) ? list : []).filter(isObject)
+    const hits = (Array.isArray(list) ? list : [])
+      .filter(isObject)
       .filter((e) => matches(parsed.filter!, { defs, value: e }));
     const sub = findAttr(defs, parsed.sub ?? 'value')?.name ?? 'value';
     values = hits.map((e) => e[sub]);
   }
-  const plain = values.filter((v) => v !== undefined && v !== null)
+  const plain = values
+    .filter((v) => v !== undefined && v !== null)
     .map((v) => (typeof v === 'boolean' || typeof v === 'number' ? v : String(v)));
   if (plain.length === 0) return null;
   if (plain.length === 1) return plain[0]!;

@@ -17,7 +17,8 @@ export function telecomFromStore(
     const links = await store.listLinks(person.id);
     const view: TelecomView = {
       personId: person.id,
-      sipAccounts: links.filter((l) => l.type === 'sip-subscriber')
+      sipAccounts: links
+        .filter((l) => l.type === 'sip-subscriber')
         .map((l) => `${l.target}/${l.key}`),
     };
     const extension = numbers.find((n) => n.kind === 'extension')?.value;

@@ -9,8 +9,12 @@ import { createScimHandler, type ScimDeps, type ScimResponse } from './scim-hand
 import { scimStoreOf } from './scim-store.ts';
 
 export interface ScimKit {
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>):
-    Promise<ScimResponse & { json: any }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ScimResponse & { json: any }>;
   changes: SourceRecord[][];
   deps: ScimDeps;
   close(): Promise<void>;
@@ -26,17 +30,23 @@ export async function scimKit(
   const store = await openStore(database.url);
   const changes: SourceRecord[][] = [];
   const deps: ScimDeps = {
-    store: scimStoreOf(store), source: 'scim',
+    store: scimStoreOf(store),
+    source: 'scim',
     onChange: async (records) => void changes.push(records),
     clock: options.now ?? (() => new Date('2025-03-01T10:00:00Z')),
   };
   const handler = createScimHandler(deps);
   return {
-    changes, deps,
+    changes,
+    deps,
     async call(method, path, body, headers = {}) {
       const [p, q] = path.split('?');
       const res = await handler({
-        method, path: p!, query: new URLSearchParams(q ?? ''), headers, baseUrl: BASE_URL,
+        method,
+        path: p!,
+        query: new URLSearchParams(q ?? ''),
+        headers,
+        baseUrl: BASE_URL,
         body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
       });
       return { ...res, json: res.body as any };
@@ -51,9 +61,13 @@ export async function scimKit(
 /** A user body as Entra sends it. */
 export function entraUser(userName: string, extra: Record<string, unknown> = {}) {
   return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User',
-      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
-    userName, active: true, displayName: userName.split('@')[0],
+    schemas: [
+      'urn:ietf:params:scim:schemas:core:2.0:User',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+    ],
+    userName,
+    active: true,
+    displayName: userName.split('@')[0],
     emails: [{ type: 'work', value: userName, primary: true }],
     ...extra,
   };

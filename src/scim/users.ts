@@ -12,8 +12,14 @@ import { checkRequired, normalizeResource, type ScimDocument } from './normalize
 import { applyPatch } from './patch.ts';
 import { project, userRepresentation } from './representation.ts';
 import {
-  checkIfMatch, etagHeaders, ifMatchVersion, jsonBody, listParams, notModified,
-  queryProjection, wantsBody,
+  checkIfMatch,
+  etagHeaders,
+  ifMatchVersion,
+  jsonBody,
+  listParams,
+  notModified,
+  queryProjection,
+  wantsBody,
 } from './request-utils.ts';
 import { ScimError, ScimType } from './scim-error.ts';
 import type { Routes, ScimContext, ScimRequest, ScimResponse } from './scim-handler.ts';
@@ -34,11 +40,16 @@ export const userRoutes: Routes = async (req, ctx) => {
     throw new ScimError(405, `${req.method} is not allowed on /Users`);
   }
   switch (req.method) {
-    case 'GET': return read(req, ctx, id);
-    case 'PUT': return change(req, ctx, id, (_, body) => normalizeResource(USER_KIND, body));
-    case 'PATCH': return change(req, ctx, id, (doc, body) => applyPatch(USER_KIND, doc, body));
-    case 'DELETE': return remove(req, ctx, id);
-    default: throw new ScimError(405, `${req.method} is not allowed on /Users/${id}`);
+    case 'GET':
+      return read(req, ctx, id);
+    case 'PUT':
+      return change(req, ctx, id, (_, body) => normalizeResource(USER_KIND, body));
+    case 'PATCH':
+      return change(req, ctx, id, (doc, body) => applyPatch(USER_KIND, doc, body));
+    case 'DELETE':
+      return remove(req, ctx, id);
+    default:
+      throw new ScimError(405, `${req.method} is not allowed on /Users/${id}`);
   }
 };
 
@@ -49,22 +60,38 @@ async function create(req: ScimRequest, ctx: ScimContext): Promise<ScimResponse>
   const now = ctx.clock().toISOString();
   const existing = await ctx.store.findUserByName(userName);
   if (existing?.active) {
-    throw new ScimError(409, `userName ${userName} is already taken by user ${existing.id}`,
-      ScimType.Uniqueness);
+    throw new ScimError(
+      409,
+      `userName ${userName} is already taken by user ${existing.id}`,
+      ScimType.Uniqueness,
+    );
   }
 
   let user: StoredUser;
   if (existing !== undefined) {
     // A rehire: the same id, so the person, their history and quarantined numbers come back.
-    user = { ...existing, userName, active: doc.active === true, document: doc,
-      version: existing.version + 1, modified: now };
-    if (!await ctx.store.updateUser(user, existing.version)) {
+    user = {
+      ...existing,
+      userName,
+      active: doc.active === true,
+      document: doc,
+      version: existing.version + 1,
+      modified: now,
+    };
+    if (!(await ctx.store.updateUser(user, existing.version))) {
       throw new ScimError(409, `user ${existing.id} changed during the request; retry`);
     }
     ctx.log.info({ userId: user.id }, 'scim user rehired');
   } else {
-    user = { id: randomUUID(), userName, active: doc.active === true, document: doc,
-      version: 1, created: now, modified: now };
+    user = {
+      id: randomUUID(),
+      userName,
+      active: doc.active === true,
+      document: doc,
+      version: 1,
+      created: now,
+      modified: now,
+    };
     await ctx.store.insertUser(user);
   }
 
@@ -79,7 +106,8 @@ async function read(req: ScimRequest, ctx: ScimContext, id: string): Promise<Sci
   if (notModified(req, user.version)) return { status: 304, headers: etagHeaders(user.version) };
   const rep = await represent(ctx, user, req.baseUrl);
   return {
-    status: 200, headers: etagHeaders(user.version),
+    status: 200,
+    headers: etagHeaders(user.version),
     body: project(USER_KIND, rep, queryProjection(req)),
   };
 }
@@ -104,9 +132,14 @@ async function change(
       return answer(req, ctx, user, 200);
     }
 
-    const next: StoredUser = { ...user, userName: doc.userName as string,
-      active: doc.active === true, document: doc, version: user.version + 1,
-      modified: ctx.clock().toISOString() };
+    const next: StoredUser = {
+      ...user,
+      userName: doc.userName as string,
+      active: doc.active === true,
+      document: doc,
+      version: user.version + 1,
+      modified: ctx.clock().toISOString(),
+    };
     if (await ctx.store.updateUser(next, user.version)) {
       const rep = await represent(ctx, next, req.baseUrl);
       await ctx.notify([record(ctx, rep)], req);
@@ -122,7 +155,7 @@ async function remove(req: ScimRequest, ctx: ScimContext, id: string): Promise<S
   const user = await load(ctx, id);
   checkIfMatch(req, user.version);
   const rep = await represent(ctx, user, req.baseUrl);
-  if (!await ctx.store.deleteUser(id, user.version)) {
+  if (!(await ctx.store.deleteUser(id, user.version))) {
     throw new ScimError(412, `user ${id} was changed by another request`);
   }
   await ctx.notify([record(ctx, rep, true)], req);
@@ -132,26 +165,44 @@ async function remove(req: ScimRequest, ctx: ScimContext, id: string): Promise<S
 async function list(req: ScimRequest, ctx: ScimContext, search: boolean): Promise<ScimResponse> {
   const params = listParams(req, search);
   const byName = userNameEquals(params.filter);
-  const users = byName === undefined
-    ? await ctx.store.listUsers()
-    : [await ctx.store.findUserByName(byName)].filter((u) => u !== undefined);
-  const groups = await ctx.store.groupsByUser(byName === undefined ? undefined
-    : users.map((u) => u.id));
+  const users =
+    byName === undefined
+      ? await ctx.store.listUsers()
+      : [await ctx.store.findUserByName(byName)].filter((u) => u !== undefined);
+  const groups = await ctx.store.groupsByUser(
+    byName === undefined ? undefined : users.map((u) => u.id),
+  );
   // The telecom extension costs store reads per user: only for the page, unless filtered on.
-  const telecomFirst = JSON.stringify(params.filter ?? '').includes(SCHEMA.Telecom) ||
+  const telecomFirst =
+    JSON.stringify(params.filter ?? '').includes(SCHEMA.Telecom) ||
     (params.sortBy ?? '').toLowerCase().includes(SCHEMA.Telecom.toLowerCase());
-  const reps = await Promise.all(users.map(async (user) => userRepresentation({
-    user, groups: groups.get(user.id) ?? [], baseUrl: req.baseUrl,
-    telecom: telecomFirst ? await ctx.telecom(user.id) : undefined,
-  })));
+  const reps = await Promise.all(
+    users.map(async (user) =>
+      userRepresentation({
+        user,
+        groups: groups.get(user.id) ?? [],
+        baseUrl: req.baseUrl,
+        telecom: telecomFirst ? await ctx.telecom(user.id) : undefined,
+      }),
+    ),
+  );
   const { total, page } = runQuery(USER_KIND, reps, params);
-  const full = telecomFirst ? page : await Promise.all(page.map(async (rep) => {
-    const telecom = await ctx.telecom(String(rep.id));
-    const user = users.find((u) => u.id === rep.id)!;
-    return telecom === undefined ? rep : userRepresentation({
-      user, groups: groups.get(user.id) ?? [], baseUrl: req.baseUrl, telecom,
-    });
-  }));
+  const full = telecomFirst
+    ? page
+    : await Promise.all(
+        page.map(async (rep) => {
+          const telecom = await ctx.telecom(String(rep.id));
+          const user = users.find((u) => u.id === rep.id)!;
+          return telecom === undefined
+            ? rep
+            : userRepresentation({
+                user,
+                groups: groups.get(user.id) ?? [],
+                baseUrl: req.baseUrl,
+                telecom,
+              });
+        }),
+      );
   const shown = full.map((r) => project(USER_KIND, r, params));
   return { status: 200, headers: {}, body: listResponse(total, shown, params.startIndex) };
 }
@@ -185,12 +236,18 @@ export function record(ctx: ScimContext, rep: ScimDocument, deleted = false) {
 
 async function answer(req: ScimRequest, ctx: ScimContext, user: StoredUser, status: number) {
   const rep = await represent(ctx, user, req.baseUrl);
-  return { status, headers: etagHeaders(user.version), body: project(USER_KIND, rep,
-    queryProjection(req)) };
+  return {
+    status,
+    headers: etagHeaders(user.version),
+    body: project(USER_KIND, rep, queryProjection(req)),
+  };
 }
 
 function answerWith(req: ScimRequest, user: StoredUser, rep: ScimDocument): ScimResponse {
   if (!wantsBody(req)) return { status: 204, headers: etagHeaders(user.version) };
-  return { status: 200, headers: etagHeaders(user.version), body: project(USER_KIND, rep,
-    queryProjection(req)) };
+  return {
+    status: 200,
+    headers: etagHeaders(user.version),
+    body: project(USER_KIND, rep, queryProjection(req)),
+  };
 }

@@ -27,9 +27,10 @@ export function createContext(
   db: Kysely<Database>,
   log: Logger,
 ): StoreContext {
-  const write = dialect === 'sqlite'
-    ? <T>(fn: (db: Kysely<Database>) => Promise<T>) => immediate(db, fn)
-    : <T>(fn: (db: Kysely<Database>) => Promise<T>) => db.transaction().execute(fn);
+  const write =
+    dialect === 'sqlite'
+      ? <T>(fn: (db: Kysely<Database>) => Promise<T>) => immediate(db, fn)
+      : <T>(fn: (db: Kysely<Database>) => Promise<T>) => db.transaction().execute(fn);
   return { dialect, db, log, write };
 }
 

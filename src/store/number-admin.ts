@@ -29,9 +29,12 @@ export async function reserveNumber(
   const { pool, value, actor, options } = request;
   const now = options.now ?? new Date();
   if (options.until !== undefined && options.until.getTime() <= now.getTime()) {
-    throw new CallsignError(ErrorCode.State,
+    throw new CallsignError(
+      ErrorCode.State,
       `Cannot reserve number '${value}' in pool '${pool}' until ` +
-      `${options.until.toISOString()}: that time has passed`, { details: { pool, value } });
+        `${options.until.toISOString()}: that time has passed`,
+      { details: { pool, value } },
+    );
   }
 
   await ctx.write(async (db) => {
@@ -40,16 +43,31 @@ export async function reserveNumber(
     if (!isFree(row, now)) throw wrongState(row, 'reserve', now);
 
     const after = {
-      state: 'reserved', personId: options.personId ?? null,
-      until: options.until?.toISOString() ?? null, note: options.note ?? null,
+      state: 'reserved',
+      personId: options.personId ?? null,
+      until: options.until?.toISOString() ?? null,
+      note: options.note ?? null,
     };
-    await db.updateTable('numbers')
-      .set({ state: 'reserved', person_id: after.personId, available_at: after.until,
-        note: after.note, updated_at: now.toISOString() })
-      .where('pool', '=', pool).where('value', '=', value).execute();
+    await db
+      .updateTable('numbers')
+      .set({
+        state: 'reserved',
+        person_id: after.personId,
+        available_at: after.until,
+        note: after.note,
+        updated_at: now.toISOString(),
+      })
+      .where('pool', '=', pool)
+      .where('value', '=', value)
+      .execute();
     await insertAudit(db, {
-      at: now.toISOString(), actor, personId: options.personId, action: 'number.reserved',
-      subject: subject(row), before: before(row), after,
+      at: now.toISOString(),
+      actor,
+      personId: options.personId,
+      action: 'number.reserved',
+      subject: subject(row),
+      before: before(row),
+      after,
     });
   });
 }
@@ -72,13 +90,25 @@ export async function blockNumber(ctx: StoreContext, request: NumberAction): Pro
     const row = await lockNumber(ctx, db, pool, value);
     if (row.state === 'assigned' || row.state === 'blocked') throw wrongState(row, 'block', now);
 
-    await db.updateTable('numbers')
-      .set({ state: 'blocked', person_id: null, available_at: null, note: reason ?? null,
-        updated_at: now.toISOString() })
-      .where('pool', '=', pool).where('value', '=', value).execute();
+    await db
+      .updateTable('numbers')
+      .set({
+        state: 'blocked',
+        person_id: null,
+        available_at: null,
+        note: reason ?? null,
+        updated_at: now.toISOString(),
+      })
+      .where('pool', '=', pool)
+      .where('value', '=', value)
+      .execute();
     await insertAudit(db, {
-      at: now.toISOString(), actor, personId: row.person_id ?? undefined,
-      action: 'number.blocked', subject: subject(row), before: before(row),
+      at: now.toISOString(),
+      actor,
+      personId: row.person_id ?? undefined,
+      action: 'number.blocked',
+      subject: subject(row),
+      before: before(row),
       after: { state: 'blocked', reason: reason ?? null },
     });
   });
@@ -97,26 +127,40 @@ export async function moveNumber(
       const row = await lockNumber(ctx, db, pool, value);
       if (row.state !== 'assigned') throw wrongState(row, 'move', now);
       if (row.person_id === toPersonId) {
-        throw new CallsignError(ErrorCode.State, `Cannot move number '${value}' in pool ` +
-          `'${pool}': it is already assigned to person ${toPersonId}`,
-        { details: { pool, value, personId: toPersonId } });
+        throw new CallsignError(
+          ErrorCode.State,
+          `Cannot move number '${value}' in pool ` +
+            `'${pool}': it is already assigned to person ${toPersonId}`,
+          { details: { pool, value, personId: toPersonId } },
+        );
       }
       await requireNoNumber(db, pool, toPersonId);
 
-      await db.updateTable('numbers').set({ person_id: toPersonId, updated_at: now.toISOString() })
-        .where('pool', '=', pool).where('value', '=', value).execute();
+      await db
+        .updateTable('numbers')
+        .set({ person_id: toPersonId, updated_at: now.toISOString() })
+        .where('pool', '=', pool)
+        .where('value', '=', value)
+        .execute();
       await insertAudit(db, {
-        at: now.toISOString(), actor, personId: toPersonId, action: 'number.moved',
-        subject: subject(row), before: before(row),
+        at: now.toISOString(),
+        actor,
+        personId: toPersonId,
+        action: 'number.moved',
+        subject: subject(row),
+        before: before(row),
         after: { state: 'assigned', personId: toPersonId, reason: reason ?? null },
       });
     });
   } catch (err) {
     // PostgreSQL: another transaction gave the person a number between our check and update.
     if (!isUniqueViolation(err)) throw err;
-    throw new CallsignError(ErrorCode.State, `Cannot move number '${value}' in pool '${pool}' ` +
-      `to person ${toPersonId}: they were given a number of that pool meanwhile`,
-    { cause: err, details: { pool, value, personId: toPersonId } });
+    throw new CallsignError(
+      ErrorCode.State,
+      `Cannot move number '${value}' in pool '${pool}' ` +
+        `to person ${toPersonId}: they were given a number of that pool meanwhile`,
+      { cause: err, details: { pool, value, personId: toPersonId } },
+    );
   }
 }
 
@@ -134,13 +178,25 @@ async function freeAgain(
     const row = await lockNumber(ctx, db, pool, value);
     if (row.state !== how.from) throw wrongState(row, how.verb, now);
 
-    await db.updateTable('numbers')
-      .set({ state: 'available', person_id: null, available_at: null, note: null,
-        updated_at: now.toISOString() })
-      .where('pool', '=', pool).where('value', '=', value).execute();
+    await db
+      .updateTable('numbers')
+      .set({
+        state: 'available',
+        person_id: null,
+        available_at: null,
+        note: null,
+        updated_at: now.toISOString(),
+      })
+      .where('pool', '=', pool)
+      .where('value', '=', value)
+      .execute();
     await insertAudit(db, {
-      at: now.toISOString(), actor, personId: row.person_id ?? undefined,
-      action: `number.${how.action}`, subject: subject(row), before: before(row),
+      at: now.toISOString(),
+      actor,
+      personId: row.person_id ?? undefined,
+      action: `number.${how.action}`,
+      subject: subject(row),
+      before: before(row),
       after: { state: 'available', reason: reason ?? null },
     });
   });
@@ -153,8 +209,11 @@ async function lockNumber(
   pool: string,
   value: string,
 ): Promise<Row> {
-  const row = await db.selectFrom('numbers').selectAll()
-    .where('pool', '=', pool).where('value', '=', value)
+  const row = await db
+    .selectFrom('numbers')
+    .selectAll()
+    .where('pool', '=', pool)
+    .where('value', '=', value)
     .$if(ctx.dialect === 'postgres', (q) => q.forUpdate())
     .executeTakeFirst();
   if (row === undefined) {
@@ -173,7 +232,10 @@ function isFree(row: Row, now: Date): boolean {
 }
 
 async function requirePerson(db: Kysely<Database>, personId: string): Promise<void> {
-  const found = await db.selectFrom('people').select('id').where('id', '=', personId)
+  const found = await db
+    .selectFrom('people')
+    .select('id')
+    .where('id', '=', personId)
     .executeTakeFirst();
   if (found === undefined) {
     throw new CallsignError(ErrorCode.NotFound, `Person ${personId} does not exist`, {
@@ -183,21 +245,31 @@ async function requirePerson(db: Kysely<Database>, personId: string): Promise<vo
 }
 
 async function requireNoNumber(db: Kysely<Database>, pool: string, personId: string) {
-  const held = await db.selectFrom('numbers').select('value')
-    .where('pool', '=', pool).where('person_id', '=', personId).where('state', '=', 'assigned')
+  const held = await db
+    .selectFrom('numbers')
+    .select('value')
+    .where('pool', '=', pool)
+    .where('person_id', '=', personId)
+    .where('state', '=', 'assigned')
     .executeTakeFirst();
   if (held === undefined) return;
-  throw new CallsignError(ErrorCode.State, `Person ${personId} already holds number ` +
-    `'${held.value}' in pool '${pool}'; release it first`,
-  { details: { pool, value: held.value, personId } });
+  throw new CallsignError(
+    ErrorCode.State,
+    `Person ${personId} already holds number ` +
+      `'${held.value}' in pool '${pool}'; release it first`,
+    { details: { pool, value: held.value, personId } },
+  );
 }
 
 /** `Cannot block number '2001' in pool 'nyc-ext': it is assigned to person p1`. */
 function wrongState(row: Row, verb: string, now: Date): CallsignError {
   const hint = row.state === 'assigned' && verb === 'block' ? '; release or move it first' : '';
-  return new CallsignError(ErrorCode.State,
+  return new CallsignError(
+    ErrorCode.State,
     `Cannot ${verb} number '${row.value}' in pool '${row.pool}': it is ${describe(row, now)}` +
-    hint, { details: { pool: row.pool, value: row.value, state: row.state } });
+      hint,
+    { details: { pool: row.pool, value: row.value, state: row.state } },
+  );
 }
 
 /** The row's state in words, with whom and until when. */

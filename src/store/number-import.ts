@@ -34,8 +34,11 @@ async function importRow(
   now: Date,
 ): Promise<boolean> {
   const at = now.toISOString();
-  const row = await db.selectFrom('numbers').selectAll()
-    .where('pool', '=', r.pool).where('value', '=', r.value)
+  const row = await db
+    .selectFrom('numbers')
+    .selectAll()
+    .where('pool', '=', r.pool)
+    .where('value', '=', r.value)
     .$if(ctx.dialect === 'postgres', (q) => q.forUpdate())
     .executeTakeFirst();
   if (row === undefined) throw fault(r, 'number', `'${r.value}' is not in pool '${r.pool}'`);
@@ -46,29 +49,47 @@ async function importRow(
   const note = r.note ?? null;
   if (row.state === r.state && row.person_id === personId) return false;
 
-  const free = row.state === 'available' || ((row.state === 'quarantined' ||
-    row.state === 'reserved') && row.available_at !== null && row.available_at <= at);
-  const mayTake = free || (r.state === 'blocked' && row.state !== 'assigned') ||
+  const free =
+    row.state === 'available' ||
+    ((row.state === 'quarantined' || row.state === 'reserved') &&
+      row.available_at !== null &&
+      row.available_at <= at);
+  const mayTake =
+    free ||
+    (r.state === 'blocked' && row.state !== 'assigned') ||
     (r.state === 'assigned' && row.person_id === personId && row.state !== 'blocked');
   if (!mayTake) {
     const who = row.person_id === null ? '' : ` to person ${row.person_id}`;
     throw fault(r, 'number', `'${r.value}' in pool '${r.pool}' is already ${row.state}${who}`);
   }
   if (r.state === 'assigned') {
-    const held = await db.selectFrom('numbers').select('value')
-      .where('pool', '=', r.pool).where('person_id', '=', personId)
-      .where('state', '=', 'assigned').executeTakeFirst();
+    const held = await db
+      .selectFrom('numbers')
+      .select('value')
+      .where('pool', '=', r.pool)
+      .where('person_id', '=', personId)
+      .where('state', '=', 'assigned')
+      .executeTakeFirst();
     if (held !== undefined) {
-      throw fault(r, 'person',
-        `person ${personId} already holds '${held.value}' in pool '${r.pool}'`);
+      throw fault(
+        r,
+        'person',
+        `person ${personId} already holds '${held.value}' in pool '${r.pool}'`,
+      );
     }
   }
 
-  await db.updateTable('numbers')
+  await db
+    .updateTable('numbers')
     .set({ state: r.state, person_id: personId, available_at: null, note, updated_at: at })
-    .where('pool', '=', r.pool).where('value', '=', r.value).execute();
+    .where('pool', '=', r.pool)
+    .where('value', '=', r.value)
+    .execute();
   await insertAudit(db, {
-    at, actor, personId: r.personId, action: 'number.imported',
+    at,
+    actor,
+    personId: r.personId,
+    action: 'number.imported',
     subject: `number:${r.pool}:${r.value}`,
     before: { state: row.state, personId: row.person_id },
     after: { state: r.state, personId, note, line: r.line },
@@ -78,6 +99,7 @@ async function importRow(
 
 /** `Import line 4, field number: '2001' in pool 'ext' is already assigned to person p1`. */
 function fault(r: NumberImportRow, field: string, text: string): CallsignError {
-  return new CallsignError(ErrorCode.State, `Import line ${r.line}, field ${field}: ${text}`,
-    { details: { line: r.line, field, pool: r.pool, value: r.value } });
+  return new CallsignError(ErrorCode.State, `Import line ${r.line}, field ${field}: ${text}`, {
+    details: { line: r.line, field, pool: r.pool, value: r.value },
+  });
 }

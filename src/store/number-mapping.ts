@@ -51,8 +51,14 @@ export async function allocatePair(
   }
   const skip: string[] = [];
   while (did === undefined) {
-    const candidate = await pickFree(db, { pool: r.did.name, policy: r.did.policy,
-      pattern: r.did.pattern, now, lock, skip });
+    const candidate = await pickFree(db, {
+      pool: r.did.name,
+      policy: r.did.policy,
+      pattern: r.did.pattern,
+      now,
+      lock,
+      skip,
+    });
     if (candidate === undefined && skip.length === 0) {
       return exhaustedOrBusy(db, r.did.name, now);
     }
@@ -73,9 +79,12 @@ export async function allocatePair(
   }
 
   const via = `pair ${r.did.name}:${did.value} ${r.ext.name}:${ext!.value}`;
-  for (const [pool, pick] of [[r.did.name, did], [r.ext.name, ext!]] as const) {
+  for (const [pool, pick] of [
+    [r.did.name, did],
+    [r.ext.name, ext!],
+  ] as const) {
     if (pick.state === 'assigned') continue;
-    if (!await assignRow(db, { pool, pick, personId, now, actor: r.actor, via })) {
+    if (!(await assignRow(db, { pool, pick, personId, now, actor: r.actor, via }))) {
       // Someone took a row between read and write: undo this transaction and retry.
       throw new RetryPair();
     }
@@ -101,28 +110,41 @@ async function freeExt(
 ): Promise<Pick | undefined> {
   if (own !== undefined && own.value === value) return own;
   const now = r.now.toISOString();
-  const row = await db.selectFrom('numbers').select(['value', 'state', 'available_at'])
-    .where('pool', '=', r.ext.name).where('value', '=', value).where('in_range', '=', 1)
+  const row = await db
+    .selectFrom('numbers')
+    .select(['value', 'state', 'available_at'])
+    .where('pool', '=', r.ext.name)
+    .where('value', '=', value)
+    .where('in_range', '=', 1)
     .$if(r.lock, (b) => b.forUpdate().skipLocked())
     .executeTakeFirst();
   if (row === undefined) return undefined;
-  const free = row.state === 'available' || ((row.state === 'quarantined' ||
-    row.state === 'reserved') && row.available_at !== null && row.available_at <= now);
+  const free =
+    row.state === 'available' ||
+    ((row.state === 'quarantined' || row.state === 'reserved') &&
+      row.available_at !== null &&
+      row.available_at <= now);
   return free ? { value: row.value, state: row.state } : undefined;
 }
 
 function unmappable(r: PairRequest, did: string, ext: string | undefined): CallsignError {
-  const what = ext === undefined
-    ? 'maps to no extension'
-    : `maps to extension '${ext}', which is not free in pool '${r.ext.name}'`;
-  return new CallsignError(ErrorCode.State,
+  const what =
+    ext === undefined
+      ? 'maps to no extension'
+      : `maps to extension '${ext}', which is not free in pool '${r.ext.name}'`;
+  return new CallsignError(
+    ErrorCode.State,
     `Person ${r.personId}'s DID '${did}' in pool '${r.did.name}' ${what}; ` +
-    'free that extension or move the DID', { details: { pool: r.ext.name, did, value: ext } });
+      'free that extension or move the DID',
+    { details: { pool: r.ext.name, did, value: ext } },
+  );
 }
 
 function exhausted(r: PairRequest, skipped: number): never {
-  throw new CallsignError(ErrorCode.Exhausted,
+  throw new CallsignError(
+    ErrorCode.Exhausted,
     `Cannot allocate a DID from pool '${r.did.name}' with a free extension in pool ` +
-    `'${r.ext.name}' (${skipped} DIDs passed over whose extension was taken)`,
-    { details: { pool: r.did.name, extensionPool: r.ext.name, skipped } });
+      `'${r.ext.name}' (${skipped} DIDs passed over whose extension was taken)`,
+    { details: { pool: r.did.name, extensionPool: r.ext.name, skipped } },
+  );
 }

@@ -19,59 +19,81 @@ for (const name of ['sqlite', 'postgres'] as const) {
   describe(`number policies on ${name}`, { skip }, () => {
     const run = (fn: (store: Store) => Promise<void>) => () => withStore(name, fn);
 
-    test('pattern prefers matching numbers, then falls back to the lowest', run(async (store) => {
-      await store.syncPool(range('ext', 2000, 300, { policy: 'pattern', pattern: '2X00' }));
-      const got = [];
-      for (let i = 0; i < 4; i++) {
-        got.push((await store.allocateNumber('ext', `p${i}`, T0, 'e')).value);
-      }
-      assert.deepEqual(got, ['2000', '2100', '2200', '2001']);
-    }));
-
-    test('least-recently-used gives never-used numbers, then the longest released',
+    test(
+      'pattern prefers matching numbers, then falls back to the lowest',
       run(async (store) => {
-        await store.syncPool(range('ext', 100, 3, { policy: 'least-recently-used',
-          quarantineDays: 0 }));
+        await store.syncPool(range('ext', 2000, 300, { policy: 'pattern', pattern: '2X00' }));
+        const got = [];
+        for (let i = 0; i < 4; i++) {
+          got.push((await store.allocateNumber('ext', `p${i}`, T0, 'e')).value);
+        }
+        assert.deepEqual(got, ['2000', '2100', '2200', '2001']);
+      }),
+    );
+
+    test(
+      'least-recently-used gives never-used numbers, then the longest released',
+      run(async (store) => {
+        await store.syncPool(
+          range('ext', 100, 3, { policy: 'least-recently-used', quarantineDays: 0 }),
+        );
         for (const p of ['a', 'b', 'c']) await store.allocateNumber('ext', p, T0, 'e');
         await store.releaseNumber('ext', '101', new Date(T0.getTime() + DAY), 'e');
         await store.releaseNumber('ext', '100', new Date(T0.getTime() + 2 * DAY), 'e');
         const later = new Date(T0.getTime() + 3 * DAY);
         assert.equal((await store.allocateNumber('ext', 'd', later, 'e')).value, '101');
         assert.equal((await store.allocateNumber('ext', 'e2', later, 'e')).value, '100');
-      }));
+      }),
+    );
 
-    test('random spreads over the pool and never repeats', run(async (store) => {
-      await store.syncPool(range('ext', 1000, 200, { policy: 'random' }));
-      const got = new Set<string>();
-      for (let i = 0; i < 20; i++) {
-        got.add((await store.allocateNumber('ext', `p${i}`, T0, 'e')).value);
-      }
-      assert.equal(got.size, 20);
-      const lowest = Array.from({ length: 20 }, (_, i) => String(1000 + i));
-      assert.notDeepEqual([...got].sort(), lowest);
-    }));
+    test(
+      'random spreads over the pool and never repeats',
+      run(async (store) => {
+        await store.syncPool(range('ext', 1000, 200, { policy: 'random' }));
+        const got = new Set<string>();
+        for (let i = 0; i < 20; i++) {
+          got.add((await store.allocateNumber('ext', `p${i}`, T0, 'e')).value);
+        }
+        assert.equal(got.size, 20);
+        const lowest = Array.from({ length: 20 }, (_, i) => String(1000 + i));
+        assert.notDeepEqual([...got].sort(), lowest);
+      }),
+    );
 
-    test('a mapped extension follows the DID; a taken extension skips that DID',
+    test(
+      'a mapped extension follows the DID; a taken extension skips that DID',
       run(async (store) => {
         await store.syncPool(did('did', 12125552000, 5));
-        await store.syncPool({ ...range('ext', 2000, 5), mapping: {
-          didPool: 'did', width: 4, offset: 0 } });
+        await store.syncPool({
+          ...range('ext', 2000, 5),
+          mapping: {
+            didPool: 'did',
+            width: 4,
+            offset: 0,
+          },
+        });
         await store.blockNumber('ext', '2000', 'lobby phone', 'cli');
 
         const ext = await store.allocateNumber('ext', 'ann', T0, 'engine');
         assert.equal(ext.value, '2001');
-        assert.deepEqual((await store.numbersOf('ann')).map((n) => n.value).sort(),
-          ['+12125552001', '2001']);
+        assert.deepEqual((await store.numbersOf('ann')).map((n) => n.value).sort(), [
+          '+12125552001',
+          '2001',
+        ]);
         const d = await store.allocateNumber('did', 'bob', T0, 'engine');
         assert.equal(d.value, '+12125552002');
         assert.equal((await store.allocateNumber('ext', 'bob', T0, 'engine')).value, '2002');
         // The DID whose extension was blocked stays free for nobody's pair.
         const free = await store.searchNumbers({ pool: 'did', state: 'available' });
-        assert.deepEqual(free.map((n) => n.value), ['+12125552000', '+12125552003',
-          '+12125552004']);
-      }));
+        assert.deepEqual(
+          free.map((n) => n.value),
+          ['+12125552000', '+12125552003', '+12125552004'],
+        );
+      }),
+    );
 
-    test('a shrunk range keeps assignments, reports them, and retires free numbers',
+    test(
+      'a shrunk range keeps assignments, reports them, and retires free numbers',
       run(async (store) => {
         await store.syncPool(range('ext', 100, 10));
         for (const p of ['a', 'b', 'c']) await store.allocateNumber('ext', p, T0, 'e');
@@ -92,36 +114,59 @@ for (const name of ['sqlite', 'postgres'] as const) {
         const after = new Date(T0.getTime() + 60 * DAY);
         assert.equal((await store.allocateNumber('ext', 'd', after, 'e')).value, '103');
         assert.equal((await store.allocateNumber('ext', 'e2', after, 'e')).value, '104');
-        await assert.rejects(store.allocateNumber('ext', 'f', after, 'e'),
-          (err: CallsignError) => err.code === 'exhausted');
+        await assert.rejects(
+          store.allocateNumber('ext', 'f', after, 'e'),
+          (err: CallsignError) => err.code === 'exhausted',
+        );
 
         await store.syncPool(range('ext', 100, 10));
         assert.equal((await store.allocateNumber('ext', 'f', after, 'e')).value, '100');
         const [retired] = await store.queryAudit({ action: 'number.retired' });
         assert.equal(retired?.actor, 'config');
-      }));
+      }),
+    );
 
-    test('import applies every row in one transaction, or none', run(async (store) => {
-      await store.syncPool(range('ext', 100, 5));
-      for (const id of ['ann', 'bob']) await store.savePerson(person(id), {});
-      const n = await store.importNumbers([
-        { line: 2, pool: 'ext', value: '103', state: 'assigned', personId: 'ann' },
-        { line: 3, pool: 'ext', value: '104', state: 'blocked', note: 'fax' },
-      ], 'cli:import', T0);
-      assert.equal(n, 2);
-      assert.equal((await store.allocateNumber('ext', 'ann', T0, 'e')).value, '103');
+    test(
+      'import applies every row in one transaction, or none',
+      run(async (store) => {
+        await store.syncPool(range('ext', 100, 5));
+        for (const id of ['ann', 'bob']) await store.savePerson(person(id), {});
+        const n = await store.importNumbers(
+          [
+            { line: 2, pool: 'ext', value: '103', state: 'assigned', personId: 'ann' },
+            { line: 3, pool: 'ext', value: '104', state: 'blocked', note: 'fax' },
+          ],
+          'cli:import',
+          T0,
+        );
+        assert.equal(n, 2);
+        assert.equal((await store.allocateNumber('ext', 'ann', T0, 'e')).value, '103');
 
-      await assert.rejects(store.importNumbers([
-        { line: 2, pool: 'ext', value: '100', state: 'assigned', personId: 'bob' },
-        { line: 3, pool: 'ext', value: '103', state: 'assigned', personId: 'bob' },
-      ], 'cli:import', T0), (err: CallsignError) => err.code === 'state' &&
-        /line 3, field number: '103' .* assigned to person ann/.test(err.message));
-      assert.equal((await store.searchNumbers({ personId: 'bob' })).length, 0);
-      // Re-running the first import changes nothing.
-      assert.equal(await store.importNumbers([
-        { line: 2, pool: 'ext', value: '103', state: 'assigned', personId: 'ann' },
-      ], 'cli:import', T0), 0);
-    }));
+        await assert.rejects(
+          store.importNumbers(
+            [
+              { line: 2, pool: 'ext', value: '100', state: 'assigned', personId: 'bob' },
+              { line: 3, pool: 'ext', value: '103', state: 'assigned', personId: 'bob' },
+            ],
+            'cli:import',
+            T0,
+          ),
+          (err: CallsignError) =>
+            err.code === 'state' &&
+            /line 3, field number: '103' .* assigned to person ann/.test(err.message),
+        );
+        assert.equal((await store.searchNumbers({ personId: 'bob' })).length, 0);
+        // Re-running the first import changes nothing.
+        assert.equal(
+          await store.importNumbers(
+            [{ line: 2, pool: 'ext', value: '103', state: 'assigned', personId: 'ann' }],
+            'cli:import',
+            T0,
+          ),
+          0,
+        );
+      }),
+    );
   });
 }
 
@@ -141,6 +186,5 @@ function did(name: string, first: number, count: number): PoolDefinition {
 }
 
 function person(id: string): Person {
-  return { id, attributes: {}, status: 'active', sourceLinks: [], excluded: false,
-    pinned: false };
+  return { id, attributes: {}, status: 'active', sourceLinks: [], excluded: false, pinned: false };
 }

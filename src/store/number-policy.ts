@@ -58,31 +58,43 @@ async function pickOrdered(db: Kysely<Database>, q: FreeQuery, lru: boolean) {
   const skip = [...(q.skip ?? [])];
   const candidates: (FreePick & { position: number | string; released: string })[] = [];
   for (const state of FREE_STATES) {
-    const row = await db.selectFrom('numbers')
-      .select(['value', 'state', 'position',
-        sql<string>`coalesce(released_at, '')`.as('released')])
-      .where('pool', '=', q.pool).where('state', '=', state).where('in_range', '=', 1)
+    const row = await db
+      .selectFrom('numbers')
+      .select(['value', 'state', 'position', sql<string>`coalesce(released_at, '')`.as('released')])
+      .where('pool', '=', q.pool)
+      .where('state', '=', state)
+      .where('in_range', '=', 1)
       .$if(state !== 'available', (b) => b.where('available_at', '<=', now))
       .$if(skip.length > 0, (b) => b.where('value', 'not in', skip))
       .$if(lru, (b) => b.orderBy(sql`coalesce(released_at, '')`))
-      .orderBy('position').orderBy('value').limit(1)
+      .orderBy('position')
+      .orderBy('value')
+      .limit(1)
       .$if(q.lock, (b) => b.forUpdate().skipLocked())
       .executeTakeFirst();
     if (row !== undefined) candidates.push(row);
   }
-  candidates.sort((a, b) => (lru ? compare(a.released, b.released) : 0) ||
-    Number(a.position) - Number(b.position) || compare(a.value, b.value));
+  candidates.sort(
+    (a, b) =>
+      (lru ? compare(a.released, b.released) : 0) ||
+      Number(a.position) - Number(b.position) ||
+      compare(a.value, b.value),
+  );
   const best = candidates[0];
   return best === undefined ? undefined : { value: best.value, state: best.state };
 }
 
 async function pickRandom(db: Kysely<Database>, q: FreeQuery): Promise<FreePick | undefined> {
   const skip = [...(q.skip ?? [])];
-  return db.selectFrom('numbers').select(['value', 'state'])
-    .where('pool', '=', q.pool).where('in_range', '=', 1)
+  return db
+    .selectFrom('numbers')
+    .select(['value', 'state'])
+    .where('pool', '=', q.pool)
+    .where('in_range', '=', 1)
     .where((w) => freeWhere(w, q.now))
     .$if(skip.length > 0, (b) => b.where('value', 'not in', skip))
-    .orderBy(sql`random()`).limit(1)
+    .orderBy(sql`random()`)
+    .limit(1)
     .$if(q.lock, (b) => b.forUpdate().skipLocked())
     .executeTakeFirst();
 }
@@ -93,18 +105,30 @@ async function pickPattern(db: Kysely<Database>, q: FreeQuery): Promise<FreePick
   const matches = compilePattern(q.pattern);
   const skip = new Set(q.skip ?? []);
   for (let offset = 0; ; offset += PATTERN_PAGE) {
-    const page = await db.selectFrom('numbers').select(['value', 'state'])
-      .where('pool', '=', q.pool).where('in_range', '=', 1)
+    const page = await db
+      .selectFrom('numbers')
+      .select(['value', 'state'])
+      .where('pool', '=', q.pool)
+      .where('in_range', '=', 1)
       .where((w) => freeWhere(w, q.now))
-      .orderBy('position').orderBy('value').limit(PATTERN_PAGE).offset(offset)
+      .orderBy('position')
+      .orderBy('value')
+      .limit(PATTERN_PAGE)
+      .offset(offset)
       .execute();
     for (const row of page) {
       if (skip.has(row.value) || !matches(row.value)) continue;
       if (!q.lock) return row;
       // Lock only the match; a row another allocator holds is skipped, not waited for.
-      const locked = await db.selectFrom('numbers').select(['value', 'state'])
-        .where('pool', '=', q.pool).where('value', '=', row.value)
-        .where('state', '=', row.state).forUpdate().skipLocked().executeTakeFirst();
+      const locked = await db
+        .selectFrom('numbers')
+        .select(['value', 'state'])
+        .where('pool', '=', q.pool)
+        .where('value', '=', row.value)
+        .where('state', '=', row.state)
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst();
       if (locked !== undefined) return locked;
     }
     if (page.length < PATTERN_PAGE) return undefined;
@@ -114,8 +138,10 @@ async function pickPattern(db: Kysely<Database>, q: FreeQuery): Promise<FreePick
 function freeWhere(w: ExpressionBuilder<Database, 'numbers'>, now: Date) {
   return w.or([
     w('state', '=', 'available'),
-    w.and([w('state', 'in', ['quarantined', 'reserved']),
-      w('available_at', '<=', now.toISOString())]),
+    w.and([
+      w('state', 'in', ['quarantined', 'reserved']),
+      w('available_at', '<=', now.toISOString()),
+    ]),
   ]);
 }
 

@@ -11,7 +11,13 @@ import type { NumberQuery, NumberRecord, NumberState, PoolUsage } from './types.
 
 /** Every state a number can be in, in the order reports show them. */
 export const NUMBER_STATES = [
-  'available', 'reserved', 'assigned', 'quarantined', 'held', 'blocked', 'retired',
+  'available',
+  'reserved',
+  'assigned',
+  'quarantined',
+  'held',
+  'blocked',
+  'retired',
 ] as const satisfies readonly NumberState[];
 
 /** See Store.searchNumbers. */
@@ -19,8 +25,12 @@ export async function searchNumbers(
   ctx: StoreContext,
   query: NumberQuery,
 ): Promise<NumberRecord[]> {
-  let q = ctx.db.selectFrom('numbers').selectAll()
-    .orderBy('pool').orderBy('position').orderBy('value');
+  let q = ctx.db
+    .selectFrom('numbers')
+    .selectAll()
+    .orderBy('pool')
+    .orderBy('position')
+    .orderBy('value');
   if (query.pool !== undefined) q = q.where('pool', '=', query.pool);
   if (query.state !== undefined) q = q.where('state', '=', query.state);
   if (query.personId !== undefined) q = q.where('person_id', '=', query.personId);
@@ -36,19 +46,26 @@ export async function searchNumbers(
 /** See Store.poolUsage. Pools without numbers are listed with zero counts. */
 export async function poolUsage(ctx: StoreContext, now: Date): Promise<PoolUsage[]> {
   const at = now.toISOString();
-  const pools = await ctx.db.selectFrom('pools').select(['name', 'kind']).orderBy('name')
-    .execute();
-  const rows = await ctx.db.selectFrom('numbers')
+  const pools = await ctx.db.selectFrom('pools').select(['name', 'kind']).orderBy('name').execute();
+  const rows = await ctx.db
+    .selectFrom('numbers')
     .select((eb) => [
-      'pool', 'state',
+      'pool',
+      'state',
       eb.fn.countAll<number | string>().as('n'),
       eb.fn.count<number | string>('value').filterWhere('available_at', '<=', at).as('lapsed'),
     ])
     .where('in_range', '=', 1)
-    .groupBy(['pool', 'state']).execute();
+    .groupBy(['pool', 'state'])
+    .execute();
   // Out of range: counted by state like the rest, never free, and listed by value.
-  const outside = await ctx.db.selectFrom('numbers').select(['pool', 'value', 'state'])
-    .where('in_range', '=', 0).orderBy('pool').orderBy('value').execute();
+  const outside = await ctx.db
+    .selectFrom('numbers')
+    .select(['pool', 'value', 'state'])
+    .where('in_range', '=', 0)
+    .orderBy('pool')
+    .orderBy('value')
+    .execute();
 
   const usage = new Map<string, PoolUsage>();
   for (const p of pools) {

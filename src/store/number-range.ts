@@ -22,27 +22,45 @@ export async function applyPoolDefinition(
 ): Promise<void> {
   const at = now.toISOString();
   const row = {
-    kind: pool.kind, quarantine_days: pool.quarantineDays, updated_at: at,
-    policy: pool.policy ?? 'lowest', pattern: pool.pattern ?? null,
+    kind: pool.kind,
+    quarantine_days: pool.quarantineDays,
+    updated_at: at,
+    policy: pool.policy ?? 'lowest',
+    pattern: pool.pattern ?? null,
     mapping: pool.mapping === undefined ? null : JSON.stringify(pool.mapping),
   };
-  await db.insertInto('pools').values({ name: pool.name, ...row })
-    .onConflict((oc) => oc.column('name').doUpdateSet(row)).execute();
+  await db
+    .insertInto('pools')
+    .values({ name: pool.name, ...row })
+    .onConflict((oc) => oc.column('name').doUpdateSet(row))
+    .execute();
 
-  const existing = await db.selectFrom('numbers')
+  const existing = await db
+    .selectFrom('numbers')
     .select(['value', 'state', 'position', 'in_range', 'available_at'])
-    .where('pool', '=', pool.name).execute();
+    .where('pool', '=', pool.name)
+    .execute();
   const wanted = new Map(pool.values.map((v, i) => [v, i]));
   const have = new Set(existing.map((r) => r.value));
 
   const fresh = pool.values.filter((v) => !have.has(v));
   for (let i = 0; i < fresh.length; i += CHUNK) {
     const rows = fresh.slice(i, i + CHUNK).map((value) => ({
-      pool: pool.name, value, kind: pool.kind, position: wanted.get(value)!,
-      state: 'available', person_id: null, available_at: null, note: null, updated_at: at,
+      pool: pool.name,
+      value,
+      kind: pool.kind,
+      position: wanted.get(value)!,
+      state: 'available',
+      person_id: null,
+      available_at: null,
+      note: null,
+      updated_at: at,
     }));
-    await db.insertInto('numbers').values(rows)
-      .onConflict((oc) => oc.columns(['pool', 'value']).doNothing()).execute();
+    await db
+      .insertInto('numbers')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['pool', 'value']).doNothing())
+      .execute();
   }
 
   for (const r of existing) {
@@ -51,17 +69,23 @@ export async function applyPoolDefinition(
     if (position !== undefined) {
       const revive = r.state === 'retired';
       if (inRange && !revive && Number(r.position) === position) continue;
-      await db.updateTable('numbers')
+      await db
+        .updateTable('numbers')
         .set({ in_range: 1, position, ...(revive ? { state: 'available', updated_at: at } : {}) })
-        .where('pool', '=', pool.name).where('value', '=', r.value).execute();
+        .where('pool', '=', pool.name)
+        .where('value', '=', r.value)
+        .execute();
       if (revive) await audit(db, pool.name, r.value, at, 'retired', 'available');
       continue;
     }
     const retire = isFree(r.state, r.available_at, at);
     if (!inRange && !retire) continue;
-    await db.updateTable('numbers')
+    await db
+      .updateTable('numbers')
       .set({ in_range: 0, ...(retire ? { state: 'retired', updated_at: at } : {}) })
-      .where('pool', '=', pool.name).where('value', '=', r.value).execute();
+      .where('pool', '=', pool.name)
+      .where('value', '=', r.value)
+      .execute();
     if (retire) await audit(db, pool.name, r.value, at, r.state, 'retired');
   }
 }
@@ -82,8 +106,11 @@ async function audit(
   to: string,
 ): Promise<void> {
   await insertAudit(db, {
-    at, actor: ACTOR, action: to === 'retired' ? 'number.retired' : 'number.restored',
-    subject: `number:${pool}:${value}`, before: { state: from },
+    at,
+    actor: ACTOR,
+    action: to === 'retired' ? 'number.retired' : 'number.restored',
+    subject: `number:${pool}:${value}`,
+    before: { state: from },
     after: { state: to, reason: to === 'retired' ? 'outside the pool range' : 'back in range' },
   });
 }

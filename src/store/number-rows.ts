@@ -26,20 +26,28 @@ export interface PoolRow {
 
 /** The pool's row, or undefined when it was never synced. */
 export async function poolRow(db: Kysely<Database>, pool: string): Promise<PoolRow | undefined> {
-  const row = await db.selectFrom('pools').select(['name', 'kind', 'policy', 'pattern', 'mapping'])
-    .where('name', '=', pool).executeTakeFirst();
+  const row = await db
+    .selectFrom('pools')
+    .select(['name', 'kind', 'policy', 'pattern', 'mapping'])
+    .where('name', '=', pool)
+    .executeTakeFirst();
   if (row === undefined) return undefined;
   return {
-    name: row.name, kind: row.kind, policy: row.policy as AllocationPolicy,
+    name: row.name,
+    kind: row.kind,
+    policy: row.policy as AllocationPolicy,
     pattern: row.pattern,
-    mapping: row.mapping === null ? undefined : JSON.parse(row.mapping) as PoolMapping,
+    mapping: row.mapping === null ? undefined : (JSON.parse(row.mapping) as PoolMapping),
   };
 }
 
 /** The extension pool whose numbers follow `didPool`, if one does. */
 export async function mappedFrom(db: Kysely<Database>, didPool: string) {
-  const rows = await db.selectFrom('pools').select(['name', 'mapping'])
-    .where('mapping', 'is not', null).execute();
+  const rows = await db
+    .selectFrom('pools')
+    .select(['name', 'mapping'])
+    .where('mapping', 'is not', null)
+    .execute();
   for (const row of rows) {
     const mapping = JSON.parse(row.mapping!) as PoolMapping;
     if (mapping.didPool === didPool) return { extPool: row.name, mapping };
@@ -53,15 +61,19 @@ export async function pickOwn(
   q: { pool: string; personId: string; now: Date; lock: boolean },
 ): Promise<Pick | undefined> {
   const now = q.now.toISOString();
-  const own = await db.selectFrom('numbers').select(['value', 'state', 'available_at'])
-    .where('pool', '=', q.pool).where('person_id', '=', q.personId)
+  const own = await db
+    .selectFrom('numbers')
+    .select(['value', 'state', 'available_at'])
+    .where('pool', '=', q.pool)
+    .where('person_id', '=', q.personId)
     .where('state', 'in', ['assigned', 'reserved', 'quarantined'])
     .orderBy('updated_at', 'desc')
     .$if(q.lock, (b) => b.forUpdate().skipLocked())
     .execute();
   // A reservation without an end never lapses; one with an end lapses at that instant.
-  const live = own.filter((r) => r.state !== 'reserved' || r.available_at === null ||
-    r.available_at > now);
+  const live = own.filter(
+    (r) => r.state !== 'reserved' || r.available_at === null || r.available_at > now,
+  );
   for (const state of ['assigned', 'reserved', 'quarantined']) {
     const mine = live.find((r) => r.state === state);
     if (mine !== undefined) return { value: mine.value, state: mine.state };
@@ -75,16 +87,27 @@ export async function assignRow(
   a: { pool: string; pick: Pick; personId: string; now: Date; actor: string; via?: string },
 ): Promise<boolean> {
   const at = a.now.toISOString();
-  const taken = await db.updateTable('numbers')
-    .set({ state: 'assigned', person_id: a.personId, available_at: null, note: null,
-      updated_at: at })
-    .where('pool', '=', a.pool).where('value', '=', a.pick.value)
+  const taken = await db
+    .updateTable('numbers')
+    .set({
+      state: 'assigned',
+      person_id: a.personId,
+      available_at: null,
+      note: null,
+      updated_at: at,
+    })
+    .where('pool', '=', a.pool)
+    .where('value', '=', a.pick.value)
     .where('state', '=', a.pick.state)
     .executeTakeFirst();
   if (taken.numUpdatedRows === 0n) return false;
   await insertAudit(db, {
-    at, actor: a.actor, personId: a.personId, action: 'number.assigned',
-    subject: `number:${a.pool}:${a.pick.value}`, before: { state: a.pick.state },
+    at,
+    actor: a.actor,
+    personId: a.personId,
+    action: 'number.assigned',
+    subject: `number:${a.pool}:${a.pick.value}`,
+    before: { state: a.pick.state },
     after: { state: 'assigned', personId: a.personId, ...(a.via ? { via: a.via } : {}) },
   });
   return true;
@@ -92,27 +115,42 @@ export async function assignRow(
 
 /** Undefined when free numbers exist but were locked; else throws `exhausted`. */
 export async function exhaustedOrBusy(db: Kysely<Database>, pool: string, now: Date) {
-  const counts = await db.selectFrom('numbers')
+  const counts = await db
+    .selectFrom('numbers')
     .select((eb) => [
       eb.fn.countAll<number | string>().as('total'),
-      eb.fn.count<number | string>('value').filterWhere((w) => w.or([
-        w('state', '=', 'available'),
-        w.and([w('state', 'in', ['quarantined', 'reserved']),
-          w('available_at', '<=', now.toISOString())]),
-      ])).as('free'),
+      eb.fn
+        .count<number | string>('value')
+        .filterWhere((w) =>
+          w.or([
+            w('state', '=', 'available'),
+            w.and([
+              w('state', 'in', ['quarantined', 'reserved']),
+              w('available_at', '<=', now.toISOString()),
+            ]),
+          ]),
+        )
+        .as('free'),
     ])
-    .where('pool', '=', pool).where('in_range', '=', 1).executeTakeFirstOrThrow();
+    .where('pool', '=', pool)
+    .where('in_range', '=', 1)
+    .executeTakeFirstOrThrow();
   if (Number(counts.free) > 0) return undefined;
 
   const total = Number(counts.total);
-  throw new CallsignError(ErrorCode.Exhausted,
+  throw new CallsignError(
+    ErrorCode.Exhausted,
     `Cannot allocate a number from pool '${pool}': all ${total} numbers are assigned, ` +
-    'quarantined, held or blocked', { details: { pool, size: total } });
+      'quarantined, held or blocked',
+    { details: { pool, size: total } },
+  );
 }
 
 /** `missing_reference` naming the pool. */
 export function missingPool(pool: string): CallsignError {
-  return new CallsignError(ErrorCode.MissingReference,
+  return new CallsignError(
+    ErrorCode.MissingReference,
     `Pool '${pool}' is not defined in the store; sync the pool before allocating from it`,
-    { details: { pool } });
+    { details: { pool } },
+  );
 }

@@ -17,7 +17,14 @@ import { allocatePair, RetryPair } from './number-mapping.ts';
 import { pickFree } from './number-policy.ts';
 import { applyPoolDefinition } from './number-range.ts';
 import {
-  assignRow, exhaustedOrBusy, mappedFrom, missingPool, type Pick, pickOwn, poolRow, type PoolRow,
+  assignRow,
+  exhaustedOrBusy,
+  mappedFrom,
+  missingPool,
+  type Pick,
+  pickOwn,
+  poolRow,
+  type PoolRow,
 } from './number-rows.ts';
 import { insertAudit } from './records.ts';
 import { toNumber } from './rows.ts';
@@ -51,9 +58,12 @@ export async function allocateNumber(
       if (!retry || attempt >= MAX_ATTEMPTS) throw err;
     }
     if (attempt >= MAX_ATTEMPTS) {
-      throw new CallsignError(ErrorCode.Unavailable,
+      throw new CallsignError(
+        ErrorCode.Unavailable,
         `Cannot allocate a number from pool '${request.pool}': every free number stayed ` +
-        'locked by other allocations', { details: { pool: request.pool } });
+          'locked by other allocations',
+        { details: { pool: request.pool } },
+      );
     }
     // Another process holds the free rows right now; they are free again once it commits.
     await delay(attempt * 5);
@@ -82,20 +92,33 @@ export async function releaseNumber(
 ): Promise<void> {
   const { pool, value, now, actor, reason } = request;
   await ctx.write(async (db) => {
-    const poolRow = await db.selectFrom('pools').select('quarantine_days')
-      .where('name', '=', pool).executeTakeFirst();
+    const poolRow = await db
+      .selectFrom('pools')
+      .select('quarantine_days')
+      .where('name', '=', pool)
+      .executeTakeFirst();
     if (poolRow === undefined) throw missingPool(pool);
     const row = await findNumber(db, pool, value);
     if (row.state !== 'assigned') return;
 
     const availableAt = new Date(now.getTime() + Number(poolRow.quarantine_days) * DAY_MS);
-    await db.updateTable('numbers')
-      .set({ state: 'quarantined', available_at: availableAt.toISOString(),
-        released_at: now.toISOString(), updated_at: now.toISOString() })
-      .where('pool', '=', pool).where('value', '=', value).execute();
+    await db
+      .updateTable('numbers')
+      .set({
+        state: 'quarantined',
+        available_at: availableAt.toISOString(),
+        released_at: now.toISOString(),
+        updated_at: now.toISOString(),
+      })
+      .where('pool', '=', pool)
+      .where('value', '=', value)
+      .execute();
     await insertAudit(db, {
-      at: now.toISOString(), actor, personId: row.person_id ?? undefined,
-      action: 'number.released', subject: `number:${pool}:${value}`,
+      at: now.toISOString(),
+      actor,
+      personId: row.person_id ?? undefined,
+      action: 'number.released',
+      subject: `number:${pool}:${value}`,
       before: { state: row.state },
       after: { state: 'quarantined', availableAt, ...(reason === undefined ? {} : { reason }) },
     });
@@ -111,26 +134,43 @@ export async function holdNumber(
   const at = new Date().toISOString();
   await ctx.write(async (db) => {
     const row = await findNumber(db, pool, value);
-    await db.updateTable('numbers').set({ state: 'held', note: reason, updated_at: at })
-      .where('pool', '=', pool).where('value', '=', value).execute();
+    await db
+      .updateTable('numbers')
+      .set({ state: 'held', note: reason, updated_at: at })
+      .where('pool', '=', pool)
+      .where('value', '=', value)
+      .execute();
     await insertAudit(db, {
-      at, actor, personId: row.person_id ?? undefined, action: 'number.held',
-      subject: `number:${pool}:${value}`, before: { state: row.state },
+      at,
+      actor,
+      personId: row.person_id ?? undefined,
+      action: 'number.held',
+      subject: `number:${pool}:${value}`,
+      before: { state: row.state },
       after: { state: 'held', reason },
     });
   });
 }
 
 export async function numbersOf(ctx: StoreContext, personId: string): Promise<HeldNumber[]> {
-  const rows = await ctx.db.selectFrom('numbers').select(['pool', 'kind', 'value'])
-    .where('person_id', '=', personId).where('state', '=', 'assigned')
-    .orderBy('pool').orderBy('position').execute();
+  const rows = await ctx.db
+    .selectFrom('numbers')
+    .select(['pool', 'kind', 'value'])
+    .where('person_id', '=', personId)
+    .where('state', '=', 'assigned')
+    .orderBy('pool')
+    .orderBy('position')
+    .execute();
   return rows.map((r) => ({ pool: r.pool, kind: r.kind as NumberKind, value: r.value }));
 }
 
 export async function listNumbers(ctx: StoreContext, pool?: string): Promise<NumberRecord[]> {
-  let q = ctx.db.selectFrom('numbers').selectAll()
-    .orderBy('pool').orderBy('position').orderBy('value');
+  let q = ctx.db
+    .selectFrom('numbers')
+    .selectAll()
+    .orderBy('pool')
+    .orderBy('position')
+    .orderBy('value');
   if (pool !== undefined) q = q.where('pool', '=', pool);
   return (await q.execute()).map(toNumberRecord);
 }
@@ -161,7 +201,7 @@ async function allocateOnce(
   const pick = await pickNumber(db, { pool: row, personId, now, lock });
   if (pick === undefined) return exhaustedOrBusy(db, pool, now);
   if (pick.state === 'assigned') return { pool, kind, value: pick.value };
-  if (!await assignRow(db, { pool, pick, personId, now, actor })) return undefined;
+  if (!(await assignRow(db, { pool, pick, personId, now, actor }))) return undefined;
   return { pool, kind, value: pick.value };
 }
 
@@ -185,19 +225,28 @@ async function pairOf(db: Kysely<Database>, row: PoolRow) {
  */
 async function pickNumber(
   db: Kysely<Database>,
-  request: { pool: PoolRow; personId: string; now: Date; lock: boolean;
-    skip?: readonly string[] },
+  request: { pool: PoolRow; personId: string; now: Date; lock: boolean; skip?: readonly string[] },
 ): Promise<Pick | undefined> {
   const { pool, personId, now, lock } = request;
   const own = await pickOwn(db, { pool: pool.name, personId, now, lock });
   if (own !== undefined) return own;
-  return pickFree(db, { pool: pool.name, policy: pool.policy, pattern: pool.pattern, now, lock,
-    skip: request.skip });
+  return pickFree(db, {
+    pool: pool.name,
+    policy: pool.policy,
+    pattern: pool.pattern,
+    now,
+    lock,
+    skip: request.skip,
+  });
 }
 
 async function findNumber(db: Kysely<Database>, pool: string, value: string) {
-  const row = await db.selectFrom('numbers').selectAll()
-    .where('pool', '=', pool).where('value', '=', value).executeTakeFirst();
+  const row = await db
+    .selectFrom('numbers')
+    .selectAll()
+    .where('pool', '=', pool)
+    .where('value', '=', value)
+    .executeTakeFirst();
   if (row === undefined) {
     throw new CallsignError(ErrorCode.NotFound, `Number '${value}' is not in pool '${pool}'`, {
       details: { pool, value },

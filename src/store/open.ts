@@ -24,29 +24,40 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   const log = options.log ?? pino({ level: 'silent' });
   const target = parseStoreUrl(url);
 
-  const store = target.dialect === 'sqlite'
-    ? new SqlStore(createContext('sqlite', new Kysely<Database>({
-      dialect: new SqliteDialect({ database: openSqliteOrExplain(target.path, target.display) }),
-    }), log))
-    : new SqlStore(createContext('postgres', postgresKysely(url, options, log), log));
+  const store =
+    target.dialect === 'sqlite'
+      ? new SqlStore(
+          createContext(
+            'sqlite',
+            new Kysely<Database>({
+              dialect: new SqliteDialect({
+                database: openSqliteOrExplain(target.path, target.display),
+              }),
+            }),
+            log,
+          ),
+        )
+      : new SqlStore(createContext('postgres', postgresKysely(url, options, log), log));
 
   try {
     await migrateWithRetry(store);
   } catch (err) {
     await store.close().catch(() => undefined);
     if (err instanceof CallsignError && !isConnectError(err.cause)) throw err;
-    throw new CallsignError(ErrorCode.Unavailable,
+    throw new CallsignError(
+      ErrorCode.Unavailable,
       `Cannot open the ${target.dialect} store at ${target.display}: ${errorText(err)}`,
-      { cause: err, details: { dialect: target.dialect, store: target.display } });
+      { cause: err, details: { dialect: target.dialect, store: target.display } },
+    );
   }
   log.debug({ dialect: target.dialect, store: target.display }, 'store opened');
   return store;
 }
 
 /** Where a store URL points; `display` carries no password. */
-export function parseStoreUrl(url: string):
-  | { dialect: 'sqlite'; path: string; display: string }
-  | { dialect: 'postgres'; display: string } {
+export function parseStoreUrl(
+  url: string,
+): { dialect: 'sqlite'; path: string; display: string } | { dialect: 'postgres'; display: string } {
   if (/^postgres(ql)?:\/\//i.test(url)) {
     let display = 'postgres';
     try {
@@ -63,9 +74,12 @@ export function parseStoreUrl(url: string):
   let path = url;
   if (/^sqlite:/i.test(url)) path = url.replace(/^sqlite:(\/\/)?/i, '');
   else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
-    throw new CallsignError(ErrorCode.Config,
+    throw new CallsignError(
+      ErrorCode.Config,
       `Store URL scheme of '${url.split(':')[0]}' is not supported; ` +
-      'use sqlite:PATH or postgres://', { details: { field: 'store' } });
+        'use sqlite:PATH or postgres://',
+      { details: { field: 'store' } },
+    );
   }
   if (path === '') {
     throw new CallsignError(ErrorCode.Config, 'Store URL names no SQLite file', {
@@ -98,13 +112,16 @@ async function migrateWithRetry(store: SqlStore): Promise<void> {
 
 function isConnectError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' &&
-    ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', '3D000', '28P01', '28000']
-      .includes(code);
+  return (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', '3D000', '28P01', '28000'].includes(
+      code,
+    )
+  );
 }
 
 function errorText(err: unknown): string {
-  const cause = err instanceof CallsignError ? err.cause ?? err : err;
+  const cause = err instanceof CallsignError ? (err.cause ?? err) : err;
   return cause instanceof Error ? cause.message : String(cause);
 }
 
@@ -113,8 +130,10 @@ function openSqliteOrExplain(path: string, display: string) {
   try {
     return openSqliteDatabase(path);
   } catch (err) {
-    throw new CallsignError(ErrorCode.Unavailable,
+    throw new CallsignError(
+      ErrorCode.Unavailable,
       `Cannot open the sqlite store at ${display}: ${errorText(err)}`,
-      { cause: err, details: { dialect: 'sqlite', store: display } });
+      { cause: err, details: { dialect: 'sqlite', store: display } },
+    );
   }
 }

@@ -21,7 +21,10 @@ export async function getOperation(
   ctx: StoreContext,
   id: string,
 ): Promise<OperationRecord | undefined> {
-  const row = await ctx.db.selectFrom('operations').selectAll().where('id', '=', id)
+  const row = await ctx.db
+    .selectFrom('operations')
+    .selectAll()
+    .where('id', '=', id)
     .executeTakeFirst();
   return row === undefined ? undefined : toOperation(row);
 }
@@ -47,9 +50,11 @@ export async function releaseHeld(
   runId: string,
   to: 'pending' | 'cancelled',
 ): Promise<number> {
-  const result = await ctx.db.updateTable('operations')
+  const result = await ctx.db
+    .updateTable('operations')
     .set({ state: to, updated_at: new Date().toISOString() })
-    .where('run_id', '=', runId).where(sql<boolean>`state = 'held'`)
+    .where('run_id', '=', runId)
+    .where(sql<boolean>`state = 'held'`)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
@@ -61,37 +66,48 @@ export async function setOperationState(
 ): Promise<void> {
   const { id, state, actor } = request;
   await ctx.write(async (db) => {
-    const row = await db.selectFrom('operations')
+    const row = await db
+      .selectFrom('operations')
       .select(['state', 'run_id', 'person_id', 'target', 'type', 'key'])
-      .where('id', '=', id).executeTakeFirst();
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (row === undefined) {
       throw new CallsignError(ErrorCode.NotFound, `Operation '${id}' does not exist`, {
         details: { operationId: id },
       });
     }
     if (!ALLOWED_FROM[state].includes(row.state)) {
-      throw new CallsignError(ErrorCode.State,
+      throw new CallsignError(
+        ErrorCode.State,
         `Operation '${id}' is ${row.state}; it cannot be set to ${state} ` +
-        `(allowed from: ${ALLOWED_FROM[state].join(', ')})`,
-        { details: { operationId: id, state: row.state, wanted: state } });
+          `(allowed from: ${ALLOWED_FROM[state].join(', ')})`,
+        { details: { operationId: id, state: row.state, wanted: state } },
+      );
     }
 
     const at = new Date().toISOString();
-    await db.updateTable('operations')
+    await db
+      .updateTable('operations')
       .set({ state, lease_owner: null, lease_until: null, updated_at: at })
-      .where('id', '=', id).execute();
+      .where('id', '=', id)
+      .execute();
     await insertAudit(db, {
-      at, actor, runId: row.run_id, personId: row.person_id,
+      at,
+      actor,
+      runId: row.run_id,
+      personId: row.person_id,
       action: state === 'pending' ? 'operation.retried' : `operation.${state}`,
       subject: `${row.target}/${row.type}/${row.key}`,
-      before: { operationId: id, state: row.state }, after: { operationId: id, state },
+      before: { operationId: id, state: row.state },
+      after: { operationId: id, state },
     });
   });
 }
 
 /** Operations not yet finished: pending, running or held. */
 export async function countOpen(ctx: StoreContext, runId?: string): Promise<number> {
-  let q = ctx.db.selectFrom('operations')
+  let q = ctx.db
+    .selectFrom('operations')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('state', 'in', ['pending', 'running', 'held']);
   if (runId !== undefined) q = q.where('run_id', '=', runId);

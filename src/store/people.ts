@@ -15,7 +15,10 @@ export async function loadPeople(db: Kysely<Database>, ids?: string[]): Promise<
   if (ids !== undefined && ids.length === 0) return [];
 
   let people = db.selectFrom('people').selectAll().orderBy('id');
-  let sources = db.selectFrom('person_sources').selectAll().orderBy('source')
+  let sources = db
+    .selectFrom('person_sources')
+    .selectAll()
+    .orderBy('source')
     .orderBy('external_id');
   if (ids !== undefined) {
     people = people.where('id', 'in', ids);
@@ -33,9 +36,16 @@ export async function loadPeople(db: Kysely<Database>, ids?: string[]): Promise<
 }
 
 export async function findPeopleByKey(ctx: StoreContext, key: string, value: string) {
-  const rows = await ctx.db.selectFrom('person_keys').select('person_id')
-    .where('key', '=', key).where('value', '=', value).execute();
-  return loadPeople(ctx.db, rows.map((r) => r.person_id));
+  const rows = await ctx.db
+    .selectFrom('person_keys')
+    .select('person_id')
+    .where('key', '=', key)
+    .where('value', '=', value)
+    .execute();
+  return loadPeople(
+    ctx.db,
+    rows.map((r) => r.person_id),
+  );
 }
 
 export async function findPersonBySourceLink(
@@ -43,8 +53,12 @@ export async function findPersonBySourceLink(
   source: string,
   externalId: string,
 ): Promise<Person | undefined> {
-  const row = await ctx.db.selectFrom('person_sources').select('person_id')
-    .where('source', '=', source).where('external_id', '=', externalId).executeTakeFirst();
+  const row = await ctx.db
+    .selectFrom('person_sources')
+    .select('person_id')
+    .where('source', '=', source)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
   if (row === undefined) return undefined;
   return (await loadPeople(ctx.db, [row.person_id]))[0];
 }
@@ -66,28 +80,41 @@ export async function savePerson(
     last_applied_hash: person.lastAppliedHash ?? null,
     updated_at: new Date().toISOString(),
   };
-  const keyRows = Object.entries(keys)
-    .map(([key, value]) => ({ person_id: person.id, key, value }));
+  const keyRows = Object.entries(keys).map(([key, value]) => ({
+    person_id: person.id,
+    key,
+    value,
+  }));
   const sourceRows = person.sourceLinks.map((s) => ({
-    source: s.source, external_id: s.externalId, person_id: person.id, dn: s.dn ?? null,
+    source: s.source,
+    external_id: s.externalId,
+    person_id: person.id,
+    dn: s.dn ?? null,
     missing_since: s.missingSince ?? null,
   }));
 
   await ctx.write(async (db) => {
-    await db.insertInto('people').values({ id: person.id, ...row })
-      .onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
+    await db
+      .insertInto('people')
+      .values({ id: person.id, ...row })
+      .onConflict((oc) => oc.column('id').doUpdateSet(row))
+      .execute();
 
     await db.deleteFrom('person_keys').where('person_id', '=', person.id).execute();
     if (keyRows.length > 0) await db.insertInto('person_keys').values(keyRows).execute();
 
     await db.deleteFrom('person_sources').where('person_id', '=', person.id).execute();
     if (sourceRows.length === 0) return;
-    await db.insertInto('person_sources').values(sourceRows)
-      .onConflict((oc) => oc.columns(['source', 'external_id']).doUpdateSet((eb) => ({
-        person_id: eb.ref('excluded.person_id'),
-        dn: eb.ref('excluded.dn'),
-        missing_since: eb.ref('excluded.missing_since'),
-      })))
+    await db
+      .insertInto('person_sources')
+      .values(sourceRows)
+      .onConflict((oc) =>
+        oc.columns(['source', 'external_id']).doUpdateSet((eb) => ({
+          person_id: eb.ref('excluded.person_id'),
+          dn: eb.ref('excluded.dn'),
+          missing_since: eb.ref('excluded.missing_since'),
+        })),
+      )
       .execute();
   });
 }
@@ -100,8 +127,11 @@ export async function setPersonFlags(
   actor: string,
 ): Promise<void> {
   await ctx.write(async (db) => {
-    const row = await db.selectFrom('people').select(['excluded', 'pinned'])
-      .where('id', '=', id).executeTakeFirst();
+    const row = await db
+      .selectFrom('people')
+      .select(['excluded', 'pinned'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (row === undefined) {
       throw new CallsignError(ErrorCode.NotFound, `Person '${id}' does not exist`, {
         details: { personId: id },
@@ -114,19 +144,32 @@ export async function setPersonFlags(
       const wanted = flags[flag];
       if (wanted === undefined || wanted === current[flag]) continue;
 
-      await db.updateTable('people').set({ [flag]: wanted ? 1 : 0, updated_at: at })
-        .where('id', '=', id).execute();
+      await db
+        .updateTable('people')
+        .set({ [flag]: wanted ? 1 : 0, updated_at: at })
+        .where('id', '=', id)
+        .execute();
       await insertAudit(db, {
-        at, actor, personId: id, action: `person.${flag}`, subject: `person:${id}`,
-        before: { [flag]: current[flag] }, after: { [flag]: wanted },
+        at,
+        actor,
+        personId: id,
+        action: `person.${flag}`,
+        subject: `person:${id}`,
+        before: { [flag]: current[flag] },
+        after: { [flag]: wanted },
       });
     }
   });
 }
 
 export async function listLinks(ctx: StoreContext, personId?: string): Promise<Link[]> {
-  let q = ctx.db.selectFrom('links').selectAll()
-    .orderBy('person_id').orderBy('target').orderBy('type').orderBy('key');
+  let q = ctx.db
+    .selectFrom('links')
+    .selectAll()
+    .orderBy('person_id')
+    .orderBy('target')
+    .orderBy('type')
+    .orderBy('key');
   if (personId !== undefined) q = q.where('person_id', '=', personId);
   return (await q.execute()).map(toLink);
 }
@@ -150,9 +193,14 @@ export async function saveLinkIn(db: Kysely<Database>, link: Link): Promise<void
     attributes: JSON.stringify(link.attributes),
     updated_at: new Date().toISOString(),
   };
-  await db.insertInto('links')
+  await db
+    .insertInto('links')
     .values({
-      person_id: link.personId, target: link.target, type: link.type, key: link.key, ...row,
+      person_id: link.personId,
+      target: link.target,
+      type: link.type,
+      key: link.key,
+      ...row,
     })
     .onConflict((oc) => oc.columns(['person_id', 'target', 'type', 'key']).doUpdateSet(row))
     .execute();
@@ -163,8 +211,11 @@ export async function deleteLinkIn(
   db: Kysely<Database>,
   link: { personId: string; target: string; type: string; key: string },
 ): Promise<void> {
-  await db.deleteFrom('links')
-    .where('person_id', '=', link.personId).where('target', '=', link.target)
-    .where('type', '=', link.type).where('key', '=', link.key)
+  await db
+    .deleteFrom('links')
+    .where('person_id', '=', link.personId)
+    .where('target', '=', link.target)
+    .where('type', '=', link.type)
+    .where('key', '=', link.key)
     .execute();
 }

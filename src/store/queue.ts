@@ -14,12 +14,7 @@ import { deleteLinkIn, saveLinkIn } from './people.ts';
 import { auditRow, secretRefOf } from './records.ts';
 import { jsonOrNull, toOperation } from './rows.ts';
 import type { Database } from './schema.ts';
-import type {
-  ClaimOptions,
-  CompletionLink,
-  CompletionOutcome,
-  OperationRecord,
-} from './types.ts';
+import type { ClaimOptions, CompletionLink, CompletionOutcome, OperationRecord } from './types.ts';
 
 /** Rows per INSERT: 22 columns × 400 stays under SQLite's and PostgreSQL's parameter limits. */
 const INSERT_CHUNK = 400;
@@ -33,18 +28,37 @@ export async function journal(
 ): Promise<string[]> {
   const at = new Date().toISOString();
   const rows = ops.map((op) => ({
-    id: randomUUID(), run_id: runId, person_id: op.personId, action: op.action,
-    target: op.target, type: op.type, key: op.key, attributes: JSON.stringify(op.attributes),
-    before: jsonOrNull(op.before), secret: op.secret === true ? 1 : 0,
-    after: JSON.stringify(op.after), reason: op.reason, state, attempts: 0, not_before: at,
-    lease_owner: null, lease_until: null, fence: 0, last_error: null, result: null,
-    created_at: at, updated_at: at,
+    id: randomUUID(),
+    run_id: runId,
+    person_id: op.personId,
+    action: op.action,
+    target: op.target,
+    type: op.type,
+    key: op.key,
+    attributes: JSON.stringify(op.attributes),
+    before: jsonOrNull(op.before),
+    secret: op.secret === true ? 1 : 0,
+    after: JSON.stringify(op.after),
+    reason: op.reason,
+    state,
+    attempts: 0,
+    not_before: at,
+    lease_owner: null,
+    lease_until: null,
+    fence: 0,
+    last_error: null,
+    result: null,
+    created_at: at,
+    updated_at: at,
   }));
   if (rows.length === 0) return [];
 
   await ctx.write(async (db) => {
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await db.insertInto('operations').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+      await db
+        .insertInto('operations')
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .execute();
     }
   });
   return rows.map((r) => r.id);
@@ -67,14 +81,24 @@ export async function claim(ctx: StoreContext, options: ClaimOptions): Promise<O
       }
       if (chosen.length === 0) return [];
 
-      const ids = chosen.sort((a, b) => a.seq - b.seq).slice(0, options.limit).map((c) => c.id);
-      const rows = await db.updateTable('operations')
+      const ids = chosen
+        .sort((a, b) => a.seq - b.seq)
+        .slice(0, options.limit)
+        .map((c) => c.id);
+      const rows = await db
+        .updateTable('operations')
         .set((eb) => ({
-          state: 'running', lease_owner: options.owner, lease_until: leaseUntil,
-          fence: eb('fence', '+', 1), attempts: eb('attempts', '+', 1), updated_at: now,
+          state: 'running',
+          lease_owner: options.owner,
+          lease_until: leaseUntil,
+          fence: eb('fence', '+', 1),
+          attempts: eb('attempts', '+', 1),
+          updated_at: now,
         }))
-        .where('id', 'in', ids).where(sql<boolean>`state = 'pending'`)
-        .returningAll().execute();
+        .where('id', 'in', ids)
+        .where(sql<boolean>`state = 'pending'`)
+        .returningAll()
+        .execute();
       return rows.map(toOperation).sort((a, b) => a.seq - b.seq);
     });
   } catch (err) {
@@ -94,9 +118,12 @@ export async function renewOne(
   request: { id: string; fence: number; leaseMs: number; now: Date },
 ): Promise<boolean> {
   const { id, fence, leaseMs, now } = request;
-  const result = await db.updateTable('operations')
+  const result = await db
+    .updateTable('operations')
     .set({ lease_until: new Date(now.getTime() + leaseMs).toISOString() })
-    .where('id', '=', id).where('fence', '=', fence).where(sql<boolean>`state = 'running'`)
+    .where('id', '=', id)
+    .where('fence', '=', fence)
+    .where(sql<boolean>`state = 'running'`)
     .where('lease_until', '>', now.toISOString())
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
@@ -113,18 +140,23 @@ export async function completeOne(
   outcome: CompletionOutcome,
 ): Promise<boolean> {
   const at = new Date().toISOString();
-  const set = outcome.state === 'done'
-    ? { state: 'done', result: JSON.stringify(outcome.result) }
-    : outcome.state === 'failed'
-      ? { state: 'failed', last_error: JSON.stringify(outcome.error) }
-      : {
-        state: 'pending', last_error: JSON.stringify(outcome.error),
-        not_before: outcome.notBefore.toISOString(), lease_owner: null,
-      };
+  const set =
+    outcome.state === 'done'
+      ? { state: 'done', result: JSON.stringify(outcome.result) }
+      : outcome.state === 'failed'
+        ? { state: 'failed', last_error: JSON.stringify(outcome.error) }
+        : {
+            state: 'pending',
+            last_error: JSON.stringify(outcome.error),
+            not_before: outcome.notBefore.toISOString(),
+            lease_owner: null,
+          };
 
-  const row = await db.updateTable('operations')
+  const row = await db
+    .updateTable('operations')
     .set({ ...set, lease_until: null, updated_at: at })
-    .where('id', '=', claimed.id).where('fence', '=', claimed.fence)
+    .where('id', '=', claimed.id)
+    .where('fence', '=', claimed.fence)
     .where(sql<boolean>`state = 'running'`)
     .returning(['run_id', 'person_id', 'target', 'type', 'key', 'action', 'before'])
     .executeTakeFirst();
@@ -133,16 +165,24 @@ export async function completeOne(
   const action = outcome.state === 'pending' ? 'operation.retry' : `operation.${outcome.state}`;
   const ids = { at, runId: row.run_id, personId: row.person_id, action };
   if (outcome.audit !== undefined) {
-    await db.insertInto('audit').values(auditRow({ ...ids, ...outcome.audit })).execute();
+    await db
+      .insertInto('audit')
+      .values(auditRow({ ...ids, ...outcome.audit }))
+      .execute();
   } else {
     const detail = outcome.state === 'done' ? { result: outcome.result } : { error: outcome.error };
-    await db.insertInto('audit').values({
-      ...auditRow({
-        ...ids, actor: 'engine', subject: `${row.target}/${row.type}/${row.key}`,
-        after: { operationId: claimed.id, action: row.action, ...detail },
-      }),
-      before: row.before,
-    }).execute();
+    await db
+      .insertInto('audit')
+      .values({
+        ...auditRow({
+          ...ids,
+          actor: 'engine',
+          subject: `${row.target}/${row.type}/${row.key}`,
+          after: { operationId: claimed.id, action: row.action, ...detail },
+        }),
+        before: row.before,
+      })
+      .execute();
   }
   if (outcome.state === 'done' && outcome.link !== undefined) await keepLink(db, outcome.link);
   return true;
@@ -150,9 +190,11 @@ export async function completeOne(
 
 /** Returns operations whose lease has run out to pending; returns how many. */
 export async function reapLeases(ctx: StoreContext, now: Date): Promise<number> {
-  const result = await ctx.db.updateTable('operations')
+  const result = await ctx.db
+    .updateTable('operations')
     .set({ state: 'pending', lease_owner: null, lease_until: null, updated_at: now.toISOString() })
-    .where(sql<boolean>`state = 'running'`).where('lease_until', '<=', now.toISOString())
+    .where(sql<boolean>`state = 'running'`)
+    .where('lease_until', '<=', now.toISOString())
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
@@ -163,18 +205,37 @@ function candidates(
   db: Kysely<Database>,
   request: { target: string; now: string; limit: number },
 ) {
-  return db.selectFrom('operations as o').select(['o.id', 'o.seq'])
+  return db
+    .selectFrom('operations as o')
+    .select(['o.id', 'o.seq'])
     .where('o.target', '=', request.target)
     .where(sql<boolean>`o.state = 'pending'`)
     .where('o.not_before', '<=', request.now)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('operations as p').select('p.seq')
-      .whereRef('p.person_id', '=', 'o.person_id')
-      .whereRef('p.seq', '<', 'o.seq')
-      .where(sql<boolean>`p.state in ('pending', 'running', 'failed', 'held')`))))
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('operations as r').select('r.seq')
-      .whereRef('r.person_id', '=', 'o.person_id')
-      .where(sql<boolean>`r.state = 'running'`))))
-    .orderBy('o.seq').limit(request.limit)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('operations as p')
+            .select('p.seq')
+            .whereRef('p.person_id', '=', 'o.person_id')
+            .whereRef('p.seq', '<', 'o.seq')
+            .where(sql<boolean>`p.state in ('pending', 'running', 'failed', 'held')`),
+        ),
+      ),
+    )
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('operations as r')
+            .select('r.seq')
+            .whereRef('r.person_id', '=', 'o.person_id')
+            .where(sql<boolean>`r.state = 'running'`),
+        ),
+      ),
+    )
+    .orderBy('o.seq')
+    .limit(request.limit)
     .$if(ctx.dialect === 'postgres', (q) => q.forUpdate('o').skipLocked())
     .execute();
 }

@@ -30,7 +30,10 @@ export function auditRow(entry: AuditEntry) {
 
 /** Audit entries in the order they were written: oldest first, or newest first on request. */
 export async function queryAudit(ctx: StoreContext, query: AuditQuery): Promise<AuditEntry[]> {
-  let q = ctx.db.selectFrom('audit').selectAll().orderBy('id', query.newestFirst ? 'desc' : 'asc');
+  let q = ctx.db
+    .selectFrom('audit')
+    .selectAll()
+    .orderBy('id', query.newestFirst ? 'desc' : 'asc');
   if (query.personId !== undefined) q = q.where('person_id', '=', query.personId);
   if (query.runId !== undefined) q = q.where('run_id', '=', query.runId);
   if (query.action !== undefined) q = q.where('action', '=', query.action);
@@ -44,15 +47,18 @@ export async function createRun(
   run: Omit<RunRecord, 'startedAt'> & { startedAt?: string },
 ): Promise<RunRecord> {
   const record: RunRecord = { ...run, startedAt: run.startedAt ?? new Date().toISOString() };
-  await ctx.db.insertInto('runs').values({
-    id: record.id,
-    kind: record.kind,
-    state: record.state,
-    actor: record.actor,
-    started_at: record.startedAt,
-    finished_at: record.finishedAt ?? null,
-    summary: JSON.stringify(record.summary),
-  }).execute();
+  await ctx.db
+    .insertInto('runs')
+    .values({
+      id: record.id,
+      kind: record.kind,
+      state: record.state,
+      actor: record.actor,
+      started_at: record.startedAt,
+      finished_at: record.finishedAt ?? null,
+      summary: JSON.stringify(record.summary),
+    })
+    .execute();
   return record;
 }
 
@@ -67,8 +73,7 @@ export async function updateRun(
   if (patch.summary !== undefined) set.summary = JSON.stringify(patch.summary);
   if (Object.keys(set).length === 0) return;
 
-  const result = await ctx.db.updateTable('runs').set(set).where('id', '=', id)
-    .executeTakeFirst();
+  const result = await ctx.db.updateTable('runs').set(set).where('id', '=', id).executeTakeFirst();
   if (result.numUpdatedRows === 0n) {
     throw new CallsignError(ErrorCode.NotFound, `Run '${id}' does not exist`, {
       details: { runId: id },
@@ -77,32 +82,44 @@ export async function updateRun(
 }
 
 export async function getRun(ctx: StoreContext, id: string): Promise<RunRecord | undefined> {
-  const row = await ctx.db.selectFrom('runs').selectAll().where('id', '=', id)
-    .executeTakeFirst();
+  const row = await ctx.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
   return row === undefined ? undefined : toRun(row);
 }
 
 /** Newest first. */
 export async function listRuns(ctx: StoreContext, limit = 50): Promise<RunRecord[]> {
-  const rows = await ctx.db.selectFrom('runs').selectAll()
-    .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  const rows = await ctx.db
+    .selectFrom('runs')
+    .selectAll()
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map(toRun);
 }
 
 /** Stores a new ciphertext; a replaced secret counts as not delivered yet. */
 export async function putSecret(ctx: StoreContext, ref: string, ciphertext: string) {
   const createdAt = new Date().toISOString();
-  await ctx.db.insertInto('secrets')
+  await ctx.db
+    .insertInto('secrets')
     .values({ ref, ciphertext, created_at: createdAt, delivered_at: null })
-    .onConflict((oc) => oc.column('ref').doUpdateSet({
-      ciphertext, created_at: createdAt, delivered_at: null,
-    }))
+    .onConflict((oc) =>
+      oc.column('ref').doUpdateSet({
+        ciphertext,
+        created_at: createdAt,
+        delivered_at: null,
+      }),
+    )
     .execute();
 }
 
 export async function getSecret(ctx: StoreContext, ref: string) {
-  const row = await ctx.db.selectFrom('secrets').select(['ciphertext', 'delivered_at'])
-    .where('ref', '=', ref).executeTakeFirst();
+  const row = await ctx.db
+    .selectFrom('secrets')
+    .select(['ciphertext', 'delivered_at'])
+    .where('ref', '=', ref)
+    .executeTakeFirst();
   if (row === undefined) return undefined;
   return {
     ciphertext: row.ciphertext,
@@ -111,8 +128,11 @@ export async function getSecret(ctx: StoreContext, ref: string) {
 }
 
 export async function markSecretDelivered(ctx: StoreContext, ref: string, at: Date) {
-  const result = await ctx.db.updateTable('secrets').set({ delivered_at: at.toISOString() })
-    .where('ref', '=', ref).executeTakeFirst();
+  const result = await ctx.db
+    .updateTable('secrets')
+    .set({ delivered_at: at.toISOString() })
+    .where('ref', '=', ref)
+    .executeTakeFirst();
   if (result.numUpdatedRows === 0n) {
     throw new CallsignError(ErrorCode.NotFound, `Secret '${ref}' does not exist`, {
       details: { ref },
@@ -133,14 +153,19 @@ export async function deleteSecret(ctx: StoreContext, ref: string): Promise<void
 }
 
 export async function getState(ctx: StoreContext, key: string): Promise<string | undefined> {
-  const row = await ctx.db.selectFrom('state').select('value').where('key', '=', key)
+  const row = await ctx.db
+    .selectFrom('state')
+    .select('value')
+    .where('key', '=', key)
     .executeTakeFirst();
   return row?.value;
 }
 
 export async function setState(ctx: StoreContext, key: string, value: string): Promise<void> {
   const updatedAt = new Date().toISOString();
-  await ctx.db.insertInto('state').values({ key, value, updated_at: updatedAt })
+  await ctx.db
+    .insertInto('state')
+    .values({ key, value, updated_at: updatedAt })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: updatedAt }))
     .execute();
 }

@@ -28,9 +28,11 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
     // Checkpoints carry the fsyncs; fewer of them, over a WAL of up to 16 MB, cost less.
     db.pragma('wal_autocheckpoint = 4000');
   } catch (err) {
-    throw new CallsignError(ErrorCode.Unavailable,
+    throw new CallsignError(
+      ErrorCode.Unavailable,
       `Cannot open the SQLite store '${path}': ${(err as Error).message}`,
-      { cause: err, details: { path } });
+      { cause: err, details: { path } },
+    );
   }
   return cachingDatabase(db);
 }

@@ -13,7 +13,13 @@ import { WebhookDispatcher } from './dispatcher.ts';
 import type { WebhookEventBody } from './event-types.ts';
 import { verifySignature } from './signature.ts';
 import {
-  capturingLogger, eventually, FakeClock, harness, operation, webhook, type Harness,
+  capturingLogger,
+  eventually,
+  FakeClock,
+  harness,
+  operation,
+  webhook,
+  type Harness,
 } from './test-kit.ts';
 import { TestReceiver } from './test-receiver.ts';
 
@@ -36,8 +42,9 @@ for (const name of ['sqlite', 'postgres'] as const) {
       return withStore(name, fn);
     };
 
-    test('a delivery is signed with the webhook secret and verifies with no other', run(
-      async (store) => {
+    test(
+      'a delivery is signed with the webhook secret and verifies with no other',
+      run(async (store) => {
         const hook = webhook('crm', receiver.url());
         const h = harness(store, [hook]);
         await done(h, 'op-1');
@@ -56,9 +63,15 @@ for (const name of ['sqlite', 'postgres'] as const) {
         assert.match(header, /^t=\d+,v1=[0-9a-f]{64}$/);
         assert.ok(verifySignature({ secret: hook.secret, header, body: req.body, now }));
         assert.ok(!verifySignature({ secret: 'another-secret', header, body: req.body, now }));
-        assert.ok(!verifySignature({
-          secret: hook.secret, header, body: req.body.replace('op-1', 'op-2'), now,
-        }), 'a changed body must not verify');
+        assert.ok(
+          !verifySignature({
+            secret: hook.secret,
+            header,
+            body: req.body.replace('op-1', 'op-2'),
+            now,
+          }),
+          'a changed body must not verify',
+        );
         const late = new Date(now.getTime() + 301_000);
         assert.ok(!verifySignature({ secret: hook.secret, header, body: req.body, now: late }));
 
@@ -67,34 +80,48 @@ for (const name of ['sqlite', 'postgres'] as const) {
         assert.equal(body.type, 'operation.done');
         assert.equal(body.occurredAt, now.toISOString());
         assert.deepEqual(body.data, {
-          operationId: 'op-1', runId: 'run-1', personId: 'p-1', target: 'pbx',
-          type: 'subscriber', key: '2001', action: 'create', attempt: 1,
-          outcome: 'created', externalId: 'ext-op-1',
+          operationId: 'op-1',
+          runId: 'run-1',
+          personId: 'p-1',
+          target: 'pbx',
+          type: 'subscriber',
+          key: '2001',
+          action: 'create',
+          attempt: 1,
+          outcome: 'created',
+          externalId: 'ext-op-1',
         });
         const [logged] = await h.outbox.list();
         assert.equal(logged!.state, 'delivered');
         assert.equal(logged!.lastStatus, 200);
         assert.equal(logged!.attempts, 1);
-      }));
+      }),
+    );
 
-    test('each webhook gets only the event types it asked for', run(async (store) => {
-      const all = webhook('all', receiver.url('/all'));
-      const failures = webhook('failures', receiver.url('/failures'), {
-        events: ['operation.failed'],
-      });
-      const h = harness(store, [all, failures]);
-      await done(h, 'op-1');
-      await failed(h, 'op-2', 'rejected');
+    test(
+      'each webhook gets only the event types it asked for',
+      run(async (store) => {
+        const all = webhook('all', receiver.url('/all'));
+        const failures = webhook('failures', receiver.url('/failures'), {
+          events: ['operation.failed'],
+        });
+        const h = harness(store, [all, failures]);
+        await done(h, 'op-1');
+        await failed(h, 'op-2', 'rejected');
 
-      await h.dispatcher.drain();
-      const seen = receiver.requests.map((r) => `${r.path} ${r.headers['callsign-event']}`);
-      assert.deepEqual(seen.sort(), [
-        '/all operation.done', '/all operation.failed', '/failures operation.failed',
-      ]);
-    }));
+        await h.dispatcher.drain();
+        const seen = receiver.requests.map((r) => `${r.path} ${r.headers['callsign-event']}`);
+        assert.deepEqual(seen.sort(), [
+          '/all operation.done',
+          '/all operation.failed',
+          '/failures operation.failed',
+        ]);
+      }),
+    );
 
-    test('a 500 is retried after the backoff, then delivered with the same body', run(
-      async (store) => {
+    test(
+      'a 500 is retried after the backoff, then delivered with the same body',
+      run(async (store) => {
         receiver.script.push({ status: 500 });
         const h = harness(store, [webhook('crm', receiver.url())]);
         await done(h, 'op-1');
@@ -114,45 +141,57 @@ for (const name of ['sqlite', 'postgres'] as const) {
         assert.equal(first!.body, second!.body);
         assert.equal(first!.headers['callsign-delivery'], second!.headers['callsign-delivery']);
         const [logged] = await h.outbox.list();
-        assert.deepEqual([logged!.state, logged!.attempts, logged!.lastStatus],
-          ['delivered', 2, 200]);
-      }));
+        assert.deepEqual(
+          [logged!.state, logged!.attempts, logged!.lastStatus],
+          ['delivered', 2, 200],
+        );
+      }),
+    );
 
-    test('a 429 waits for its Retry-After, not the shorter backoff', run(async (store) => {
-      receiver.script.push({ status: 429, headers: { 'Retry-After': '120' } });
-      const h = harness(store, [webhook('crm', receiver.url())]);
-      await done(h, 'op-1');
+    test(
+      'a 429 waits for its Retry-After, not the shorter backoff',
+      run(async (store) => {
+        receiver.script.push({ status: 429, headers: { 'Retry-After': '120' } });
+        const h = harness(store, [webhook('crm', receiver.url())]);
+        await done(h, 'op-1');
 
-      assert.equal((await h.dispatcher.drain()).retried, 1);
-      const [waiting] = await h.outbox.list();
-      assert.equal(Date.parse(waiting!.nextAttemptAt) - h.clock.now().getTime(), 120_000);
+        assert.equal((await h.dispatcher.drain()).retried, 1);
+        const [waiting] = await h.outbox.list();
+        assert.equal(Date.parse(waiting!.nextAttemptAt) - h.clock.now().getTime(), 120_000);
 
-      h.clock.advance(119_000);
-      assert.equal((await h.dispatcher.drain()).delivered, 0);
-      assert.equal(receiver.requests.length, 1);
-      h.clock.advance(1_000);
-      assert.equal((await h.dispatcher.drain()).delivered, 1);
-      assert.equal(receiver.requests.length, 2);
-    }));
+        h.clock.advance(119_000);
+        assert.equal((await h.dispatcher.drain()).delivered, 0);
+        assert.equal(receiver.requests.length, 1);
+        h.clock.advance(1_000);
+        assert.equal((await h.dispatcher.drain()).delivered, 1);
+        assert.equal(receiver.requests.length, 2);
+      }),
+    );
 
-    test('a 400 fails at once, and the next delivery goes', run(async (store) => {
-      receiver.script.push({ status: 400 });
-      const h = harness(store, [webhook('crm', receiver.url())]);
-      await done(h, 'op-1');
-      await done(h, 'op-2');
+    test(
+      'a 400 fails at once, and the next delivery goes',
+      run(async (store) => {
+        receiver.script.push({ status: 400 });
+        const h = harness(store, [webhook('crm', receiver.url())]);
+        await done(h, 'op-1');
+        await done(h, 'op-2');
 
-      assert.deepEqual(await h.dispatcher.drain(), { delivered: 1, retried: 0, failed: 1 });
-      assert.equal(receiver.requests.length, 2);
-      const failedOnes = await h.outbox.list({ failed: true });
-      assert.equal(failedOnes.length, 1);
-      assert.deepEqual([failedOnes[0]!.attempts, failedOnes[0]!.lastStatus], [1, 400]);
-      const ids = receiver.requests.map((r) => (JSON.parse(r.body) as WebhookEventBody).data);
-      assert.deepEqual(ids.map((d) => (d as { operationId: string }).operationId),
-        ['op-1', 'op-2']);
-    }));
+        assert.deepEqual(await h.dispatcher.drain(), { delivered: 1, retried: 0, failed: 1 });
+        assert.equal(receiver.requests.length, 2);
+        const failedOnes = await h.outbox.list({ failed: true });
+        assert.equal(failedOnes.length, 1);
+        assert.deepEqual([failedOnes[0]!.attempts, failedOnes[0]!.lastStatus], [1, 400]);
+        const ids = receiver.requests.map((r) => (JSON.parse(r.body) as WebhookEventBody).data);
+        assert.deepEqual(
+          ids.map((d) => (d as { operationId: string }).operationId),
+          ['op-1', 'op-2'],
+        );
+      }),
+    );
 
-    test('a delivery waiting for a retry holds back the later ones of its webhook', run(
-      async (store) => {
+    test(
+      'a delivery waiting for a retry holds back the later ones of its webhook',
+      run(async (store) => {
         receiver.script.push({ status: 503 });
         const h = harness(store, [webhook('crm', receiver.url())]);
         await done(h, 'op-1');
@@ -162,13 +201,16 @@ for (const name of ['sqlite', 'postgres'] as const) {
         assert.equal(receiver.requests.length, 1, 'op-2 must not overtake op-1');
         h.clock.advance(60_000);
         await h.dispatcher.drain();
-        const order = receiver.requests.map((r) =>
-          (JSON.parse(r.body) as { data: { operationId: string } }).data.operationId);
+        const order = receiver.requests.map(
+          (r) => (JSON.parse(r.body) as { data: { operationId: string } }).data.operationId,
+        );
         assert.deepEqual(order, ['op-1', 'op-1', 'op-2']);
-      }));
+      }),
+    );
 
-    test('retries stop after maxAttempts: the delivery fails with the last error', run(
-      async (store) => {
+    test(
+      'retries stop after maxAttempts: the delivery fails with the last error',
+      run(async (store) => {
         receiver.script.push({ status: 502 }, { status: 502 });
         const h = harness(store, [webhook('crm', receiver.url(), { maxAttempts: 2 })]);
         await done(h, 'op-1');
@@ -178,17 +220,22 @@ for (const name of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(await h.dispatcher.drain(), { delivered: 0, retried: 0, failed: 1 });
         const [logged] = await h.outbox.list({ failed: true });
         assert.deepEqual([logged!.attempts, logged!.lastError], [2, 'HTTP 502']);
-      }));
+      }),
+    );
 
-    test('a receiver that is down is retried and gets the event once it is up', run(
-      async (store) => {
+    test(
+      'a receiver that is down is retried and gets the event once it is up',
+      run(async (store) => {
         const hook = webhook('crm', receiver.url());
         await receiver.stop();
         const { log } = capturingLogger();
         // This dispatcher runs on the real clock: the event must not be journaled in the future.
         const h = harness(store, [hook], new FakeClock(new Date().toISOString()));
         const dispatcher = new WebhookDispatcher({
-          outbox: h.outbox, webhooks: [hook], log, pollMs: 20,
+          outbox: h.outbox,
+          webhooks: [hook],
+          log,
+          pollMs: 20,
           backoff: { baseMs: 20, maxMs: 100 },
         });
         await done(h, 'op-1');
@@ -207,27 +254,31 @@ for (const name of ['sqlite', 'postgres'] as const) {
           await dispatcher.stop();
           if (receiver.requests.length === 0) await receiver.start().catch(() => undefined);
         }
-      }));
+      }),
+    );
 
-    test('no secret reaches a body or a log line', run(async (store) => {
-      receiver.script.push({ status: 500 }, { status: 401 });
-      const hook = webhook('crm', receiver.url('/in/tok-in-path'));
-      const h = harness(store, [hook]);
-      await failed(h, 'op-1', 'auth');
-      await done(h, 'op-2');
+    test(
+      'no secret reaches a body or a log line',
+      run(async (store) => {
+        receiver.script.push({ status: 500 }, { status: 401 });
+        const hook = webhook('crm', receiver.url('/in/tok-in-path'));
+        const h = harness(store, [hook]);
+        await failed(h, 'op-1', 'auth');
+        await done(h, 'op-2');
 
-      await h.dispatcher.drain();
-      h.clock.advance(60_000);
-      await h.dispatcher.drain();
-      assert.equal(receiver.requests.length, 3);
-      const logs = h.logText();
-      assert.ok(logs.includes('webhook will retry'), 'the logger was used');
-      for (const text of [logs, ...receiver.requests.map((r) => r.body)]) {
-        assert.ok(!text.includes(hook.secret), 'secret leaked');
-        assert.ok(!text.includes('tok-in-path'), 'URL leaked');
-        assert.ok(!text.includes('displayName'), 'attributes leaked');
-      }
-    }));
+        await h.dispatcher.drain();
+        h.clock.advance(60_000);
+        await h.dispatcher.drain();
+        assert.equal(receiver.requests.length, 3);
+        const logs = h.logText();
+        assert.ok(logs.includes('webhook will retry'), 'the logger was used');
+        for (const text of [logs, ...receiver.requests.map((r) => r.body)]) {
+          assert.ok(!text.includes(hook.secret), 'secret leaked');
+          assert.ok(!text.includes('tok-in-path'), 'URL leaked');
+          assert.ok(!text.includes('displayName'), 'attributes leaked');
+        }
+      }),
+    );
   });
 }
 
@@ -235,7 +286,8 @@ for (const name of ['sqlite', 'postgres'] as const) {
 async function done(h: Harness, id: string): Promise<void> {
   const before = await count(h);
   h.events.emit('operation:done', {
-    operation: operation(id), result: { externalId: `ext-${id}`, outcome: 'created' },
+    operation: operation(id),
+    result: { externalId: `ext-${id}`, outcome: 'created' },
     durationMs: 3,
   });
   await eventually(async () => (await count(h)) > before);

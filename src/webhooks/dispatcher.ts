@@ -119,8 +119,14 @@ export class WebhookDispatcher {
     }
 
     const result = await sendDelivery({
-      url: webhook.url, secret: webhook.secret, eventType: head.type, deliveryId: head.id,
-      body: head.body, timeoutMs: webhook.timeoutMs, now, fetch: this.#o.fetch,
+      url: webhook.url,
+      secret: webhook.secret,
+      eventType: head.type,
+      deliveryId: head.id,
+      body: head.body,
+      timeoutMs: webhook.timeoutMs,
+      now,
+      fetch: this.#o.fetch,
     });
     const outcome = await this.#record(webhook, head.id, head.attempts + 1, result);
     return { kind: 'sent', deliveryId: head.id, outcome };
@@ -138,11 +144,15 @@ export class WebhookDispatcher {
     const status = result.status;
     if (result.kind === 'retry' && attempt < webhook.maxAttempts) {
       const backoff = this.#o.backoff ?? DISPATCH_DEFAULTS.backoff;
-      const waitMs = result.retryAfterMs ?? backoffDelay(attempt, { ...backoff,
-        random: this.#o.random });
+      const waitMs =
+        result.retryAfterMs ?? backoffDelay(attempt, { ...backoff, random: this.#o.random });
       const nextAttemptAt = new Date(at.getTime() + waitMs);
       await this.#o.outbox.recordAttempt(id, {
-        state: 'pending', at, nextAttemptAt, status, error: result.error,
+        state: 'pending',
+        at,
+        nextAttemptAt,
+        status,
+        error: result.error,
       });
       this.#o.log.warn({ ...fields, status, err: result.error, waitMs }, 'webhook will retry');
       return 'retry' as const;

@@ -12,7 +12,10 @@ import { redact } from '../core/secrets.ts';
 import type { EngineEvents } from '../engine/events.ts';
 import type { OperationRecord, RunRecord, Store } from '../store/types.ts';
 import type {
-  OperationEventData, RunEventData, WebhookEventBody, WebhookEventType,
+  OperationEventData,
+  RunEventData,
+  WebhookEventBody,
+  WebhookEventType,
 } from './event-types.ts';
 import type { WebhookOutbox } from './outbox.ts';
 
@@ -50,16 +53,23 @@ export class WebhookEventFeed {
   /** Subscribes to an executor's events; returns the function that unsubscribes. */
   attach(events: EngineEvents): () => void {
     const offs = [
-      events.on('operation:done', ({ operation, result }) => this.#operation(
-        'operation.done', operation, { outcome: result.outcome, externalId: result.externalId })),
-      events.on('operation:retry', ({ operation, error, notBefore }) => this.#operation(
-        'operation.retry', operation, {
+      events.on('operation:done', ({ operation, result }) =>
+        this.#operation('operation.done', operation, {
+          outcome: result.outcome,
+          externalId: result.externalId,
+        }),
+      ),
+      events.on('operation:retry', ({ operation, error, notBefore }) =>
+        this.#operation('operation.retry', operation, {
           error: { code: error.code, message: error.message, retryable: error.retryable },
           notBefore: notBefore.toISOString(),
-        })),
-      events.on('operation:failed', ({ operation, error }) => this.#operation(
-        'operation.failed', operation,
-        { error: { code: error.code, message: error.message, retryable: error.retryable } })),
+        }),
+      ),
+      events.on('operation:failed', ({ operation, error }) =>
+        this.#operation('operation.failed', operation, {
+          error: { code: error.code, message: error.message, retryable: error.retryable },
+        }),
+      ),
     ];
     return () => offs.forEach((off) => off());
   }
@@ -72,8 +82,12 @@ export class WebhookEventFeed {
       const type = RUN_EVENTS[run.state];
       if (type === undefined || (run.finishedAt ?? run.startedAt) < since) continue;
       const data: RunEventData = {
-        runId: run.id, kind: run.kind, state: run.state, actor: run.actor,
-        startedAt: run.startedAt, ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
+        runId: run.id,
+        kind: run.kind,
+        state: run.state,
+        actor: run.actor,
+        startedAt: run.startedAt,
+        ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
         summary: redact(run.summary),
       };
       const occurredAt = run.finishedAt === undefined ? this.#o.clock() : new Date(run.finishedAt);
@@ -88,8 +102,15 @@ export class WebhookEventFeed {
     extra: Partial<OperationEventData>,
   ): Promise<void> {
     const data: OperationEventData = {
-      operationId: op.id, runId: op.runId, personId: op.personId, target: op.target,
-      type: op.type, key: op.key, action: op.action, attempt: op.attempts, ...extra,
+      operationId: op.id,
+      runId: op.runId,
+      personId: op.personId,
+      target: op.target,
+      type: op.type,
+      key: op.key,
+      action: op.action,
+      attempt: op.attempts,
+      ...extra,
     };
     const kind = type.slice('operation.'.length);
     await this.#enqueue(`op:${op.id}:${op.attempts}:${kind}`, type, this.#o.clock(), data);

@@ -36,8 +36,11 @@ for (const name of ['sqlite', 'postgres'] as const) {
         const data = operation('op-1');
         for (const id of ['op-1', 'op-2', 'op-3']) {
           await h.outbox.enqueue({
-            key: `op:${id}`, type: 'operation.done', occurredAt: h.clock.now(),
-            data: { ...pick(data), operationId: id }, webhooks: ['crm'],
+            key: `op:${id}`,
+            type: 'operation.done',
+            occurredAt: h.clock.now(),
+            data: { ...pick(data), operationId: id },
+            webhooks: ['crm'],
           });
         }
         // The process "crashes": nothing was sent, the connection goes away.
@@ -48,8 +51,9 @@ for (const name of ['sqlite', 'postgres'] as const) {
         try {
           const again = harness(second, [hook], new FakeClock());
           assert.equal((await again.dispatcher.drain()).delivered, 3);
-          const order = receiver.requests.map((r) =>
-            (JSON.parse(r.body) as { data: { operationId: string } }).data.operationId);
+          const order = receiver.requests.map(
+            (r) => (JSON.parse(r.body) as { data: { operationId: string } }).data.operationId,
+          );
           assert.deepEqual(order, ['op-1', 'op-2', 'op-3']);
           assert.equal((await again.dispatcher.drain()).delivered, 0, 'each is sent once');
         } finally {
@@ -64,8 +68,11 @@ for (const name of ['sqlite', 'postgres'] as const) {
       withStore(name, async (store) => {
         const outbox = webhookOutboxOf(store);
         const event = {
-          key: 'run:r1:finished', type: 'run.finished' as const, occurredAt: new Date(),
-          data: runData(), webhooks: ['a', 'b'],
+          key: 'run:r1:finished',
+          type: 'run.finished' as const,
+          occurredAt: new Date(),
+          data: runData(),
+          webhooks: ['a', 'b'],
         };
         assert.ok(await outbox.enqueue(event));
         assert.equal(await outbox.enqueue(event), undefined);
@@ -80,7 +87,11 @@ for (const name of ['sqlite', 'postgres'] as const) {
         const outbox = webhookOutboxOf(store);
         const now = new Date('2030-01-01T00:00:00Z');
         await outbox.enqueue({
-          key: 'k', type: 'run.braked', occurredAt: now, data: runData(), webhooks: ['a'],
+          key: 'k',
+          type: 'run.braked',
+          occurredAt: now,
+          data: runData(),
+          webhooks: ['a'],
         });
         const head = (await outbox.head('a'))!;
         const claims = await Promise.all([1, 2, 3].map(() => outbox.claim(head.id, now, 1000)));
@@ -97,18 +108,25 @@ for (const name of ['sqlite', 'postgres'] as const) {
         receiver.script.push({ status: 404 });
         const h = harness(store, [webhook('crm', receiver.url())]);
         await h.outbox.enqueue({
-          key: 'k', type: 'run.failed', occurredAt: h.clock.now(), data: runData(),
+          key: 'k',
+          type: 'run.failed',
+          occurredAt: h.clock.now(),
+          data: runData(),
           webhooks: ['crm'],
         });
         assert.equal((await h.dispatcher.drain()).failed, 1);
         const [lost] = await h.outbox.list({ failed: true });
 
-        await assert.rejects(h.outbox.redeliver('nope', h.clock.now()),
-          (err: CallsignError) => err.code === 'not_found');
+        await assert.rejects(
+          h.outbox.redeliver('nope', h.clock.now()),
+          (err: CallsignError) => err.code === 'not_found',
+        );
         const again = await h.outbox.redeliver(lost!.id, h.clock.now());
         assert.deepEqual([again.state, again.attempts], ['pending', 0]);
-        await assert.rejects(h.outbox.redeliver(lost!.id, h.clock.now()),
-          (err: CallsignError) => err.code === 'state');
+        await assert.rejects(
+          h.outbox.redeliver(lost!.id, h.clock.now()),
+          (err: CallsignError) => err.code === 'state',
+        );
         assert.equal((await h.dispatcher.drain()).delivered, 1);
 
         const ids = receiver.requests.map((r) => (JSON.parse(r.body) as WebhookEventBody).id);
@@ -120,18 +138,36 @@ for (const name of ['sqlite', 'postgres'] as const) {
     test('run states become events once each; runs settled before the first scan do not', () =>
       withStore(name, async (store) => {
         const clock = new FakeClock();
-        const h = harness(store, [webhook('ops', receiver.url(), {
-          events: ['run.braked', 'run.finished'],
-        })], clock);
-        await store.createRun({ id: 'old', kind: 'sync', state: 'finished', actor: 'poll',
-          startedAt: '2029-12-31T00:00:00.000Z', summary: {} });
+        const h = harness(
+          store,
+          [
+            webhook('ops', receiver.url(), {
+              events: ['run.braked', 'run.finished'],
+            }),
+          ],
+          clock,
+        );
+        await store.createRun({
+          id: 'old',
+          kind: 'sync',
+          state: 'finished',
+          actor: 'poll',
+          startedAt: '2029-12-31T00:00:00.000Z',
+          summary: {},
+        });
         await store.updateRun('old', { finishedAt: '2029-12-31T00:01:00.000Z' });
         assert.equal(await h.feed.scanRuns(), 0);
         assert.equal(await store.getState(RUNS_SINCE_KEY), clock.now().toISOString());
 
         clock.advance(1000);
-        await store.createRun({ id: 'r1', kind: 'sync', state: 'running', actor: 'poll',
-          startedAt: clock.now().toISOString(), summary: {} });
+        await store.createRun({
+          id: 'r1',
+          kind: 'sync',
+          state: 'running',
+          actor: 'poll',
+          startedAt: clock.now().toISOString(),
+          summary: {},
+        });
         assert.equal(await h.feed.scanRuns(), 0, 'running is not announced');
         await store.updateRun('r1', { state: 'braked', summary: { brake: { share: 0.5 } } });
         assert.equal(await h.feed.scanRuns(), 1);
@@ -143,8 +179,12 @@ for (const name of ['sqlite', 'postgres'] as const) {
         assert.equal(braked!.type, 'run.braked');
         const body = JSON.parse((await h.outbox.head('ops'))!.body) as WebhookEventBody;
         assert.deepEqual(body.data, {
-          runId: 'r1', kind: 'sync', state: 'braked', actor: 'poll',
-          startedAt: clock.now().toISOString(), summary: { brake: { share: 0.5 } },
+          runId: 'r1',
+          kind: 'sync',
+          state: 'braked',
+          actor: 'poll',
+          startedAt: clock.now().toISOString(),
+          summary: { brake: { share: 0.5 } },
         });
       }));
   });
@@ -152,14 +192,24 @@ for (const name of ['sqlite', 'postgres'] as const) {
 
 function pick(op: ReturnType<typeof operation>) {
   return {
-    operationId: op.id, runId: op.runId, personId: op.personId, target: op.target,
-    type: op.type, key: op.key, action: op.action, attempt: op.attempts,
+    operationId: op.id,
+    runId: op.runId,
+    personId: op.personId,
+    target: op.target,
+    type: op.type,
+    key: op.key,
+    action: op.action,
+    attempt: op.attempts,
   };
 }
 
 function runData() {
   return {
-    runId: 'r1', kind: 'sync', state: 'finished', actor: 'poll',
-    startedAt: '2030-01-01T00:00:00.000Z', summary: {},
+    runId: 'r1',
+    kind: 'sync',
+    state: 'finished',
+    actor: 'poll',
+    startedAt: '2030-01-01T00:00:00.000Z',
+    summary: {},
   };
 }

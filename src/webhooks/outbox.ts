@@ -101,19 +101,36 @@ export class WebhookOutbox {
 
     return this.#ctx.write(async (trx) => {
       const db = trx as unknown as Kysely<any>;
-      const inserted = await db.insertInto('webhook_events')
-        .values({ id, key: event.key, type: event.type, occurred_at: occurredAt,
-          body: JSON.stringify(body) })
+      const inserted = await db
+        .insertInto('webhook_events')
+        .values({
+          id,
+          key: event.key,
+          type: event.type,
+          occurred_at: occurredAt,
+          body: JSON.stringify(body),
+        })
         .onConflict((oc) => oc.column('key').doNothing())
         .returning('seq')
         .executeTakeFirst();
       if (inserted === undefined) return undefined;
 
       const now = new Date().toISOString();
-      await db.insertInto('webhook_deliveries').values(event.webhooks.map((webhook) => ({
-        id: randomUUID(), event_seq: Number(inserted.seq), webhook, state: 'pending',
-        attempts: 0, next_attempt_at: occurredAt, created_at: now, updated_at: now,
-      }))).execute();
+      await db
+        .insertInto('webhook_deliveries')
+        .values(
+          event.webhooks.map((webhook) => ({
+            id: randomUUID(),
+            event_seq: Number(inserted.seq),
+            webhook,
+            state: 'pending',
+            attempts: 0,
+            next_attempt_at: occurredAt,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .execute();
       return id;
     });
   }
@@ -123,7 +140,8 @@ export class WebhookOutbox {
     const row = await this.#select()
       .where('d.webhook', '=', webhook)
       .where('d.state', '=', 'pending')
-      .orderBy('d.event_seq').orderBy('d.id')
+      .orderBy('d.event_seq')
+      .orderBy('d.id')
       .limit(1)
       .executeTakeFirst();
     return row === undefined ? undefined : toPending(row);
@@ -135,7 +153,8 @@ export class WebhookOutbox {
    */
   async claim(id: string, now: Date, leaseMs: number): Promise<boolean> {
     const at = now.toISOString();
-    const result = await this.#db.updateTable('webhook_deliveries')
+    const result = await this.#db
+      .updateTable('webhook_deliveries')
       .set((eb) => ({
         attempts: eb('attempts', '+', 1),
         locked_until: new Date(now.getTime() + leaseMs).toISOString(),
@@ -152,7 +171,8 @@ export class WebhookOutbox {
   /** Records how a claimed attempt ended and frees the lease. */
   async recordAttempt(id: string, outcome: AttemptOutcome): Promise<void> {
     const at = outcome.at.toISOString();
-    await this.#db.updateTable('webhook_deliveries')
+    await this.#db
+      .updateTable('webhook_deliveries')
       .set({
         state: outcome.state,
         next_attempt_at: (outcome.nextAttemptAt ?? outcome.at).toISOString(),
@@ -171,8 +191,11 @@ export class WebhookOutbox {
     let q = this.#select();
     if (query.failed === true) q = q.where('d.state', '=', 'failed');
     if (query.webhook !== undefined) q = q.where('d.webhook', '=', query.webhook);
-    const rows = await q.orderBy('d.event_seq', 'desc').orderBy('d.id')
-      .limit(query.limit ?? 100).execute();
+    const rows = await q
+      .orderBy('d.event_seq', 'desc')
+      .orderBy('d.id')
+      .limit(query.limit ?? 100)
+      .execute();
     return rows.map((row) => toRecord(row));
   }
 
@@ -193,26 +216,48 @@ export class WebhookOutbox {
       });
     }
     if (current.state === 'pending') {
-      throw new CallsignError(ErrorCode.State,
+      throw new CallsignError(
+        ErrorCode.State,
         `Webhook delivery '${id}' is pending already (attempt ${current.attempts} made)`,
-        { details: { deliveryId: id, state: current.state } });
+        { details: { deliveryId: id, state: current.state } },
+      );
     }
     const at = now.toISOString();
-    await this.#db.updateTable('webhook_deliveries')
-      .set({ state: 'pending', attempts: 0, next_attempt_at: at, locked_until: null,
-        updated_at: at })
-      .where('id', '=', id).where('state', '=', current.state)
+    await this.#db
+      .updateTable('webhook_deliveries')
+      .set({
+        state: 'pending',
+        attempts: 0,
+        next_attempt_at: at,
+        locked_until: null,
+        updated_at: at,
+      })
+      .where('id', '=', id)
+      .where('state', '=', current.state)
       .execute();
     return (await this.get(id))!;
   }
 
   #select() {
-    return this.#db.selectFrom('webhook_deliveries as d')
+    return this.#db
+      .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_events as e', 'e.seq', 'd.event_seq')
       .select([
-        'd.id', 'd.webhook', 'd.state', 'd.attempts', 'd.next_attempt_at', 'd.locked_until',
-        'd.last_status', 'd.last_error', 'd.created_at', 'd.updated_at', 'd.delivered_at',
-        'e.id as event_id', 'e.type', 'e.occurred_at', 'e.body',
+        'd.id',
+        'd.webhook',
+        'd.state',
+        'd.attempts',
+        'd.next_attempt_at',
+        'd.locked_until',
+        'd.last_status',
+        'd.last_error',
+        'd.created_at',
+        'd.updated_at',
+        'd.delivered_at',
+        'e.id as event_id',
+        'e.type',
+        'e.occurred_at',
+        'e.body',
       ]);
   }
 }

@@ -39,7 +39,10 @@ export async function sendDelivery(req: SendRequest): Promise<SendResult> {
   let response: Response;
   try {
     response = await (req.fetch ?? fetch)(req.url, {
-      method: 'POST', headers, body: req.body, redirect: 'manual',
+      method: 'POST',
+      headers,
+      body: req.body,
+      redirect: 'manual',
       signal: AbortSignal.timeout(req.timeoutMs),
     });
   } catch (err) {

@@ -24,11 +24,13 @@ describe('webhooks configuration', () => {
   const base = labConfig({
     store: 'sqlite:./callsign.db',
     ldap: { url: 'ldap://127.0.0.1:1', serviceDn: 'cn=svc', peopleDn: 'ou=people' },
-    passwordEnv: 'CALLSIGN_TEST_UNUSED', kamailio: null,
+    passwordEnv: 'CALLSIGN_TEST_UNUSED',
+    kamailio: null,
   });
 
   it('reads webhooks with defaults and anchors a relative secret file', () => {
-    const config = parseConfig(`${base}
+    const config = parseConfig(
+      `${base}
 webhooks:
   - name: crm
     url: https://hooks.example.com/callsign
@@ -39,13 +41,26 @@ webhooks:
     secret: env:AUDIT_HOOK_SECRET
     timeoutMs: 2000
     maxAttempts: 3
-`, '/etc/callsign/callsign.yaml');
+`,
+      '/etc/callsign/callsign.yaml',
+    );
     assert.deepEqual(config.webhooks, [
-      { name: 'crm', url: 'https://hooks.example.com/callsign',
-        secret: 'file:/etc/callsign/hook.secret', events: ['operation.failed', 'run.braked'],
-        timeoutMs: 10_000, maxAttempts: 8 },
-      { name: 'audit', url: 'http://127.0.0.1:9000/in', secret: 'env:AUDIT_HOOK_SECRET',
-        events: [], timeoutMs: 2000, maxAttempts: 3 },
+      {
+        name: 'crm',
+        url: 'https://hooks.example.com/callsign',
+        secret: 'file:/etc/callsign/hook.secret',
+        events: ['operation.failed', 'run.braked'],
+        timeoutMs: 10_000,
+        maxAttempts: 8,
+      },
+      {
+        name: 'audit',
+        url: 'http://127.0.0.1:9000/in',
+        secret: 'env:AUDIT_HOOK_SECRET',
+        events: [],
+        timeoutMs: 2000,
+        maxAttempts: 3,
+      },
     ]);
   });
 
@@ -60,14 +75,17 @@ webhooks:
     url: https://example.com/y
     secret: env:X
 `;
-    assert.throws(() => parseConfig(text, 'callsign.yaml'), (err: CallsignError) => {
-      assert.match(err.message, /webhooks\[0\]\.url: must be an http/);
-      assert.match(err.message, /webhooks\[0\]\.secret: inline secrets are not allowed/);
-      assert.match(err.message, /'operation\.exploded' is not an event type/);
-      assert.match(err.message, /webhooks\[1\]\.name: webhook 'crm' is already defined/);
-      assert.doesNotMatch(err.message, /hunter2/);
-      return true;
-    });
+    assert.throws(
+      () => parseConfig(text, 'callsign.yaml'),
+      (err: CallsignError) => {
+        assert.match(err.message, /webhooks\[0\]\.url: must be an http/);
+        assert.match(err.message, /webhooks\[0\]\.secret: inline secrets are not allowed/);
+        assert.match(err.message, /'operation\.exploded' is not an event type/);
+        assert.match(err.message, /webhooks\[1\]\.name: webhook 'crm' is already defined/);
+        assert.doesNotMatch(err.message, /hunter2/);
+        return true;
+      },
+    );
   });
 });
 
@@ -79,12 +97,19 @@ describe('webhooks in callsign serve', () => {
     await receiver.start();
     process.env[SECRET_ENV] = SECRET;
     f = await apiFixture();
-    f.engine.config.webhooks = [{
-      name: 'crm', url: receiver.url(), secret: `env:${SECRET_ENV}`, events: [],
-      timeoutMs: 2000, maxAttempts: 3,
-    }];
+    f.engine.config.webhooks = [
+      {
+        name: 'crm',
+        url: receiver.url(),
+        secret: `env:${SECRET_ENV}`,
+        events: [],
+        timeoutMs: 2000,
+        maxAttempts: 3,
+      },
+    ];
     server = await startServer(f.engine, {
-      api: { host: '127.0.0.1', port: 0 }, poll: false,
+      api: { host: '127.0.0.1', port: 0 },
+      poll: false,
       finalise: { everyMs: 50, settleMs: 0 },
     });
   });
@@ -97,13 +122,16 @@ describe('webhooks in callsign serve', () => {
 
   it('a sync reaches the receiver as signed operation events, then run.finished', async () => {
     const res = await fetch(`${server.url}/api/v1/sync`, {
-      method: 'POST', headers: { authorization: `Bearer ${f.bearer.write}` },
+      method: 'POST',
+      headers: { authorization: `Bearer ${f.bearer.write}` },
     });
     assert.equal(res.status, 202);
-    const { runId } = await res.json() as { runId: string };
+    const { runId } = (await res.json()) as { runId: string };
 
-    await eventually(async () => receiver.requests.some((r) =>
-      r.headers['callsign-event'] === 'run.finished'), 10_000);
+    await eventually(
+      async () => receiver.requests.some((r) => r.headers['callsign-event'] === 'run.finished'),
+      10_000,
+    );
     const bodies = receiver.requests.map((r) => JSON.parse(r.body) as WebhookEventBody);
     for (const r of receiver.requests) {
       const header = r.headers['callsign-signature'] as string;
@@ -118,36 +146,43 @@ describe('webhooks in callsign serve', () => {
 
   it('lists deliveries and redelivers one through the API', async () => {
     const auth = { authorization: `Bearer ${f.bearer.write}` };
-    const list = await fetch(`${server.url}/api/v1/webhooks/deliveries?limit=500`,
-      { headers: auth });
+    const list = await fetch(`${server.url}/api/v1/webhooks/deliveries?limit=500`, {
+      headers: auth,
+    });
     assert.equal(list.status, 200);
-    const deliveries = await list.json() as DeliveryRecord[];
+    const deliveries = (await list.json()) as DeliveryRecord[];
     assert.equal(deliveries.length, receiver.requests.length);
     assert.ok(deliveries.every((d) => d.state === 'delivered' && d.webhook === 'crm'));
-    const failedOnly = await fetch(`${server.url}/api/v1/webhooks/deliveries?failed=true`,
-      { headers: auth });
+    const failedOnly = await fetch(`${server.url}/api/v1/webhooks/deliveries?failed=true`, {
+      headers: auth,
+    });
     assert.deepEqual(await failedOnly.json(), []);
 
     const target = deliveries.at(-1)!;
     const sent = receiver.requests.length;
-    const again = await fetch(
-      `${server.url}/api/v1/webhooks/deliveries/${target.id}/redeliver`,
-      { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+    const again = await fetch(`${server.url}/api/v1/webhooks/deliveries/${target.id}/redeliver`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(again.status, 202);
-    assert.equal((await again.json() as DeliveryRecord).state, 'pending');
+    assert.equal(((await again.json()) as DeliveryRecord).state, 'pending');
     await eventually(async () => receiver.requests.length > sent);
     const resent = JSON.parse(receiver.requests.at(-1)!.body) as WebhookEventBody;
     assert.equal(resent.id, target.eventId);
 
-    const missing = await fetch(`${server.url}/api/v1/webhooks/deliveries/nope/redeliver`,
-      { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+    const missing = await fetch(`${server.url}/api/v1/webhooks/deliveries/nope/redeliver`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(missing.status, 404);
     const audit = await f.engine.store.queryAudit({ action: 'webhook.redelivered' });
     assert.equal(audit.length, 1);
   });
 
   it('documents the routes in the OpenAPI document', async () => {
-    const doc = await (await fetch(`${server.url}/api/v1/openapi.json`)).json() as {
+    const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as {
       paths: Record<string, Record<string, unknown>>;
     };
     assert.ok(doc.paths['/api/v1/webhooks/deliveries']?.get);

@@ -42,17 +42,36 @@ export function capturingLogger(): { log: Logger; text: () => string } {
 /** An operation record as the executor passes it to events. */
 export function operation(id: string, patch: Partial<OperationRecord> = {}): OperationRecord {
   return {
-    id, runId: 'run-1', personId: 'p-1', action: 'create', target: 'pbx', type: 'subscriber',
-    key: '2001', attributes: { displayName: 'Ada' }, after: [], reason: 'rule staff',
-    seq: 1, state: 'done', attempts: 1, notBefore: '2030-01-01T00:00:00.000Z', fence: 1,
-    createdAt: '2030-01-01T00:00:00.000Z', updatedAt: '2030-01-01T00:00:00.000Z', ...patch,
+    id,
+    runId: 'run-1',
+    personId: 'p-1',
+    action: 'create',
+    target: 'pbx',
+    type: 'subscriber',
+    key: '2001',
+    attributes: { displayName: 'Ada' },
+    after: [],
+    reason: 'rule staff',
+    seq: 1,
+    state: 'done',
+    attempts: 1,
+    notBefore: '2030-01-01T00:00:00.000Z',
+    fence: 1,
+    createdAt: '2030-01-01T00:00:00.000Z',
+    updatedAt: '2030-01-01T00:00:00.000Z',
+    ...patch,
   };
 }
 
 /** A webhook with test defaults. */
 export function webhook(name: string, url: string, patch: Partial<ResolvedWebhook> = {}) {
   return {
-    name, url, secret: `whsec-${name}-s3cr3t`, events: [], timeoutMs: 2000, maxAttempts: 5,
+    name,
+    url,
+    secret: `whsec-${name}-s3cr3t`,
+    events: [],
+    timeoutMs: 2000,
+    maxAttempts: 5,
     ...patch,
   } satisfies ResolvedWebhook;
 }
@@ -74,8 +93,13 @@ export function harness(store: Store, webhooks: ResolvedWebhook[], clock = new F
   const outbox = webhookOutboxOf(store);
   const events = new EngineEvents({ log });
   const dispatcher = new WebhookDispatcher({
-    outbox, webhooks, log, clock: clock.now, pollMs: 20,
-    backoff: { baseMs: 1000, maxMs: 60_000 }, random: () => 0,
+    outbox,
+    webhooks,
+    log,
+    clock: clock.now,
+    pollMs: 20,
+    backoff: { baseMs: 1000, maxMs: 60_000 },
+    random: () => 0,
   });
   const feed = new WebhookEventFeed({ store, outbox, webhooks, clock: clock.now, log });
   const detach = feed.attach(events);

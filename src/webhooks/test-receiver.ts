@@ -34,7 +34,9 @@ export class TestReceiver {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         this.requests.push({
-          method: req.method ?? '', path: req.url ?? '', headers: req.headers,
+          method: req.method ?? '',
+          path: req.url ?? '',
+          headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
         });
         const answer = this.script.shift() ?? { status: 200 };

@@ -17,7 +17,7 @@ export const DELIVERY_SCHEMA: ObjectSchema = {
   description: 'One delivery of one event to one webhook',
   properties: {
     id: { type: 'string', description: 'delivery id, sent as Callsign-Delivery' },
-    eventId: { type: 'string', description: 'the body\'s id; the same in every redelivery' },
+    eventId: { type: 'string', description: "the body's id; the same in every redelivery" },
     type: { type: 'string', enum: WEBHOOK_EVENT_TYPES },
     webhook: { type: 'string' },
     state: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
@@ -38,11 +38,14 @@ const DELIVERIES: Schema = { type: 'array', items: DELIVERY_SCHEMA };
 /** The webhook routes. */
 export const webhookRoutes: RouteDef[] = [
   {
-    method: 'get', path: '/webhooks/deliveries', scope: 'read', tag: 'webhooks',
+    method: 'get',
+    path: '/webhooks/deliveries',
+    scope: 'read',
+    tag: 'webhooks',
     summary: 'The webhook delivery log, newest first',
     query: {
       failed: { schema: { type: 'boolean' }, description: 'only failed deliveries' },
-      webhook: { schema: { type: 'string', maxLength: 64 }, description: 'one webhook\'s' },
+      webhook: { schema: { type: 'string', maxLength: 64 }, description: "one webhook's" },
       limit: { schema: { type: 'integer', minimum: 1, maximum: 1000 }, description: 'default 100' },
     },
     response: { status: 200, description: 'The deliveries', schema: DELIVERIES },
@@ -56,7 +59,10 @@ export const webhookRoutes: RouteDef[] = [
     }),
   },
   {
-    method: 'post', path: '/webhooks/deliveries/{id}/redeliver', scope: 'write', tag: 'webhooks',
+    method: 'post',
+    path: '/webhooks/deliveries/{id}/redeliver',
+    scope: 'write',
+    tag: 'webhooks',
     summary: 'Send a delivered or failed delivery again, with the same event body',
     params: { id: 'delivery id' },
     body: { type: 'object', properties: {} },

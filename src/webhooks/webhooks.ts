@@ -50,16 +50,26 @@ export function startWebhooks(engine: Engine, options: StartWebhooksOptions = {}
   const outbox = webhookOutboxOf(engine.store);
   const log = engine.log.child({ component: 'webhooks' });
   const dispatcher = new WebhookDispatcher({
-    outbox, webhooks, log, clock: engine.clock, ...options.dispatch,
+    outbox,
+    webhooks,
+    log,
+    clock: engine.clock,
+    ...options.dispatch,
   });
   const feed = new WebhookEventFeed({
-    store: engine.store, outbox, webhooks, clock: engine.clock, log,
+    store: engine.store,
+    outbox,
+    webhooks,
+    clock: engine.clock,
+    log,
     onEnqueued: () => dispatcher.wake(),
   });
 
   const detach = options.events === undefined ? () => undefined : feed.attach(options.events);
-  const scan = () => feed.scanRuns().catch((err: Error) =>
-    log.warn({ err: err.message }, 'webhook run scan failed'));
+  const scan = () =>
+    feed
+      .scanRuns()
+      .catch((err: Error) => log.warn({ err: err.message }, 'webhook run scan failed'));
   const scanning = setInterval(scan, options.scanMs ?? 2000);
   void scan();
   dispatcher.start();
@@ -86,9 +96,11 @@ export function resolveWebhooks(
       secret = resolveSecret(w.secret, baseDir);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      throw new CallsignError(ErrorCode.Config,
+      throw new CallsignError(
+        ErrorCode.Config,
         `Webhook '${w.name}': cannot read its secret: ${reason}`,
-        { cause: err, details: { webhook: w.name, field: 'secret' } });
+        { cause: err, details: { webhook: w.name, field: 'secret' } },
+      );
     }
     return { ...w, secret };
   });
@@ -99,7 +111,10 @@ export async function redeliver(engine: Engine, id: string, actor: string) {
   const now = engine.clock();
   const record = await webhookOutboxOf(engine.store).redeliver(id, now);
   await engine.store.audit({
-    at: now.toISOString(), actor, action: 'webhook.redelivered', subject: `webhook-delivery:${id}`,
+    at: now.toISOString(),
+    actor,
+    action: 'webhook.redelivered',
+    subject: `webhook-delivery:${id}`,
     after: { webhook: record.webhook, eventId: record.eventId, type: record.type },
   });
   return record;

@@ -11,7 +11,10 @@ const ANCHOR = 'targets:\n';
 function withCucm(lines: string[]): string {
   const text = exampleConfig();
   assert.ok(text.includes(ANCHOR), 'example has a targets list');
-  const entry = lines.map((l) => `    ${l}`).join('\n').replace(/^ {4}/, '  - ');
+  const entry = lines
+    .map((l) => `    ${l}`)
+    .join('\n')
+    .replace(/^ {4}/, '  - ');
   return text.replace(ANCHOR, `${ANCHOR}${entry}\n`);
 }
 

@@ -74,5 +74,12 @@ export async function removeOrNoop(remove: () => Promise<unknown>): Promise<bool
 /** Comma-separated list attribute (`associatedDevices`) as unique, trimmed names. */
 export function splitList(value: string | undefined): string[] {
   if (value === undefined) return [];
-  return [...new Set(value.split(',').map((v) => v.trim()).filter((v) => v !== ''))];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== ''),
+    ),
+  ];
 }

@@ -7,7 +7,12 @@ import type { Attributes } from '../../core/model.ts';
 import type { PlatformNumber, TargetChange, TargetResult } from '../types.ts';
 import { type AxlNode, child, list, textOf, uuidOf } from './axl-xml.ts';
 import {
-  checkAttributes, type CucmContext, type DirnKey, formatDirn, getOrNull, parseDirn,
+  checkAttributes,
+  type CucmContext,
+  type DirnKey,
+  formatDirn,
+  getOrNull,
+  parseDirn,
   removeOrNoop,
 } from './cucm-context.ts';
 
@@ -102,8 +107,11 @@ async function getLine(
 }
 
 function lineKey(ctx: CucmContext, change: TargetChange): DirnKey {
-  checkAttributes(ctx, change, (n) =>
-    (LINE_FIELDS as readonly string[]).includes(n) || n === 'routePartitionName');
+  checkAttributes(
+    ctx,
+    change,
+    (n) => (LINE_FIELDS as readonly string[]).includes(n) || n === 'routePartitionName',
+  );
   const dirn = parseDirn(ctx.target, change.key, 'key');
   const partition = change.attributes.routePartitionName;
   if (partition !== undefined && partition !== dirn.partition) {

@@ -11,14 +11,24 @@ import type { Attributes } from '../../core/model.ts';
 import type { TargetChange, TargetResult } from '../types.ts';
 import { type AxlNode, child, list, textOf, uuidOf } from './axl-xml.ts';
 import {
-  checkAttributes, type CucmContext, formatDirn, getOrNull, parseDirn, removeOrNoop,
+  checkAttributes,
+  type CucmContext,
+  formatDirn,
+  getOrNull,
+  parseDirn,
+  removeOrNoop,
 } from './cucm-context.ts';
 import { associateDevice } from './cucm-user.ts';
 
 /** Fields updatePhone may change in place. */
 const MUTABLE = [
-  'description', 'devicePoolName', 'ownerUserName', 'callingSearchSpaceName',
-  'phoneTemplateName', 'locationName', 'commonPhoneConfigName',
+  'description',
+  'devicePoolName',
+  'ownerUserName',
+  'callingSearchSpaceName',
+  'phoneTemplateName',
+  'locationName',
+  'commonPhoneConfigName',
 ] as const;
 /** Fields fixed at creation: a different value needs a new device. */
 const FIXED = ['product', 'class', 'protocol', 'protocolSide'] as const;
@@ -45,7 +55,8 @@ export async function applyPhone(ctx: CucmContext, change: TargetChange): Promis
     // A phone that waited for its MAC address was never added.
     if (macMissing(name)) return { externalId: name, outcome: 'noop' };
     const removed = await removeOrNoop(() =>
-      ctx.axl.call('removePhone', { name }, { subject: `phone ${name}` }));
+      ctx.axl.call('removePhone', { name }, { subject: `phone ${name}` }),
+    );
     return { externalId: name, outcome: removed ? 'deleted' : 'noop' };
   }
   if (macMissing(name)) throw waitingForMac(ctx, change);
@@ -74,8 +85,7 @@ async function getPhone(ctx: CucmContext, name: string): Promise<CucmPhone | nul
   for (const field of [...FIXED, ...MUTABLE]) returnedTags[field] = '';
   returnedTags.lines = { line: { index: '', dirn: { pattern: '', routePartitionName: '' } } };
   const subject = { subject: `phone ${name}` };
-  const answer = await getOrNull(() =>
-    ctx.axl.call('getPhone', { name, returnedTags }, subject));
+  const answer = await getOrNull(() => ctx.axl.call('getPhone', { name, returnedTags }, subject));
   const phone = child(child(answer ?? {}, 'return'), 'phone');
   if (answer === null || phone === undefined) return null;
 
@@ -111,10 +121,14 @@ async function addPhone(ctx: CucmContext, change: TargetChange): Promise<TargetR
     ownerUserName: attrs.ownerUserName,
   };
   if (attrs.product === undefined) throw missingField(ctx, change, 'product');
-  const answer = await ctx.axl.call('addPhone', { phone }, {
-    subject: `phone ${change.key}`,
-    references: references(attrs, lines),
-  });
+  const answer = await ctx.axl.call(
+    'addPhone',
+    { phone },
+    {
+      subject: `phone ${change.key}`,
+      references: references(attrs, lines),
+    },
+  );
   return { externalId: textOf(answer.return) ?? change.key, outcome: 'created' };
 }
 
@@ -126,7 +140,8 @@ async function updatePhone(
   for (const field of FIXED) {
     const wanted = change.attributes[field];
     if (wanted !== undefined && wanted !== current.fields[field]) {
-      const msg = `Unified CM '${ctx.target}' phone '${change.key}': ${field} is ` +
+      const msg =
+        `Unified CM '${ctx.target}' phone '${change.key}': ${field} is ` +
         `'${current.fields[field]}', wanted '${wanted}'; remove and add the phone to change it`;
       throw new CallsignError(ErrorCode.Rejected, msg, {
         details: { target: ctx.target, key: change.key, field },
@@ -207,7 +222,8 @@ function macMissing(name: string): boolean {
 function waitingForMac(ctx: CucmContext, change: TargetChange): CallsignError {
   const owner = change.attributes.ownerUserName;
   const whose = owner === undefined ? '' : ` for ${owner}`;
-  const msg = `Desk phone${whose} on Unified CM '${ctx.target}' waits for its MAC address: ` +
+  const msg =
+    `Desk phone${whose} on Unified CM '${ctx.target}' waits for its MAC address: ` +
     `device name '${change.key}' is not SEP followed by 12 hex digits`;
   return new CallsignError(ErrorCode.Waiting, msg, {
     retryable: false,

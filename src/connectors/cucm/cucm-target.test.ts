@@ -36,30 +36,54 @@ describe('CucmTarget', () => {
 
   function target(over: Partial<CucmTargetConfig> = {}, password = 'secret'): CucmTarget {
     const config: CucmTargetConfig = {
-      name: 'cucm1', type: 'cucm', url, version: '14.0', username: 'axladmin',
-      password: 'env:CUCM_PASSWORD', concurrency: 2, timeoutMs: 5000, ...over,
+      name: 'cucm1',
+      type: 'cucm',
+      url,
+      version: '14.0',
+      username: 'axladmin',
+      password: 'env:CUCM_PASSWORD',
+      concurrency: 2,
+      timeoutMs: 5000,
+      ...over,
     };
     const sleep = async (ms: number) => void sleeps.push(ms);
     const t = new CucmTarget(config, {
-      password, busy: { busyAttempts: 3, busyBaseMs: 10, sleep }, pageSize: 2,
+      password,
+      busy: { busyAttempts: 3, busyBaseMs: 10, sleep },
+      pageSize: 2,
     });
     targets.push(t);
     return t;
   }
 
   const user: TargetChange = {
-    action: 'create', type: 'cucm-user', key: 'jdoe',
-    attributes: { firstName: 'Jane', lastName: 'Doe & Co <x>', mailid: 'jdoe@example.com',
-      telephoneNumber: '+14085550100' },
+    action: 'create',
+    type: 'cucm-user',
+    key: 'jdoe',
+    attributes: {
+      firstName: 'Jane',
+      lastName: 'Doe & Co <x>',
+      mailid: 'jdoe@example.com',
+      telephoneNumber: '+14085550100',
+    },
   };
   const line: TargetChange = {
-    action: 'create', type: 'cucm-line', key: '1001@Internal_PT',
+    action: 'create',
+    type: 'cucm-line',
+    key: '1001@Internal_PT',
     attributes: { description: 'Jane Doe', alertingName: 'Jane Doe' },
   };
   const phone = (key: string, over: Record<string, string> = {}): TargetChange => ({
-    action: 'create', type: 'cucm-phone', key,
-    attributes: { product: 'Cisco 8861', devicePoolName: 'Default', ownerUserName: 'jdoe',
-      line1: '1001@Internal_PT', ...over },
+    action: 'create',
+    type: 'cucm-phone',
+    key,
+    attributes: {
+      product: 'Cisco 8861',
+      devicePoolName: 'Default',
+      ownerUserName: 'jdoe',
+      line1: '1001@Internal_PT',
+      ...over,
+    },
   });
   const del = (change: TargetChange): TargetChange => ({ ...change, action: 'delete' });
   const codeOf = (err: unknown) => (err instanceof CallsignError ? err.code : String(err));
@@ -76,8 +100,11 @@ describe('CucmTarget', () => {
     assert.deepEqual(emu.db.users.get('jdoe')?.associatedDevices, ['SEP001122AABBCC']);
     assert.equal(emu.db.users.get('jdoe')?.fields.lastName, 'Doe & Co <x>');
     assert.deepEqual(await t.read('cucm-line', '1001@Internal_PT'), {
-      pattern: '1001', routePartitionName: 'Internal_PT', description: 'Jane Doe',
-      alertingName: 'Jane Doe', asciiAlertingName: '',
+      pattern: '1001',
+      routePartitionName: 'Internal_PT',
+      description: 'Jane Doe',
+      alertingName: 'Jane Doe',
+      asciiAlertingName: '',
     });
 
     for (const change of [user, line, phone('SEP001122AABBCC')]) {
@@ -100,8 +127,12 @@ describe('CucmTarget', () => {
 
   it('off-boards a leaver: phone, then line, then user; again is a noop', async () => {
     const t = target();
-    for (const c of [user, line, phone('CSFJDOE', { product: 'Cisco Unified Client Services ' +
-      'Framework' })]) await t.apply(c);
+    for (const c of [
+      user,
+      line,
+      phone('CSFJDOE', { product: 'Cisco Unified Client Services ' + 'Framework' }),
+    ])
+      await t.apply(c);
     const csf = phone('CSFJDOE');
 
     await assert.rejects(t.apply(del(line)), (e) => codeOf(e) === 'state');
@@ -120,8 +151,7 @@ describe('CucmTarget', () => {
       emu.db.phones.set(name, { uuid: `{${name}}`, fields: { name }, lines: [] });
     }
     emu.db.users.get('jdoe')!.associatedDevices = ['SEPAAAAAAAAAAAA', 'BOTJDOE'];
-    const ldapUser = { ...user, attributes: { userSource: 'ldap',
-      associatedDevices: 'BOTJDOE' } };
+    const ldapUser = { ...user, attributes: { userSource: 'ldap', associatedDevices: 'BOTJDOE' } };
     assert.equal((await t.apply(del(ldapUser))).outcome, 'updated');
     assert.deepEqual(emu.db.users.get('jdoe')?.associatedDevices, ['SEPAAAAAAAAAAAA']);
   });
@@ -131,8 +161,10 @@ describe('CucmTarget', () => {
     await t.apply(user);
     for (const change of [line, phone('SEP001122AABBCC')]) {
       emu.dropWriteAnswers = 1;
-      await assert.rejects(t.apply(change), (e) =>
-        codeOf(e) === 'unavailable' && (e as CallsignError).retryable);
+      await assert.rejects(
+        t.apply(change),
+        (e) => codeOf(e) === 'unavailable' && (e as CallsignError).retryable,
+      );
       const retry = await t.apply(change);
       assert.ok(['noop', 'updated'].includes(retry.outcome), retry.outcome);
     }
@@ -161,7 +193,8 @@ describe('CucmTarget', () => {
     const t = target();
     await t.apply(user);
     await t.apply(line);
-    const err = await t.apply(phone('SEP001122AABBCC', { devicePoolName: 'DP_Nowhere' }))
+    const err = await t
+      .apply(phone('SEP001122AABBCC', { devicePoolName: 'DP_Nowhere' }))
       .catch((e: unknown) => e);
     assert.equal(codeOf(err), 'missing_reference');
     assert.match((err as Error).message, /devicePoolName 'DP_Nowhere' does not exist/);
@@ -175,8 +208,10 @@ describe('CucmTarget', () => {
     const probeUrl = await probe.start();
     try {
       const noRole = target({ url: probeUrl, username: 'u' }, 'p');
-      await assert.rejects(noRole.read('cucm-user', 'x'), (e) =>
-        codeOf(e) === 'auth' && /AXL API Access role/.test((e as Error).message));
+      await assert.rejects(
+        noRole.read('cucm-user', 'x'),
+        (e) => codeOf(e) === 'auth' && /AXL API Access role/.test((e as Error).message),
+      );
     } finally {
       await probe.stop();
     }
@@ -198,13 +233,17 @@ describe('CucmTarget', () => {
       assert.ok(emu.requests.length > 0, 'requests were sent');
       assert.deepEqual(new Set(emu.requests.map((r) => r.version)), new Set([version]));
       // getLine answers "not found" (500 with axlcode 5007); addLine succeeds.
-      assert.deepEqual(emu.requests.map((r) => r.status), [500, 200]);
+      assert.deepEqual(
+        emu.requests.map((r) => r.status),
+        [500, 200],
+      );
     }
   });
 
   it('merges associated devices and keeps one added by someone else', async () => {
     const t = target();
-    await t.apply({ ...user, attributes: { ...user.attributes, associatedDevices: 'BOTJDOE' } })
+    await t
+      .apply({ ...user, attributes: { ...user.attributes, associatedDevices: 'BOTJDOE' } })
       .catch((e: unknown) => assert.equal(codeOf(e), 'missing_reference'));
     emu.db.phones.set('BOTJDOE', { uuid: '{X}', fields: { name: 'BOTJDOE' }, lines: [] });
     await t.apply(user);
@@ -240,8 +279,12 @@ describe('CucmTarget', () => {
     assert.equal(await t.numberInUse('3999'), false);
     const seen = [];
     for await (const n of t.listNumbers()) seen.push(`${n.kind}:${n.value}`);
-    assert.deepEqual(seen.sort(),
-      ['did:+14085550100', 'extension:3001', 'extension:3002', 'extension:3003']);
+    assert.deepEqual(seen.sort(), [
+      'did:+14085550100',
+      'extension:3001',
+      'extension:3002',
+      'extension:3003',
+    ]);
     assert.ok(emu.count('listLine') >= 3 + 2, 'pages of 2');
     assert.equal(t.axl.basicAuthRequests, 1);
     assert.ok(emu.requests.filter((r) => r.auth === 'cookie').length > 5, 'cookie reused');

@@ -12,7 +12,11 @@ import type { CucmTargetConfig } from '../../core/config-types.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type {
-  PlatformNumber, TargetChange, TargetConnector, TargetPace, TargetResult,
+  PlatformNumber,
+  TargetChange,
+  TargetConnector,
+  TargetPace,
+  TargetResult,
 } from '../types.ts';
 import { AxlClient, type AxlClientOptions } from './axl-client.ts';
 import type { CucmContext } from './cucm-context.ts';
@@ -41,7 +45,9 @@ export class CucmTarget implements TargetConnector {
   readonly name: string;
   readonly kind = 'cucm';
   readonly resourceTypes = [
-    CucmResourceType.User, CucmResourceType.Line, CucmResourceType.Phone,
+    CucmResourceType.User,
+    CucmResourceType.Line,
+    CucmResourceType.Phone,
   ] as const;
   readonly pace: TargetPace;
   readonly axl: AxlClient;

@@ -9,7 +9,11 @@ import type { Attributes } from '../../core/model.ts';
 import type { TargetChange, TargetResult } from '../types.ts';
 import { type AxlNode, child, list, textOf, uuidOf } from './axl-xml.ts';
 import {
-  checkAttributes, type CucmContext, getOrNull, removeOrNoop, splitList,
+  checkAttributes,
+  type CucmContext,
+  getOrNull,
+  removeOrNoop,
+  splitList,
 } from './cucm-context.ts';
 
 /** Scalar user fields Callsign sets. */
@@ -33,8 +37,11 @@ export async function readUser(ctx: CucmContext, userid: string): Promise<Attrib
 
 /** Adds, updates or removes a user so it matches the change. */
 export async function applyUser(ctx: CucmContext, change: TargetChange): Promise<TargetResult> {
-  checkAttributes(ctx, change, (n) =>
-    (USER_FIELDS as readonly string[]).includes(n) || USER_EXTRAS.includes(n));
+  checkAttributes(
+    ctx,
+    change,
+    (n) => (USER_FIELDS as readonly string[]).includes(n) || USER_EXTRAS.includes(n),
+  );
   const userid = change.key;
   const ldap = change.attributes.userSource === 'ldap';
   const current = await getUser(ctx, userid);
@@ -43,7 +50,8 @@ export async function applyUser(ctx: CucmContext, change: TargetChange): Promise
     if (current === null) return { externalId: userid, outcome: 'noop' };
     if (ldap) return releaseDevices(ctx, current, change);
     const removed = await removeOrNoop(() =>
-      ctx.axl.call('removeUser', { userid }, { subject: `user ${userid}` }));
+      ctx.axl.call('removeUser', { userid }, { subject: `user ${userid}` }),
+    );
     return { externalId: current.uuid, outcome: removed ? 'deleted' : 'noop' };
   }
 
@@ -97,7 +105,8 @@ export async function associateDevice(
 ): Promise<boolean> {
   const user = await getUser(ctx, userid);
   if (user === null) {
-    const msg = `Unified CM '${ctx.target}': owner user '${userid}' of device '${device}' ` +
+    const msg =
+      `Unified CM '${ctx.target}': owner user '${userid}' of device '${device}' ` +
       'does not exist';
     throw new CallsignError(ErrorCode.MissingReference, msg, {
       details: { target: ctx.target, field: 'ownerUserName', value: userid },
@@ -126,8 +135,7 @@ async function addUser(
   };
   const references: Record<string, string> = {};
   if (wanted.devices.length > 0) references.device = wanted.devices.join(',');
-  const answer = await ctx.axl.call('addUser', { user }, { subject: `user ${userid}`,
-    references });
+  const answer = await ctx.axl.call('addUser', { user }, { subject: `user ${userid}`, references });
   return { externalId: textOf(answer.return) ?? userid, outcome: 'created' };
 }
 
@@ -158,7 +166,8 @@ function pick(attributes: Record<string, string>): Record<string, string> {
 }
 
 function notSynced(ctx: CucmContext, userid: string): CallsignError {
-  const msg = `Unified CM '${ctx.target}': user '${userid}' comes from LDAP sync and has not ` +
+  const msg =
+    `Unified CM '${ctx.target}': user '${userid}' comes from LDAP sync and has not ` +
     'arrived yet; AXL cannot add it';
   // The next LDAP sync on Unified CM brings the user: worth trying again later.
   return new CallsignError(ErrorCode.NotFound, msg, {

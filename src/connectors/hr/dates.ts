@@ -11,9 +11,9 @@ export type DateParser = (text: string) => string | undefined;
 export function compileDateFormat(format: string): DateParser {
   const order: string[] = [];
   const source = format.replace(/YYYY|MM|DD|M|D|[^A-Z]/g, (token) => {
-    if (token === 'YYYY') return order.push('Y'), '(\\d{4})';
-    if (token === 'MM' || token === 'DD') return order.push(token[0]!), '(\\d{2})';
-    if (token === 'M' || token === 'D') return order.push(token), '(\\d{1,2})';
+    if (token === 'YYYY') return (order.push('Y'), '(\\d{4})');
+    if (token === 'MM' || token === 'DD') return (order.push(token[0]!), '(\\d{2})');
+    if (token === 'M' || token === 'D') return (order.push(token), '(\\d{1,2})');
     return token.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   });
   const pattern = new RegExp(`^${source}$`);
@@ -25,7 +25,9 @@ export function compileDateFormat(format: string): DateParser {
     const month = part('M');
     const day = part('D');
     const date = new Date(Date.UTC(year, month - 1, day));
-    const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 &&
+    const real =
+      date.getUTCFullYear() === year &&
+      date.getUTCMonth() === month - 1 &&
       date.getUTCDate() === day;
     return real ? date.toISOString().slice(0, 10) : undefined;
   };

@@ -24,7 +24,10 @@ export function settleRows(rows: MappedRow[], options: BatchOptions): Snapshot {
   const note = (row: MappedRow, field: string, message: string, extra: Partial<RecordProblem>) =>
     problems.push({ source: options.source, record: label(row), field, message, ...extra });
 
-  const byId = groupBy(rows.filter((r) => r.workerId !== ''), (r) => r.workerId);
+  const byId = groupBy(
+    rows.filter((r) => r.workerId !== ''),
+    (r) => r.workerId,
+  );
   for (const [id, same] of byId) {
     if (same.length < 2) continue;
     const where = same.map((r) => r.where).join(', ');

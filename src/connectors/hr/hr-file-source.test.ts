@@ -44,61 +44,70 @@ const FAULTY = [
   'W15,Active,Intern,w15@example.org,Ola,Fifteen,2025-06-10,,DE,030 123456,W1',
 ];
 
-test('every faulty row is held, trimmed or noted, with exact counts; nothing else is lost',
-  async () => {
-    const file = join(dir, 'faulty.csv');
-    await writeFile(file, hrCsv(FAULTY));
-    const snap = await new HrFileSource(hrConfig(file)).readAll();
-    assert.equal(snap.complete, true);
+test('every faulty row is held, trimmed or noted, with exact counts; nothing else is lost', async () => {
+  const file = join(dir, 'faulty.csv');
+  await writeFile(file, hrCsv(FAULTY));
+  const snap = await new HrFileSource(hrConfig(file)).readAll();
+  assert.equal(snap.complete, true);
 
-    const by = (outcome: string) => snap.problems.filter((p) => p.outcome === outcome);
-    assert.equal(by('held').length, 6, 'W4 twice, W7 date, W8 status, W9 fields, no id');
-    assert.equal(by('dropped').length, 2, 'W3 phone, W10 worker type');
-    assert.equal(by('normalised').length, 1, 'W2 country');
-    assert.equal(by('kept').length, 2, 'W5 unknown manager, W6 own manager');
-    assert.equal(by('superseded').length, 1, 'C11 by W11');
-    assert.equal(snap.problems.length, 12);
-    assert.ok(snap.problems.every((p) => /^line \d+/.test(p.record) && p.field !== undefined ||
-      p.message.includes('fields')), JSON.stringify(snap.problems));
+  const by = (outcome: string) => snap.problems.filter((p) => p.outcome === outcome);
+  assert.equal(by('held').length, 6, 'W4 twice, W7 date, W8 status, W9 fields, no id');
+  assert.equal(by('dropped').length, 2, 'W3 phone, W10 worker type');
+  assert.equal(by('normalised').length, 1, 'W2 country');
+  assert.equal(by('kept').length, 2, 'W5 unknown manager, W6 own manager');
+  assert.equal(by('superseded').length, 1, 'C11 by W11');
+  assert.equal(snap.problems.length, 12);
+  assert.ok(
+    snap.problems.every(
+      (p) => (/^line \d+/.test(p.record) && p.field !== undefined) || p.message.includes('fields'),
+    ),
+    JSON.stringify(snap.problems),
+  );
 
-    // Accounting: rows emitted + rows held or superseded = rows in the file.
-    const fated = new Set(
-      snap.problems.filter((p) => p.outcome === 'held' || p.outcome === 'superseded')
-        .map((p) => p.record),
-    );
-    assert.equal(snap.records.length, 11);
-    assert.equal(snap.records.length + fated.size, FAULTY.length);
-    assert.deepEqual([...(snap.heldIds ?? [])].sort(), ['W4', 'W7', 'W8', 'W9']);
+  // Accounting: rows emitted + rows held or superseded = rows in the file.
+  const fated = new Set(
+    snap.problems
+      .filter((p) => p.outcome === 'held' || p.outcome === 'superseded')
+      .map((p) => p.record),
+  );
+  assert.equal(snap.records.length, 11);
+  assert.equal(snap.records.length + fated.size, FAULTY.length);
+  assert.deepEqual([...(snap.heldIds ?? [])].sort(), ['W4', 'W7', 'W8', 'W9']);
 
-    const rec = (id: string) => snap.records.find((r) => r.externalId === id)!.attributes;
-    const problem = (id: string, field: string) =>
-      snap.problems.find((p) => p.record.endsWith(`(worker ${id})`) && p.field === field);
-    assert.equal(rec('W1').phone, '+12015550123');
-    assert.equal(rec('W2').country, 'GB');
-    assert.equal(rec('W2').phone, '+441212345678', 'the GB phone is checked against GB');
-    assert.equal(problem('W2', 'country')?.severity, 'info');
-    assert.equal(rec('W3').phone, null);
-    assert.match(problem('W3', 'phone')!.message, /does not fit|not a valid/);
-    assert.equal(problem('W3', 'phone')!.record, 'line 4 (worker W3)');
-    assert.match(problem('W7', 'hireDate')!.message, /03\/15\/2025.*YYYY-MM-DD.*held/);
-    assert.equal(problem('W4', 'workerId')!.message,
-      'worker id W4 is on 2 rows (line 5, line 6); all held');
-    assert.equal(rec('W5').managerId, 'W99', 'a dangling manager is kept as given');
-    assert.equal(rec('W10').workerType, null);
-    assert.equal(rec('W15').workerType, 'intern');
-    assert.equal(rec('W15').phone, '+4930123456');
+  const rec = (id: string) => snap.records.find((r) => r.externalId === id)!.attributes;
+  const problem = (id: string, field: string) =>
+    snap.problems.find((p) => p.record.endsWith(`(worker ${id})`) && p.field === field);
+  assert.equal(rec('W1').phone, '+12015550123');
+  assert.equal(rec('W2').country, 'GB');
+  assert.equal(rec('W2').phone, '+441212345678', 'the GB phone is checked against GB');
+  assert.equal(problem('W2', 'country')?.severity, 'info');
+  assert.equal(rec('W3').phone, null);
+  assert.match(problem('W3', 'phone')!.message, /does not fit|not a valid/);
+  assert.equal(problem('W3', 'phone')!.record, 'line 4 (worker W3)');
+  assert.match(problem('W7', 'hireDate')!.message, /03\/15\/2025.*YYYY-MM-DD.*held/);
+  assert.equal(
+    problem('W4', 'workerId')!.message,
+    'worker id W4 is on 2 rows (line 5, line 6); all held',
+  );
+  assert.equal(rec('W5').managerId, 'W99', 'a dangling manager is kept as given');
+  assert.equal(rec('W10').workerType, null);
+  assert.equal(rec('W15').workerType, 'intern');
+  assert.equal(rec('W15').phone, '+4930123456');
 
-    // Lifecycle inputs: provisioning starts 3 days early; terminations on their date.
-    assert.equal(rec('W15').hireDate, '2025-06-10');
-    assert.equal(rec('W15').startDate, '2025-06-07');
-    assert.equal(rec('W12').onLeave, true);
-    const state = (id: string) => snap.records.find((r) => r.externalId === id)!.state;
-    assert.equal(state('W12'), 'active', 'leave of absence keeps resources');
-    assert.equal(state('W13'), 'active', 'a dated termination is left to the lifecycle');
-    assert.equal(rec('W13').endDate, '2025-04-30');
-    assert.equal(state('W14'), 'disabled', 'a termination without date is at once');
-    assert.equal(snap.records.some((r) => r.externalId === 'C11'), false);
-  });
+  // Lifecycle inputs: provisioning starts 3 days early; terminations on their date.
+  assert.equal(rec('W15').hireDate, '2025-06-10');
+  assert.equal(rec('W15').startDate, '2025-06-07');
+  assert.equal(rec('W12').onLeave, true);
+  const state = (id: string) => snap.records.find((r) => r.externalId === id)!.state;
+  assert.equal(state('W12'), 'active', 'leave of absence keeps resources');
+  assert.equal(state('W13'), 'active', 'a dated termination is left to the lifecycle');
+  assert.equal(rec('W13').endDate, '2025-04-30');
+  assert.equal(state('W14'), 'disabled', 'a termination without date is at once');
+  assert.equal(
+    snap.records.some((r) => r.externalId === 'C11'),
+    false,
+  );
+});
 
 test('a header without a mapped column: nothing read, the column and header named', async () => {
   const file = join(dir, 'header.csv');
@@ -115,8 +124,10 @@ test('a header without a mapped column: nothing read, the column and header name
 test('a broken encoding names the file, byte offset and line; nothing read', async () => {
   const file = join(dir, 'latin1.csv');
   const good = Buffer.from(hrCsv(FAULTY.slice(0, 2)));
-  const bad = Buffer.from('W3,Active,Regular,w3@example.org,Ren\xe9,X,2024-01-10,,FR,,W1\r\n',
-    'latin1');
+  const bad = Buffer.from(
+    'W3,Active,Regular,w3@example.org,Ren\xe9,X,2024-01-10,,FR,,W1\r\n',
+    'latin1',
+  );
   await writeFile(file, Buffer.concat([good, bad]));
   const offset = good.length + bad.indexOf(0xe9);
   await assert.rejects(new HrFileSource(hrConfig(file)).readAll(), (err: CallsignError) => {
@@ -134,14 +145,25 @@ test('a folder: the newest export is read; JSON with a Workday Report_Entry list
   await writeFile(join(drop, 'old.csv'), hrCsv(FAULTY.slice(0, 1)));
   await utimes(join(drop, 'old.csv'), new Date('2025-01-01'), new Date('2025-01-01'));
   const entry = {
-    'Worker ID': 'J1', Status: 'Active', Type: 'Regular', Email: 'j1@example.org', First: 'Jo',
-    Last: 'Json', 'Hire Date': '2024-05-01', Country: 'UK', Phone: null, Manager: 'J1',
+    'Worker ID': 'J1',
+    Status: 'Active',
+    Type: 'Regular',
+    Email: 'j1@example.org',
+    First: 'Jo',
+    Last: 'Json',
+    'Hire Date': '2024-05-01',
+    Country: 'UK',
+    Phone: null,
+    Manager: 'J1',
     Extra: { nested: true },
   };
   await writeFile(join(drop, 'new.json'), JSON.stringify({ Report_Entry: [entry] }));
   await writeFile(join(drop, '.partial.csv'), 'not read');
   const snap = await new HrFileSource(hrConfig(drop)).readAll();
-  assert.deepEqual(snap.records.map((r) => r.externalId), ['J1']);
+  assert.deepEqual(
+    snap.records.map((r) => r.externalId),
+    ['J1'],
+  );
   assert.equal(snap.records[0]!.attributes.country, 'GB');
   assert.deepEqual(snap.problems.map((p) => `${p.record}/${p.field}/${p.outcome}`).sort(), [
     'entry 1 (worker J1)/Extra/dropped',

@@ -34,16 +34,16 @@ export class HrFileSource implements SourceConnector {
   async readAll(signal?: AbortSignal): Promise<Snapshot> {
     const config = this.#config;
     const { file, format } = await chooseFile(config.path, config.format);
-    const rows: AsyncIterable<RawRow> = format === 'csv'
-      ? readCsv(file, requiredColumns(config), signal)
-      : readJson(file);
+    const rows: AsyncIterable<RawRow> =
+      format === 'csv' ? readCsv(file, requiredColumns(config), signal) : readJson(file);
     const map = rowMapper(config);
     const mapped: MappedRow[] = [];
     for await (const row of rows) mapped.push(map(row));
 
-    const personKey = config.keys?.personKey === undefined
-      ? undefined
-      : Object.entries(config.columns).find(([, c]) => c === config.keys?.personKey)?.[0];
+    const personKey =
+      config.keys?.personKey === undefined
+        ? undefined
+        : Object.entries(config.columns).find(([, c]) => c === config.keys?.personKey)?.[0];
     const snapshot = settleRows(mapped, {
       source: config.name,
       managers: config.manager !== undefined,

@@ -162,9 +162,10 @@ function checkHeader(file: string, header: string[], required: readonly string[]
   const twice = header.filter((h, i) => header.indexOf(h) !== i);
   if (missing.length === 0 && twice.length === 0) return;
   const found = header.join(', ');
-  const what = missing.length > 0
-    ? `column ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header`
-    : `column ${JSON.stringify(twice[0])} appears twice in the header`;
+  const what =
+    missing.length > 0
+      ? `column ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header`
+      : `column ${JSON.stringify(twice[0])} appears twice in the header`;
   throw new CallsignError('bad_record', `${file}: ${what}; header found: ${found}; nothing read`, {
     details: { file, missing, header },
   });

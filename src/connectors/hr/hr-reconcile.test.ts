@@ -62,7 +62,9 @@ test('future hire, conversion to employee, repeated id, termination date', async
   await writeFile(file, CONFIG);
   let now = new Date('2030-03-01T09:00:00Z');
   const engine = await openEngine(parseConfig(CONFIG, file), {
-    log: pino({ level: 'silent' }), actor: 'test', clock: () => now,
+    log: pino({ level: 'silent' }),
+    actor: 'test',
+    clock: () => now,
   });
   const pbx = new NullTarget({ name: 'pbx', concurrency: 2 });
   engine.targets.set('pbx', pbx);
@@ -70,7 +72,8 @@ test('future hire, conversion to employee, repeated id, termination date', async
   const run = () => reconcile(engine, { mode: 'sync', actor: 'test' });
   const personOf = async (workerId: string) =>
     (await engine.store.listPeople()).find((p) =>
-      p.sourceLinks.some((l) => l.externalId === workerId));
+      p.sourceLinks.some((l) => l.externalId === workerId),
+    );
   const subscribers = () => [...pbx.resources.keys()].filter((k) => k.startsWith('sip-'));
   try {
     // Dates lie after the wall clock: the store journals operations at wall-clock time.
@@ -149,8 +152,10 @@ test('configuration: derived attributes are known to rules; the person key must 
   assert.equal(hr.attributes.startDate, 'Hire Date');
   assert.equal(hr.attributes.workerType, 'Type');
   const bad = CONFIG.replace('correlation: [mail]', 'correlation: [displayName]');
-  assert.throws(() => parseConfig(bad, '/srv/callsign.yaml'),
-    /attribute mail \(column Email\) is not in correlation/);
+  assert.throws(
+    () => parseConfig(bad, '/srv/callsign.yaml'),
+    /attribute mail \(column Email\) is not in correlation/,
+  );
   const noId = CONFIG.replace('workerId: Worker ID, ', '');
   assert.throws(() => parseConfig(noId, '/srv/callsign.yaml'), /must map workerId/);
 });

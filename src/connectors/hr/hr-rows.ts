@@ -153,15 +153,14 @@ function countryOf(
  * minimal set accepts nearly any ten digits in some countries); else why not.
  */
 function phoneFor(raw: string, country: string | undefined): string | { problem: string } {
-  const region = country !== undefined && isSupportedCountry(country)
-    ? (country as CountryCode)
-    : undefined;
+  const region =
+    country !== undefined && isSupportedCountry(country) ? (country as CountryCode) : undefined;
   const parsed = parsePhone(raw, region);
   if (!parsed.ok) return { problem: parsed.problem };
   if (region !== undefined) {
     const strict = parsePhoneNumberFromString(parsed.phone.e164);
-    const fits = strict?.isValid() === true &&
-      strict.countryCallingCode === getCountryCallingCode(region);
+    const fits =
+      strict?.isValid() === true && strict.countryCallingCode === getCountryCallingCode(region);
     if (!fits) return { problem: `phone ${raw} does not fit country ${region}` };
   } else if (!raw.trim().startsWith('+')) {
     return { problem: `phone ${raw} has no country code and the row no country` };

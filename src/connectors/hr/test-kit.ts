@@ -15,7 +15,10 @@ export function hrCsv(rows: readonly string[], header = HR_HEADER): string {
 /** The source configuration for HR_HEADER, as `loadConfig` would fill it. */
 export function hrConfig(path: string, name = 'hr'): HrFileSourceConfig {
   const columns = {
-    workerId: 'Worker ID', mail: 'Email', givenName: 'First', sn: 'Last',
+    workerId: 'Worker ID',
+    mail: 'Email',
+    givenName: 'First',
+    sn: 'Last',
   };
   return {
     name,
@@ -27,7 +30,8 @@ export function hrConfig(path: string, name = 'hr'): HrFileSourceConfig {
     status: { column: 'Status', active: ['Active'], leave: ['Leave'], terminated: ['Terminated'] },
     dates: { hire: 'Hire Date', termination: 'Termination Date', format: 'YYYY-MM-DD' },
     workerType: {
-      column: 'Type', map: { Regular: 'employee', Contractor: 'contractor', Intern: 'intern' },
+      column: 'Type',
+      map: { Regular: 'employee', Contractor: 'contractor', Intern: 'intern' },
     },
     country: { column: 'Country', aliases: { UK: 'GB' } },
     phone: { column: 'Phone' },

@@ -137,13 +137,16 @@ export class KamailioDb {
     after: number,
     limit: number,
   ): { rowid: number; value: string; owner: string }[] {
-    const sql = table === 'subscriber'
-      ? `SELECT rowid, username AS value, username AS owner FROM subscriber
+    const sql =
+      table === 'subscriber'
+        ? `SELECT rowid, username AS value, username AS owner FROM subscriber
          WHERE domain = ? AND rowid > ? ORDER BY rowid LIMIT ?`
-      : `SELECT rowid, alias_username AS value, username AS owner FROM dbaliases
+        : `SELECT rowid, alias_username AS value, username AS owner FROM dbaliases
          WHERE alias_domain = ? AND rowid > ? ORDER BY rowid LIMIT ?`;
     return this.#open().prepare(sql).all(domain, after, limit) as {
-      rowid: number; value: string; owner: string;
+      rowid: number;
+      value: string;
+      owner: string;
     }[];
   }
 

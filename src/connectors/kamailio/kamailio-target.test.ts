@@ -108,21 +108,36 @@ describe('KamailioTarget on a real Kamailio', { skip }, () => {
     ]);
 
     const callee = { user: '2010', password: 'pw2010callee' };
-    const viaDid = await call({ ...base(lab), fromUser: '2011', fromPassword: 'pw2011caller',
-      to: '+12125550110', callee });
+    const viaDid = await call({
+      ...base(lab),
+      fromUser: '2011',
+      fromPassword: 'pw2011caller',
+      to: '+12125550110',
+      callee,
+    });
     assert.equal(viaDid.ok, true, JSON.stringify(viaDid));
     assert.match(viaDid.reached ?? '', /^sip:2010@127\.0\.0\.1:\d+/);
 
-    const direct = await call({ ...base(lab), fromUser: '2011', fromPassword: 'pw2011caller',
-      to: '2010', callee });
+    const direct = await call({
+      ...base(lab),
+      fromUser: '2011',
+      fromPassword: 'pw2011caller',
+      to: '2010',
+      callee,
+    });
     assert.equal(direct.ok, true, JSON.stringify(direct));
     const outside = await call({ ...base(lab), fromUser: 'visitor', to: '+12125550110', callee });
     assert.equal(outside.ok, true, JSON.stringify(outside));
     const unknown = await call({ ...base(lab), fromUser: 'visitor', to: '+12125550119', callee });
     assert.deepEqual([unknown.ok, unknown.status], [false, 404]);
     // From our own domain without credentials: challenged, so the call does not connect.
-    const forged = await call({ ...base(lab), fromUser: '2011', fromPassword: 'not-the-password',
-      to: '2010', callee });
+    const forged = await call({
+      ...base(lab),
+      fromUser: '2011',
+      fromPassword: 'not-the-password',
+      to: '2010',
+      callee,
+    });
     assert.deepEqual([forged.ok, forged.status], [false, 407]);
   });
 
@@ -153,8 +168,10 @@ describe('KamailioTarget on a real Kamailio', { skip }, () => {
     const alias = { action: 'create' as const, type: 'sip-alias', key: '+12125550130' };
     await target.apply({ ...alias, attributes: { username: '2030' } });
     const db = new Database(lab.dbPath);
-    db.prepare('INSERT INTO dbaliases (alias_username, alias_domain, username, domain) ' +
-      'VALUES (?, ?, ?, ?)').run('12125550131', lab.domain, '2030', lab.domain);
+    db.prepare(
+      'INSERT INTO dbaliases (alias_username, alias_domain, username, domain) ' +
+        'VALUES (?, ?, ?, ?)',
+    ).run('12125550131', lab.domain, '2030', lab.domain);
     db.close();
 
     assert.equal(await target.numberInUse('2030'), true);

@@ -10,7 +10,11 @@ import type { KamailioTargetConfig } from '../../core/config-types.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type {
-  PlatformNumber, TargetChange, TargetConnector, TargetPace, TargetResult,
+  PlatformNumber,
+  TargetChange,
+  TargetConnector,
+  TargetPace,
+  TargetResult,
 } from '../types.ts';
 import { applyAlias, readAlias } from './alias-rows.ts';
 import { KamailioDb } from './kamailio-db.ts';
@@ -100,7 +104,8 @@ export class KamailioTarget implements TargetConnector {
       let after = 0;
       for (;;) {
         const page = this.#db.read(`${table} numbers`, () =>
-          this.#db.numbersPage(table, this.#config.domain, after, LIST_PAGE));
+          this.#db.numbersPage(table, this.#config.domain, after, LIST_PAGE),
+        );
         for (const row of page) {
           if (table === 'subscriber') {
             yield { value: row.value, kind: 'extension', owner: row.owner };

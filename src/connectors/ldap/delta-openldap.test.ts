@@ -122,7 +122,10 @@ describe('changes from a real OpenLDAP (syncprov loaded)', { skip }, () => {
     assert.equal(batch.complete, true);
     assert.deepEqual(batch.records, []);
     const full = await source.readAll();
-    assert.equal(full.records.some((r) => r.attributes.username === 'p00005'), false);
+    assert.equal(
+      full.records.some((r) => r.attributes.username === 'p00005'),
+      false,
+    );
     cursor = batch.cursor;
   });
 

@@ -76,7 +76,8 @@ describe('LDAP groups on a real slapd', { skip }, () => {
     assert.deepEqual(snapshot.problems, []);
     assert.equal(snapshot.records.length, 3010);
     const inAll = snapshot.records.filter((r) =>
-      (r.attributes.groups as string[]).includes('all-staff'));
+      (r.attributes.groups as string[]).includes('all-staff'),
+    );
     assert.equal(inAll.length, 3000);
     assert.deepEqual(groupsOf(snapshot.records, uid(1)), ['all-staff', 'cc-agents']);
     assert.deepEqual(groupsOf(snapshot.records, uid(3005)), []);
@@ -94,7 +95,11 @@ describe('LDAP groups on a real slapd', { skip }, () => {
   it('honours the group filter', async () => {
     const filter = '(&(objectClass=groupOfNames)(!(cn=all-staff)))';
     const groups = {
-      attribute: 'teams', memberOf: false, nested: false, baseDn: groupsDn(), filter,
+      attribute: 'teams',
+      memberOf: false,
+      nested: false,
+      baseDn: groupsDn(),
+      filter,
     };
     const snapshot = await read({ groups });
     const ann = snapshot.records.find((r) => r.attributes.username === uid(1));
@@ -133,8 +138,12 @@ describe('bad input on a real slapd', { skip }, () => {
 
   it('reports each bad value by DN and field; the entry and the read go on', async () => {
     const attributes = {
-      username: 'uid', employeeId: 'employeeNumber', note: 'audio', photo: 'jpegPhoto',
-      about: 'description', site: 'l',
+      username: 'uid',
+      employeeId: 'employeeNumber',
+      note: 'audio',
+      photo: 'jpegPhoto',
+      about: 'description',
+      site: 'l',
     };
     const source = new LdapSource(config(lab, { attributes }), { password: lab.servicePassword });
     const snapshot = await source.readAll();
@@ -168,9 +177,13 @@ describe('bad input on a real slapd', { skip }, () => {
     await source.close();
     assert.equal(snapshot.complete, true);
     assert.equal(snapshot.records.length, 4);
-    assert.deepEqual(snapshot.problems, [{
-      source: 'corp', record: await lab.people.personDn(noId!.uid), field: 'employeeNumber',
-      message: 'Entry has no employeeNumber',
-    }]);
+    assert.deepEqual(snapshot.problems, [
+      {
+        source: 'corp',
+        record: await lab.people.personDn(noId!.uid),
+        field: 'employeeNumber',
+        message: 'Entry has no employeeNumber',
+      },
+    ]);
   });
 });

@@ -95,8 +95,11 @@ describe('personGroups', () => {
     { dn: `cn=Others,${base}`, cn: 'Others', members: ['uid=bob,ou=People,o=x'] },
   ]);
   graph.parents.get(`cn=everyone,${base.toLowerCase()}`)!.push(`cn=loop,${base.toLowerCase()}`);
-  const config = (nested: boolean, memberOf = false): LdapGroupsConfig =>
-    ({ attribute: 'groups', memberOf, nested });
+  const config = (nested: boolean, memberOf = false): LdapGroupsConfig => ({
+    attribute: 'groups',
+    memberOf,
+    nested,
+  });
 
   it('gives direct groups from the groups side, DNs compared normalised', () => {
     const dn = 'uid=ann,ou=People,o=x';

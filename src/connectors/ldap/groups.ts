@@ -186,9 +186,10 @@ function rangeOf(entry: RawEntry, attribute: string): Range | undefined {
 
 function valuesOf(entry: RawEntry, wanted: (key: string) => boolean): string[] {
   const out: string[] = [];
-  for (const [key, raw] of Object.entries(entry)) if (key !== 'dn' && wanted(key)) {
-    out.push(...toStrings(raw));
-  }
+  for (const [key, raw] of Object.entries(entry))
+    if (key !== 'dn' && wanted(key)) {
+      out.push(...toStrings(raw));
+    }
   return out;
 }
 

@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { dnEquals, escapeDnValue, normalizeDn, parseDn } from './dn.ts';
-import {
-  mapEntry,
-  requestedAttributes,
-  type EntryMapping,
-  type RawEntry,
-} from './entry-mapper.ts';
+import { mapEntry, requestedAttributes, type EntryMapping, type RawEntry } from './entry-mapper.ts';
 import { escapeFilterValue } from './filter.ts';
 import { guidToBytes, guidToString } from './guid.ts';
 import { phoneStyleFor } from './write-format.ts';

@@ -23,17 +23,19 @@ export class ScimSource implements SourceConnector {
 
   constructor(config: Pick<ScimSourceConfig, 'name' | 'attributes'>, store: ScimStore) {
     this.name = config.name;
-    this.mapping = Object.keys(config.attributes).length > 0
-      ? config.attributes : DEFAULT_SCIM_MAPPING;
+    this.mapping =
+      Object.keys(config.attributes).length > 0 ? config.attributes : DEFAULT_SCIM_MAPPING;
     this.#store = store;
     for (const [name, path] of Object.entries(this.mapping)) {
       try {
         parsePatchPath(path);
       } catch (err) {
         const why = (err as Error).message;
-        throw new CallsignError(ErrorCode.Config,
+        throw new CallsignError(
+          ErrorCode.Config,
           `Source '${config.name}': attributes.${name} is not a SCIM path: ${why}`,
-          { details: { source: config.name, field: `attributes.${name}` } });
+          { details: { source: config.name, field: `attributes.${name}` } },
+        );
       }
     }
   }

@@ -71,10 +71,14 @@ export class FakeClock {
     if (signal.aborted) return;
     const woken = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 25);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve(true);
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+        { once: true },
+      );
     });
     if (!woken) this.#t += ms;
   };

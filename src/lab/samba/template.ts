@@ -120,7 +120,9 @@ async function provision(tools: SambaTools, dir: string): Promise<void> {
 
   const conf = join(dir, 'etc', 'smb.conf');
   writeFileSync(conf, labSettings(readFileSync(conf, 'utf8'), dir));
-  const baseDn = REALM.split('.').map((part) => `DC=${part.toLowerCase()}`).join(',');
+  const baseDn = REALM.split('.')
+    .map((part) => `DC=${part.toLowerCase()}`)
+    .join(',');
   const domain: SambaDomain = { realm: REALM, domain: DOMAIN, baseDn, adminPassword, builtIn: dir };
   writeFileSync(join(dir, 'callsign.json'), JSON.stringify(domain), { mode: 0o600 });
 }

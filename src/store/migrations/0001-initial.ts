@@ -19,8 +19,17 @@ export function initialSchema(dialect: StoreDialect): Migration {
     },
     async down(db: Kysely<any>): Promise<void> {
       const tables = [
-        'state', 'secrets', 'audit', 'operations', 'runs', 'numbers', 'pools', 'links',
-        'person_sources', 'person_keys', 'people',
+        'state',
+        'secrets',
+        'audit',
+        'operations',
+        'runs',
+        'numbers',
+        'pools',
+        'links',
+        'person_sources',
+        'person_keys',
+        'people',
       ];
       for (const table of tables) await db.schema.dropTable(table).ifExists().execute();
     },
@@ -31,7 +40,8 @@ export function initialSchema(dialect: StoreDialect): Migration {
 const OPEN_STATES = sql<boolean>`state in ('pending', 'running', 'failed', 'held')`;
 
 async function createPeople(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('people')
+  await db.schema
+    .createTable('people')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('attributes', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
@@ -41,26 +51,35 @@ async function createPeople(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
 
-  await db.schema.createTable('person_keys')
+  await db.schema
+    .createTable('person_keys')
     .addColumn('person_id', 'text', (c) => c.notNull())
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('value', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('person_keys_pk', ['person_id', 'key'])
     .execute();
-  await db.schema.createIndex('person_keys_by_value').on('person_keys')
-    .columns(['key', 'value']).execute();
+  await db.schema
+    .createIndex('person_keys_by_value')
+    .on('person_keys')
+    .columns(['key', 'value'])
+    .execute();
 
-  await db.schema.createTable('person_sources')
+  await db.schema
+    .createTable('person_sources')
     .addColumn('source', 'text', (c) => c.notNull())
     .addColumn('external_id', 'text', (c) => c.notNull())
     .addColumn('person_id', 'text', (c) => c.notNull())
     .addColumn('dn', 'text')
     .addPrimaryKeyConstraint('person_sources_pk', ['source', 'external_id'])
     .execute();
-  await db.schema.createIndex('person_sources_by_person').on('person_sources')
-    .column('person_id').execute();
+  await db.schema
+    .createIndex('person_sources_by_person')
+    .on('person_sources')
+    .column('person_id')
+    .execute();
 
-  await db.schema.createTable('links')
+  await db.schema
+    .createTable('links')
     .addColumn('person_id', 'text', (c) => c.notNull())
     .addColumn('target', 'text', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())
@@ -70,19 +89,24 @@ async function createPeople(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('links_pk', ['person_id', 'target', 'type', 'key'])
     .execute();
-  await db.schema.createIndex('links_by_resource').on('links')
-    .columns(['target', 'type', 'key']).execute();
+  await db.schema
+    .createIndex('links_by_resource')
+    .on('links')
+    .columns(['target', 'type', 'key'])
+    .execute();
 }
 
 async function createNumbers(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('pools')
+  await db.schema
+    .createTable('pools')
     .addColumn('name', 'text', (c) => c.primaryKey())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('quarantine_days', 'integer', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
 
-  await db.schema.createTable('numbers')
+  await db.schema
+    .createTable('numbers')
     .addColumn('pool', 'text', (c) => c.notNull())
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
@@ -94,20 +118,34 @@ async function createNumbers(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('numbers_pk', ['pool', 'value'])
     .execute();
-  await db.schema.createIndex('numbers_by_order').on('numbers')
-    .columns(['pool', 'state', 'position', 'value']).execute();
-  await db.schema.createIndex('numbers_by_person').on('numbers')
-    .columns(['person_id', 'pool']).execute();
+  await db.schema
+    .createIndex('numbers_by_order')
+    .on('numbers')
+    .columns(['pool', 'state', 'position', 'value'])
+    .execute();
+  await db.schema
+    .createIndex('numbers_by_person')
+    .on('numbers')
+    .columns(['person_id', 'pool'])
+    .execute();
   // One assigned number per person and pool, even when two processes allocate at once.
-  await db.schema.createIndex('numbers_one_assigned').on('numbers').unique()
-    .columns(['pool', 'person_id']).where(sql<boolean>`state = 'assigned'`).execute();
+  await db.schema
+    .createIndex('numbers_one_assigned')
+    .on('numbers')
+    .unique()
+    .columns(['pool', 'person_id'])
+    .where(sql<boolean>`state = 'assigned'`)
+    .execute();
 }
 
 async function createOperations(db: Kysely<any>, dialect: StoreDialect): Promise<void> {
-  await db.schema.createTable('operations')
-    .$call((t) => dialect === 'sqlite'
-      ? t.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
-      : t.addColumn('seq', 'bigserial', (c) => c.primaryKey()))
+  await db.schema
+    .createTable('operations')
+    .$call((t) =>
+      dialect === 'sqlite'
+        ? t.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        : t.addColumn('seq', 'bigserial', (c) => c.primaryKey()),
+    )
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('run_id', 'text', (c) => c.notNull())
     .addColumn('person_id', 'text', (c) => c.notNull())
@@ -132,24 +170,48 @@ async function createOperations(db: Kysely<any>, dialect: StoreDialect): Promise
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
 
-  await db.schema.createIndex('operations_by_run').on('operations')
-    .columns(['run_id', 'seq']).execute();
-  await db.schema.createIndex('operations_by_person').on('operations')
-    .columns(['person_id', 'seq']).execute();
+  await db.schema
+    .createIndex('operations_by_run')
+    .on('operations')
+    .columns(['run_id', 'seq'])
+    .execute();
+  await db.schema
+    .createIndex('operations_by_person')
+    .on('operations')
+    .columns(['person_id', 'seq'])
+    .execute();
   // The claim asks "is anything earlier still open for this person?": a small partial index.
-  await db.schema.createIndex('operations_open_by_person').on('operations')
-    .columns(['person_id', 'seq']).where(OPEN_STATES).execute();
-  await db.schema.createIndex('operations_pending_by_target').on('operations')
-    .columns(['target', 'seq']).where(sql<boolean>`state = 'pending'`).execute();
+  await db.schema
+    .createIndex('operations_open_by_person')
+    .on('operations')
+    .columns(['person_id', 'seq'])
+    .where(OPEN_STATES)
+    .execute();
+  await db.schema
+    .createIndex('operations_pending_by_target')
+    .on('operations')
+    .columns(['target', 'seq'])
+    .where(sql<boolean>`state = 'pending'`)
+    .execute();
   // At most one operation per person in flight, whatever the number of engine processes.
-  await db.schema.createIndex('operations_one_running').on('operations').unique()
-    .column('person_id').where(sql<boolean>`state = 'running'`).execute();
-  await db.schema.createIndex('operations_leases').on('operations')
-    .column('lease_until').where(sql<boolean>`state = 'running'`).execute();
+  await db.schema
+    .createIndex('operations_one_running')
+    .on('operations')
+    .unique()
+    .column('person_id')
+    .where(sql<boolean>`state = 'running'`)
+    .execute();
+  await db.schema
+    .createIndex('operations_leases')
+    .on('operations')
+    .column('lease_until')
+    .where(sql<boolean>`state = 'running'`)
+    .execute();
 }
 
 async function createRest(db: Kysely<any>, dialect: StoreDialect): Promise<void> {
-  await db.schema.createTable('runs')
+  await db.schema
+    .createTable('runs')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('state', 'text', (c) => c.notNull())
@@ -160,10 +222,13 @@ async function createRest(db: Kysely<any>, dialect: StoreDialect): Promise<void>
     .execute();
   await db.schema.createIndex('runs_by_start').on('runs').column('started_at').execute();
 
-  await db.schema.createTable('audit')
-    .$call((t) => dialect === 'sqlite'
-      ? t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-      : t.addColumn('id', 'bigserial', (c) => c.primaryKey()))
+  await db.schema
+    .createTable('audit')
+    .$call((t) =>
+      dialect === 'sqlite'
+        ? t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        : t.addColumn('id', 'bigserial', (c) => c.primaryKey()),
+    )
     .addColumn('at', 'text', (c) => c.notNull())
     .addColumn('actor', 'text', (c) => c.notNull())
     .addColumn('run_id', 'text')
@@ -177,14 +242,16 @@ async function createRest(db: Kysely<any>, dialect: StoreDialect): Promise<void>
   await db.schema.createIndex('audit_by_run').on('audit').columns(['run_id', 'id']).execute();
   await db.schema.createIndex('audit_by_time').on('audit').column('at').execute();
 
-  await db.schema.createTable('secrets')
+  await db.schema
+    .createTable('secrets')
     .addColumn('ref', 'text', (c) => c.primaryKey())
     .addColumn('ciphertext', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('delivered_at', 'text')
     .execute();
 
-  await db.schema.createTable('state')
+  await db.schema
+    .createTable('state')
     .addColumn('key', 'text', (c) => c.primaryKey())
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())

@@ -11,7 +11,8 @@ import type { Kysely, Migration } from 'kysely';
 export function scimSchema(): Migration {
   return {
     async up(db: Kysely<any>): Promise<void> {
-      await db.schema.createTable('scim_users')
+      await db.schema
+        .createTable('scim_users')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('user_name', 'text', (c) => c.notNull())
         .addColumn('user_name_key', 'text', (c) => c.notNull().unique())
@@ -23,7 +24,8 @@ export function scimSchema(): Migration {
         .addColumn('modified_at', 'text', (c) => c.notNull())
         .execute();
 
-      await db.schema.createTable('scim_groups')
+      await db.schema
+        .createTable('scim_groups')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('display_name', 'text', (c) => c.notNull())
         .addColumn('external_id', 'text')
@@ -33,14 +35,18 @@ export function scimSchema(): Migration {
         .addColumn('modified_at', 'text', (c) => c.notNull())
         .execute();
 
-      await db.schema.createTable('scim_members')
+      await db.schema
+        .createTable('scim_members')
         .addColumn('group_id', 'text', (c) => c.notNull())
         .addColumn('member_id', 'text', (c) => c.notNull())
         .addColumn('member_type', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('scim_members_pk', ['group_id', 'member_id'])
         .execute();
-      await db.schema.createIndex('scim_members_by_member').on('scim_members')
-        .column('member_id').execute();
+      await db.schema
+        .createIndex('scim_members_by_member')
+        .on('scim_members')
+        .column('member_id')
+        .execute();
     },
     async down(db: Kysely<any>): Promise<void> {
       for (const table of ['scim_members', 'scim_groups', 'scim_users']) {

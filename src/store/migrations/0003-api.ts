@@ -9,7 +9,8 @@ import type { Kysely, Migration } from 'kysely';
 export function apiSchema(): Migration {
   return {
     async up(db: Kysely<any>): Promise<void> {
-      await db.schema.createTable('api_tokens')
+      await db.schema
+        .createTable('api_tokens')
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('hash', 'text', (c) => c.notNull().unique())
         .addColumn('scope', 'text', (c) => c.notNull())

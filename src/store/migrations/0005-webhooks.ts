@@ -13,10 +13,13 @@ import type { StoreDialect } from './index.ts';
 export function webhooksSchema(dialect: StoreDialect): Migration {
   return {
     async up(db: Kysely<any>): Promise<void> {
-      await db.schema.createTable('webhook_events')
-        .$call((t) => dialect === 'sqlite'
-          ? t.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
-          : t.addColumn('seq', 'bigserial', (c) => c.primaryKey()))
+      await db.schema
+        .createTable('webhook_events')
+        .$call((t) =>
+          dialect === 'sqlite'
+            ? t.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+            : t.addColumn('seq', 'bigserial', (c) => c.primaryKey()),
+        )
         .addColumn('id', 'text', (c) => c.notNull().unique())
         .addColumn('key', 'text', (c) => c.notNull().unique())
         .addColumn('type', 'text', (c) => c.notNull())
@@ -24,7 +27,8 @@ export function webhooksSchema(dialect: StoreDialect): Migration {
         .addColumn('body', 'text', (c) => c.notNull())
         .execute();
 
-      await db.schema.createTable('webhook_deliveries')
+      await db.schema
+        .createTable('webhook_deliveries')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('event_seq', 'bigint', (c) => c.notNull())
         .addColumn('webhook', 'text', (c) => c.notNull())
@@ -38,10 +42,16 @@ export function webhooksSchema(dialect: StoreDialect): Migration {
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .addColumn('delivered_at', 'text')
         .execute();
-      await db.schema.createIndex('webhook_deliveries_queue').on('webhook_deliveries')
-        .columns(['webhook', 'state', 'event_seq']).execute();
-      await db.schema.createIndex('webhook_deliveries_by_event').on('webhook_deliveries')
-        .column('event_seq').execute();
+      await db.schema
+        .createIndex('webhook_deliveries_queue')
+        .on('webhook_deliveries')
+        .columns(['webhook', 'state', 'event_seq'])
+        .execute();
+      await db.schema
+        .createIndex('webhook_deliveries_by_event')
+        .on('webhook_deliveries')
+        .column('event_seq')
+        .execute();
     },
     async down(db: Kysely<any>): Promise<void> {
       await db.schema.dropTable('webhook_deliveries').ifExists().execute();

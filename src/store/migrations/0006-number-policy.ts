@@ -10,12 +10,16 @@ import type { Kysely, Migration } from 'kysely';
 export function numberPolicySchema(): Migration {
   return {
     async up(db: Kysely<any>): Promise<void> {
-      await db.schema.alterTable('pools')
-        .addColumn('policy', 'text', (c) => c.notNull().defaultTo('lowest')).execute();
+      await db.schema
+        .alterTable('pools')
+        .addColumn('policy', 'text', (c) => c.notNull().defaultTo('lowest'))
+        .execute();
       await db.schema.alterTable('pools').addColumn('pattern', 'text').execute();
       await db.schema.alterTable('pools').addColumn('mapping', 'text').execute();
-      await db.schema.alterTable('numbers')
-        .addColumn('in_range', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .alterTable('numbers')
+        .addColumn('in_range', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
       await db.schema.alterTable('numbers').addColumn('released_at', 'text').execute();
     },
     async down(db: Kysely<any>): Promise<void> {

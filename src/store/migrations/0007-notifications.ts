@@ -11,7 +11,8 @@ import type { Kysely, Migration } from 'kysely';
 export function notificationsSchema(): Migration {
   return {
     async up(db: Kysely<any>): Promise<void> {
-      await db.schema.createTable('notifications')
+      await db.schema
+        .createTable('notifications')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('key', 'text', (c) => c.notNull().unique())
         .addColumn('event', 'text', (c) => c.notNull())
@@ -31,8 +32,11 @@ export function notificationsSchema(): Migration {
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .addColumn('sent_at', 'text')
         .execute();
-      await db.schema.createIndex('notifications_queue').on('notifications')
-        .columns(['state', 'next_attempt_at']).execute();
+      await db.schema
+        .createIndex('notifications_queue')
+        .on('notifications')
+        .columns(['state', 'next_attempt_at'])
+        .execute();
     },
     async down(db: Kysely<any>): Promise<void> {
       await db.schema.dropTable('notifications').ifExists().execute();

@@ -25,8 +25,14 @@ for (const name of names) {
 async function bench(name: StoreName, mode: 'serial' | 'concurrent'): Promise<void> {
   await withStore(name, async (store) => {
     const ops: PlannedOperation[] = Array.from({ length: total }, (_, i) => ({
-      personId: `p${i % people}`, action: 'create', target: 'null', type: 'line',
-      key: `k${i}`, attributes: { extension: String(1000 + i) }, after: [], reason: 'bench',
+      personId: `p${i % people}`,
+      action: 'create',
+      target: 'null',
+      type: 'line',
+      key: `k${i}`,
+      attributes: { extension: String(1000 + i) },
+      after: [],
+      reason: 'bench',
     }));
 
     const started = performance.now();
@@ -36,11 +42,19 @@ async function bench(name: StoreName, mode: 'serial' | 'concurrent'): Promise<vo
     let completed = 0;
     const now = new Date(Date.now() + 1_000);
     for (;;) {
-      const batch = await store.claim({ owner: 'bench', slots: { null: BATCH }, leaseMs: 60_000,
-        now, limit: BATCH });
+      const batch = await store.claim({
+        owner: 'bench',
+        slots: { null: BATCH },
+        leaseMs: 60_000,
+        now,
+        limit: BATCH,
+      });
       if (batch.length === 0) break;
-      const finish = (op: OperationRecord) => store.complete(op.id, op.fence,
-        { state: 'done', result: { externalId: op.key, outcome: 'created' } });
+      const finish = (op: OperationRecord) =>
+        store.complete(op.id, op.fence, {
+          state: 'done',
+          result: { externalId: op.key, outcome: 'created' },
+        });
       if (mode === 'concurrent') {
         completed += (await Promise.all(batch.map(finish))).filter(Boolean).length;
       } else {
@@ -50,12 +64,18 @@ async function bench(name: StoreName, mode: 'serial' | 'concurrent'): Promise<vo
     const finished = performance.now();
 
     const rate = (n: number, ms: number) => Math.round(n / (ms / 1000));
-    process.stdout.write(`${JSON.stringify({
-      dialect: name, mode, operations: total, people, completed,
-      journalMs: Math.round(journaled - started),
-      claimCompleteMs: Math.round(finished - journaled),
-      endToEndOpsPerSecond: rate(completed, finished - started),
-      open: await store.countOpen(),
-    })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        dialect: name,
+        mode,
+        operations: total,
+        people,
+        completed,
+        journalMs: Math.round(journaled - started),
+        claimCompleteMs: Math.round(finished - journaled),
+        endToEndOpsPerSecond: rate(completed, finished - started),
+        open: await store.countOpen(),
+      })}\n`,
+    );
   });
 }

@@ -78,9 +78,11 @@ export class AxlDb {
   requireReference(field: string, value: string | undefined): void {
     if (value === undefined || value === '') return;
     const exists =
-      field === 'ownerUserName' ? this.users.has(value)
-        : field === 'device' ? this.phones.has(value)
-          : this.references[field]?.has(value) ?? true;
+      field === 'ownerUserName'
+        ? this.users.has(value)
+        : field === 'device'
+          ? this.phones.has(value)
+          : (this.references[field]?.has(value) ?? true);
     if (!exists) throw missingKey(field);
   }
 
@@ -93,7 +95,8 @@ export class AxlDb {
   /** Phones whose lines include this directory number. */
   phonesOnLine(pattern: string, partition: string): EmuPhone[] {
     return [...this.phones.values()].filter((p) =>
-      p.lines.some((l) => l.pattern === pattern && l.partition === partition));
+      p.lines.some((l) => l.pattern === pattern && l.partition === partition),
+    );
   }
 
   /** What removing a phone does to end users: the association goes with it. */

@@ -4,7 +4,14 @@
  * of items for list. Names are the keys (userid, pattern + partition, device name), as in AXL.
  */
 import {
-  AxlDb, AxlFault, duplicate, type EmuPhoneLine, lineKey, newUuid, notFound, stillReferenced,
+  AxlDb,
+  AxlFault,
+  duplicate,
+  type EmuPhoneLine,
+  lineKey,
+  newUuid,
+  notFound,
+  stillReferenced,
 } from './axl-db.ts';
 
 type Node = Record<string, unknown>;
@@ -13,8 +20,12 @@ type Handler = (db: AxlDb, body: Node) => unknown;
 const USER_SCALARS = ['firstName', 'lastName', 'mailid', 'telephoneNumber', 'presenceGroupName'];
 const LINE_SCALARS = ['description', 'usage', 'alertingName', 'asciiAlertingName'];
 const PHONE_REFS = [
-  'devicePoolName', 'callingSearchSpaceName', 'phoneTemplateName', 'locationName',
-  'commonPhoneConfigName', 'ownerUserName',
+  'devicePoolName',
+  'callingSearchSpaceName',
+  'phoneTemplateName',
+  'locationName',
+  'commonPhoneConfigName',
+  'ownerUserName',
 ];
 const PHONE_REQUIRED = ['name', 'product', 'class', 'protocol', 'protocolSide', 'devicePoolName'];
 
@@ -28,8 +39,11 @@ export const HANDLERS: Record<string, Handler> = {
     const devices = items(node(user.associatedDevices).device).map(text).filter(nonEmpty);
     for (const d of devices) db.requireReference('device', d);
     const uuid = newUuid();
-    db.users.set(userid, { uuid, fields: pick(user, ['userid', ...USER_SCALARS]),
-      associatedDevices: devices });
+    db.users.set(userid, {
+      uuid,
+      fields: pick(user, ['userid', ...USER_SCALARS]),
+      associatedDevices: devices,
+    });
     return uuid;
   },
   getUser(db, body) {
@@ -111,7 +125,10 @@ export const HANDLERS: Record<string, Handler> = {
     for (const field of PHONE_REFS) db.requireReference(field, text(phone[field]));
     const lines = phoneLines(db, phone.lines);
     const uuid = newUuid();
-    const fields = pick(phone, Object.keys(phone).filter((k) => k !== 'lines'));
+    const fields = pick(
+      phone,
+      Object.keys(phone).filter((k) => k !== 'lines'),
+    );
     db.phones.set(name, { uuid, fields, lines });
     return uuid;
   },
@@ -136,8 +153,9 @@ export const HANDLERS: Record<string, Handler> = {
       throw duplicate('devicenumplanmap_numplanindex');
     }
     phone.lines = [...kept, ...added].sort((a, b) => Number(a.index) - Number(b.index));
-    const scalars = Object.keys(body).filter((k) => !['name', 'removeLines', 'addLines']
-      .includes(k));
+    const scalars = Object.keys(body).filter(
+      (k) => !['name', 'removeLines', 'addLines'].includes(k),
+    );
     Object.assign(phone.fields, pick(body, scalars));
     return phone.uuid;
   },
@@ -216,7 +234,8 @@ function pick(body: Node, fields: string[]): Record<string, string> {
 
 function node(value: unknown): Node {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Node) : {};
+    ? (value as Node)
+    : {};
 }
 
 function items(value: unknown): unknown[] {

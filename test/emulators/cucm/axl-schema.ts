@@ -9,20 +9,38 @@
 export type ElementSpec = { [name: string]: ElementSpec | true | 'any' };
 
 const USER_FIELDS: ElementSpec = {
-  firstName: true, lastName: true, userid: true, mailid: true, telephoneNumber: true,
-  associatedDevices: { device: true }, presenceGroupName: true,
+  firstName: true,
+  lastName: true,
+  userid: true,
+  mailid: true,
+  telephoneNumber: true,
+  associatedDevices: { device: true },
+  presenceGroupName: true,
 };
 const LINE_FIELDS: ElementSpec = {
-  pattern: true, description: true, usage: true, routePartitionName: true,
-  alertingName: true, asciiAlertingName: true,
+  pattern: true,
+  description: true,
+  usage: true,
+  routePartitionName: true,
+  alertingName: true,
+  asciiAlertingName: true,
 };
 const PHONE_LINE: ElementSpec = {
   line: { index: true, dirn: { pattern: true, routePartitionName: true } },
 };
 const PHONE_SCALARS: ElementSpec = {
-  name: true, description: true, product: true, class: true, protocol: true,
-  protocolSide: true, callingSearchSpaceName: true, devicePoolName: true,
-  commonPhoneConfigName: true, locationName: true, phoneTemplateName: true, ownerUserName: true,
+  name: true,
+  description: true,
+  product: true,
+  class: true,
+  protocol: true,
+  protocolSide: true,
+  callingSearchSpaceName: true,
+  devicePoolName: true,
+  commonPhoneConfigName: true,
+  locationName: true,
+  phoneTemplateName: true,
+  ownerUserName: true,
 };
 const LIST_PAGING: ElementSpec = { returnedTags: 'any', skip: true, first: true };
 

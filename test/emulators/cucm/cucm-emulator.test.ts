@@ -51,15 +51,21 @@ describe('CUCM AXL emulator', () => {
   }
   const axlcode = (text: string) => /<axlcode>(-?\d+)<\/axlcode>/.exec(text)?.[1];
   const addLine = (pattern: string, partition = 'Internal_PT') =>
-    call('addLine', `<line><pattern>${pattern}</pattern>` +
-      `<routePartitionName>${partition}</routePartitionName></line>`);
+    call(
+      'addLine',
+      `<line><pattern>${pattern}</pattern>` +
+        `<routePartitionName>${partition}</routePartitionName></line>`,
+    );
 
   it('adds and gets a line, answering uuid and fields in the request namespace', async () => {
     const added = await addLine('1001');
     assert.equal(added.status, 200);
     assert.match(added.text, /<return>\{[0-9A-F-]{36}\}<\/return>/);
-    const got = await call('getLine', '<pattern>1001</pattern>' +
-      '<routePartitionName>Internal_PT</routePartitionName>', { version: '11.0' });
+    const got = await call(
+      'getLine',
+      '<pattern>1001</pattern>' + '<routePartitionName>Internal_PT</routePartitionName>',
+      { version: '11.0' },
+    );
     assert.equal(got.status, 200);
     assert.match(got.text, /xmlns:ns="http:\/\/www.cisco.com\/AXL\/API\/11.0"/);
     assert.match(got.text, /<pattern>1001<\/pattern>/);
@@ -77,10 +83,13 @@ describe('CUCM AXL emulator', () => {
   it('answers -691 for a missing partition, device pool or owner', async () => {
     assert.equal(axlcode((await addLine('1003', 'Nowhere_PT')).text), '-691');
     const phone = (pool: string, owner: string) =>
-      call('addPhone', `<phone><name>SEP001122334455</name><product>Cisco 8861</product>` +
-        '<class>Phone</class><protocol>SIP</protocol><protocolSide>User</protocolSide>' +
-        `<devicePoolName>${pool}</devicePoolName><ownerUserName>${owner}</ownerUserName>` +
-        '</phone>');
+      call(
+        'addPhone',
+        `<phone><name>SEP001122334455</name><product>Cisco 8861</product>` +
+          '<class>Phone</class><protocol>SIP</protocol><protocolSide>User</protocolSide>' +
+          `<devicePoolName>${pool}</devicePoolName><ownerUserName>${owner}</ownerUserName>` +
+          '</phone>',
+      );
     const noPool = await phone('DP_Nowhere', '');
     assert.equal(axlcode(noPool.text), '-691');
     assert.match(noPool.text, /fk_device_fkdevicepool/);
@@ -98,14 +107,19 @@ describe('CUCM AXL emulator', () => {
 
   it('refuses removing a line a phone still uses with -692', async () => {
     await addLine('1004');
-    const phone = await call('addPhone', '<phone><name>CSFJDOE</name><product>Cisco Unified ' +
-      'Client Services Framework</product><class>Phone</class><protocol>SIP</protocol>' +
-      '<protocolSide>User</protocolSide><devicePoolName>Default</devicePoolName><lines><line>' +
-      '<index>1</index><dirn><pattern>1004</pattern><routePartitionName>Internal_PT' +
-      '</routePartitionName></dirn></line></lines></phone>');
+    const phone = await call(
+      'addPhone',
+      '<phone><name>CSFJDOE</name><product>Cisco Unified ' +
+        'Client Services Framework</product><class>Phone</class><protocol>SIP</protocol>' +
+        '<protocolSide>User</protocolSide><devicePoolName>Default</devicePoolName><lines><line>' +
+        '<index>1</index><dirn><pattern>1004</pattern><routePartitionName>Internal_PT' +
+        '</routePartitionName></dirn></line></lines></phone>',
+    );
     assert.equal(phone.status, 200);
-    const remove = await call('removeLine', '<pattern>1004</pattern>' +
-      '<routePartitionName>Internal_PT</routePartitionName>');
+    const remove = await call(
+      'removeLine',
+      '<pattern>1004</pattern>' + '<routePartitionName>Internal_PT</routePartitionName>',
+    );
     assert.equal(axlcode(remove.text), '-692');
   });
 
@@ -124,9 +138,13 @@ describe('CUCM AXL emulator', () => {
 
   it('pages listLine with skip and first', async () => {
     for (let i = 0; i < 5; i += 1) await addLine(`20${i}`);
-    const list = (skip: number) => call('listLine', '<searchCriteria><pattern>20%</pattern>' +
-      `</searchCriteria><returnedTags><pattern/></returnedTags><skip>${skip}</skip>` +
-      '<first>2</first>');
+    const list = (skip: number) =>
+      call(
+        'listLine',
+        '<searchCriteria><pattern>20%</pattern>' +
+          `</searchCriteria><returnedTags><pattern/></returnedTags><skip>${skip}</skip>` +
+          '<first>2</first>',
+      );
     const patterns = async (skip: number) =>
       [...(await list(skip)).text.matchAll(/<pattern>(\d+)<\/pattern>/g)].map((m) => m[1]);
     assert.deepEqual(await patterns(0), ['200', '201']);
@@ -151,8 +169,10 @@ describe('CUCM AXL emulator', () => {
 
   it('throttles the next writes with 503 and lets reads through', async () => {
     emu.throttleWrites = 1;
-    assert.equal((await call('listLine', '<searchCriteria><pattern>%</pattern></searchCriteria>'))
-      .status, 200);
+    assert.equal(
+      (await call('listLine', '<searchCriteria><pattern>%</pattern></searchCriteria>')).status,
+      200,
+    );
     assert.equal((await addLine('1006')).status, 503);
     assert.equal(emu.db.lines.size, 0);
     assert.equal((await addLine('1006')).status, 200);

@@ -113,7 +113,8 @@ export class CucmEmulator {
     }
     const unknown = unknownElement(request.body, spec);
     if (unknown !== undefined) {
-      const msg = `cvc-complex-type.2.4.a: Invalid content was found starting with element ` +
+      const msg =
+        `cvc-complex-type.2.4.a: Invalid content was found starting with element ` +
         `'${unknown}' in ${request.operation}`;
       return answer(500, fault(undefined, msg));
     }
@@ -177,7 +178,10 @@ interface ParsedRequest {
 }
 
 const parser = new XMLParser({
-  ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, trimValues: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  trimValues: true,
 });
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_' });
 
@@ -207,8 +211,10 @@ function versionProblem(actionVersion: string, actionOp: string, request: Parsed
     return `AXL version ${actionVersion} is not supported`;
   }
   if (request.version !== actionVersion) {
-    return `Version mismatch: SOAPAction names ${actionVersion}, the request namespace ` +
-      `names ${request.version || 'no AXL version'}`;
+    return (
+      `Version mismatch: SOAPAction names ${actionVersion}, the request namespace ` +
+      `names ${request.version || 'no AXL version'}`
+    );
   }
   if (actionOp !== request.operation) {
     return `SOAPAction names ${actionOp} but the body holds ${request.operation}`;
@@ -229,9 +235,12 @@ function response(version: string, operation: string, result: unknown): string {
 
 /** A SOAP 1.1 fault; with an AXL code, the detail carries axlError as Unified CM's does. */
 function fault(code: number | undefined, message: string, operation?: string): string {
-  const detail = code === undefined ? undefined : {
-    axlError: { axlcode: String(code), axlmessage: message, request: operation ?? '' },
-  };
+  const detail =
+    code === undefined
+      ? undefined
+      : {
+          axlError: { axlcode: String(code), axlmessage: message, request: operation ?? '' },
+        };
   return builder.build({
     'soapenv:Envelope': {
       '@_xmlns:soapenv': SOAP_ENV,
