@@ -13,6 +13,7 @@ import type {
   TargetConfig,
 } from './config-types.ts';
 import { HR_FILE_KEYS, readHrFile } from './config-hr.ts';
+import { readServiceNow, SERVICENOW_KEYS } from './config-servicenow.ts';
 import type { NumberKind } from './model.ts';
 import { anchorSecretRef, secretRefKind } from './secrets.ts';
 
@@ -95,8 +96,15 @@ export function readSources(ctx: SystemsContext): SourceConfig[] {
       out.push(readHrFile(view, { name, baseDir: ctx.baseDir, correlation }));
       continue;
     }
+    if (type === 'servicenow') {
+      const view = ctx.reader.map(item.node, item.path, item.line, SERVICENOW_KEYS);
+      if (view === undefined) continue;
+      const name = uniqueName(ctx, view);
+      out.push(readServiceNow(view, { name, baseDir: ctx.baseDir }));
+      continue;
+    }
     if (type !== 'ldap') {
-      const msg = `must be ldap, scim or hr-file, not ${JSON.stringify(type)}`;
+      const msg = `must be ldap, scim, hr-file or servicenow, not ${JSON.stringify(type)}`;
       ctx.reader.add(item.line, `${item.path}.type`, msg);
       continue;
     }

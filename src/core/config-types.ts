@@ -5,6 +5,7 @@
  */
 import type { NumberKind } from './model.ts';
 import type { NotificationsConfig } from './config-notify.ts';
+import type { ServiceNowSourceConfig } from './config-servicenow.ts';
 
 /** `env:NAME` or `file:/path`. Inline secrets are refused by validation. */
 export type SecretRef = string;
@@ -137,7 +138,12 @@ export interface HrFileSourceConfig {
   provisionDaysBeforeStart: number;
 }
 
-export type SourceConfig = LdapSourceConfig | ScimSourceConfig | HrFileSourceConfig;
+export type SourceConfig =
+  | LdapSourceConfig
+  | ScimSourceConfig
+  | HrFileSourceConfig
+  | ServiceNowSourceConfig;
+export type { ServiceNowSourceConfig };
 
 /** Cisco Unified CM over AXL (SOAP); see src/connectors/cucm. */
 export interface CucmTargetConfig {
@@ -158,7 +164,31 @@ export interface CucmTargetConfig {
   ratePerSecond?: number;
 }
 
-export type TargetConfig = KamailioTargetConfig | NullTargetConfig | CucmTargetConfig;
+/**
+ * Cisco contact-center agents over XML REST: UCCX Admin API (`https://uccx/adminapi`, see
+ * src/connectors/uccx) or the UCCE/PCCE Configuration API (`https://aw/unifiedconfig/config`,
+ * see src/connectors/ucce).
+ */
+export interface ContactCenterTargetConfig {
+  name: string;
+  type: 'uccx' | 'ucce';
+  url: string;
+  /** An administrator of the API. */
+  username: string;
+  password: SecretRef;
+  /** PEM file of the CA that signed the server's certificate (absolute after loading). */
+  tlsCa?: string;
+  /** One request's limit; default 30 000. */
+  timeoutMs?: number;
+  concurrency: number;
+  ratePerSecond?: number;
+}
+
+export type TargetConfig =
+  | KamailioTargetConfig
+  | NullTargetConfig
+  | CucmTargetConfig
+  | ContactCenterTargetConfig;
 
 export interface PoolConfig {
   name: string;
