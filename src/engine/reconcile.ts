@@ -15,10 +15,13 @@ import type {
 } from '../core/model.ts';
 import { labelOf, planPerson } from '../core/planner.ts';
 import { compileRules, type CompiledRules } from '../core/rules.ts';
-import type { OperationRecord, RunState } from '../store/types.ts';
+import type { RunState } from '../store/types.ts';
 import type { Engine } from './engine.ts';
 import type { EngineEvents } from './events.ts';
+import { allocateFree, peekUnpromised } from './allocate.ts';
+import { handOutCredentials, type Credential } from './credentials.ts';
 import { Executor } from './executor.ts';
+import { brakeCheck, withoutOpen, type BrakeVerdict } from './plan-guards.ts';
 import { secretRef } from './vault.ts';
 import { mergePerson, pendingMissing, readSources, type SourceReport } from './observe.ts';
 
@@ -49,17 +52,7 @@ export interface ChangeSet {
   problems: RecordProblem[];
 }
 
-export interface Credential {
-  personId: string;
-  label: string;
-  resource: string;
-  /** Empty when the secret went to `sentTo` by mail instead. */
-  secret: string;
-  /** The owner's mail address, when a `credentials` notification rule mailed the secret. */
-  sentTo?: string;
-  /** `queued`: the mail server could not take it yet; the notification dispatcher retries. */
-  mail?: 'sent' | 'queued';
-}
+export type { Credential };
 
 export interface RunReport {
   runId: string;
@@ -69,7 +62,7 @@ export interface RunReport {
   /** People with operations or problems. */
   plans: PersonPlan[];
   counts: Partial<Record<Lifecycle, number>>;
-  brake?: { deprovision: number; known: number; reason: string };
+  brake?: BrakeVerdict;
   execution?: { done: number; failed: number; retried: number };
   /** New secrets handed out by this run: shown once, then never again. */
   credentials: Credential[];
@@ -431,153 +424,6 @@ async function planOne(o: {
     ...plan,
     problems: all.map((p) => (p.record === person.id ? { ...p, record: named } : p)),
   };
-}
-
-/** What a dry run would give: the next free number not yet shown for someone else. */
-async function peekUnpromised(
-  engine: Engine,
-  promised: Map<string, string[]>,
-  pool: string,
-  personId: string,
-) {
-  const taken = promised.get(pool) ?? [];
-  const got = await engine.store.peekNumber(pool, personId, engine.clock(), taken);
-  if (got) {
-    taken.push(got.value);
-    promised.set(pool, taken);
-  }
-  return got;
-}
-
-/**
- * Allocates a number and asks every target whether it is really free (field case N3): one the
- * platform already uses is held for review, with the targets named, and the next is tried.
- */
-async function allocateFree(engine: Engine, pool: string, personId: string, actor: string) {
-  const checkers = [...engine.targets.values()].filter((t) => t.numberInUse);
-  for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
-    const got = await engine.store.allocateNumber(pool, personId, engine.clock(), actor);
-    const users: string[] = [];
-    for (const target of checkers)
-      if (await target.numberInUse!(got.value)) users.push(target.name);
-    if (users.length === 0) return got;
-
-    const reason = `already in use on ${users.join(', ')}: held for review`;
-    await engine.store.holdNumber(pool, got.value, reason, actor);
-    engine.log.warn({ pool, number: got.value, targets: users }, 'number in use on a platform');
-  }
-  throw new CallsignError(
-    'exhausted',
-    `Cannot allocate from pool '${pool}': ` +
-      `${MAX_CONFLICTS} numbers in a row were in use on a platform`,
-  );
-}
-
-const MAX_CONFLICTS = 20;
-
-/**
- * Drops planned operations that an unfinished journaled one already covers (same action on the
- * same resource), so a failed or still-running change is not journaled again on every run; a
- * failed one is reported on the person until an operator retries, skips or cancels it.
- */
-function withoutOpen(plan: PersonPlan, open: OperationRecord[]): PersonPlan {
-  if (open.length === 0) return plan;
-  const covered = new Set(open.map((op) => `${op.action}|${op.target}|${op.type}|${op.key}`));
-  const keep = plan.operations.map(
-    (op) => !covered.has(`${op.action}|${op.target}|${op.type}|${op.key}`),
-  );
-  const index = new Map<number, number>();
-  keep.forEach((k, i) => k && index.set(i, index.size));
-  const operations = plan.operations
-    .filter((_, i) => keep[i])
-    .map((op) => ({
-      ...op,
-      after: op.after.filter((i) => index.has(i)).map((i) => index.get(i)!),
-    }));
-
-  const problems = [...plan.problems];
-  for (const op of open.filter((o) => o.state === 'failed')) {
-    problems.push({
-      source: 'engine',
-      record: plan.label,
-      field: `${op.target}/${op.type}/${op.key}`,
-      message:
-        `operation ${op.id} failed (${op.lastError?.message ?? 'no reason kept'}); later ` +
-        `changes wait: 'callsign ops retry|skip|cancel ${op.id}'`,
-    });
-  }
-  return { ...plan, operations, problems };
-}
-
-function brakeCheck(engine: Engine, plans: PersonPlan[], known: number): RunReport['brake'] {
-  const { maxDeprovisionCount, maxDeprovisionShare } = engine.config.safety;
-  const deprovision = plans.filter((p) => p.deprovision).length;
-  if (deprovision === 0) return undefined;
-  if (deprovision > maxDeprovisionCount) {
-    return {
-      deprovision,
-      known,
-      reason: `more than ${maxDeprovisionCount} people would be de-provisioned`,
-    };
-  }
-  if (known > 0 && deprovision / known > maxDeprovisionShare) {
-    const pct = Math.round(maxDeprovisionShare * 100);
-    return {
-      deprovision,
-      known,
-      reason: `more than ${pct}% of provisioned people would be de-provisioned`,
-    };
-  }
-  return undefined;
-}
-
-async function handOutCredentials(engine: Engine, runId: string): Promise<Credential[]> {
-  const out: Credential[] = [];
-  const ops = await engine.store.listOperations({ runId, state: ['done'] });
-  for (const op of ops) {
-    if (!op.secret || op.action !== 'create') continue;
-    const person = await engine.store.getPerson(op.personId);
-    const mailed = await mailCredentialOf(engine, op);
-    if (mailed !== undefined) {
-      out.push({
-        personId: op.personId,
-        label: person ? labelOf(person) : op.personId,
-        resource: `${op.target}/${op.type}/${op.key}`,
-        secret: '',
-        sentTo: mailed.address,
-        mail: mailed.state === 'sent' ? 'sent' : 'queued',
-      });
-      continue;
-    }
-    const secret = await engine.vault.takeUndelivered(secretRef(op), engine.clock());
-    if (secret === undefined) continue;
-    out.push({
-      personId: op.personId,
-      label: person ? labelOf(person) : op.personId,
-      resource: `${op.target}/${op.type}/${op.key}`,
-      secret,
-    });
-  }
-  return out;
-}
-
-/**
- * With a `credentials` notification rule, the secret goes to its owner's mail rather than to
- * the report (src/notify/credentials.ts); the module loads only then. A mail fault falls back
- * to the report: the owner must get the secret one way or the other.
- */
-async function mailCredentialOf(engine: Engine, op: OperationRecord) {
-  if (!engine.config.notifications?.rules.some((r) => r.on === 'credentials')) return undefined;
-  try {
-    const { mailCredential } = await import('../notify/credentials.ts');
-    return await mailCredential(engine, op);
-  } catch (err) {
-    engine.log.warn(
-      { operationId: op.id, err: toCallsignError(err).message },
-      'credentials mail failed; shown in the report',
-    );
-    return undefined;
-  }
 }
 
 export function summaryOf(report: RunReport): Record<string, unknown> {

@@ -1,0 +1,67 @@
+import { toCallsignError } from '../core/errors.ts';
+import { labelOf } from '../core/planner.ts';
+import type { OperationRecord } from '../store/types.ts';
+import type { Engine } from './engine.ts';
+import { secretRef } from './vault.ts';
+
+export interface Credential {
+  personId: string;
+  label: string;
+  resource: string;
+  /** Empty when the secret went to `sentTo` by mail instead. */
+  secret: string;
+  /** The owner's mail address, when a `credentials` notification rule mailed the secret. */
+  sentTo?: string;
+  /** `queued`: the mail server could not take it yet; the notification dispatcher retries. */
+  mail?: 'sent' | 'queued';
+}
+
+/** Secrets created by a run's done operations: mailed to their owner, or returned once. */
+export async function handOutCredentials(engine: Engine, runId: string): Promise<Credential[]> {
+  const out: Credential[] = [];
+  const ops = await engine.store.listOperations({ runId, state: ['done'] });
+  for (const op of ops) {
+    if (!op.secret || op.action !== 'create') continue;
+    const person = await engine.store.getPerson(op.personId);
+    const mailed = await mailCredentialOf(engine, op);
+    if (mailed !== undefined) {
+      out.push({
+        personId: op.personId,
+        label: person ? labelOf(person) : op.personId,
+        resource: `${op.target}/${op.type}/${op.key}`,
+        secret: '',
+        sentTo: mailed.address,
+        mail: mailed.state === 'sent' ? 'sent' : 'queued',
+      });
+      continue;
+    }
+    const secret = await engine.vault.takeUndelivered(secretRef(op), engine.clock());
+    if (secret === undefined) continue;
+    out.push({
+      personId: op.personId,
+      label: person ? labelOf(person) : op.personId,
+      resource: `${op.target}/${op.type}/${op.key}`,
+      secret,
+    });
+  }
+  return out;
+}
+
+/**
+ * With a `credentials` notification rule, the secret goes to its owner's mail rather than to
+ * the report (src/notify/credentials.ts); the module loads only then. A mail fault falls back
+ * to the report: the owner must get the secret one way or the other.
+ */
+async function mailCredentialOf(engine: Engine, op: OperationRecord) {
+  if (!engine.config.notifications?.rules.some((r) => r.on === 'credentials')) return undefined;
+  try {
+    const { mailCredential } = await import('../notify/credentials.ts');
+    return await mailCredential(engine, op);
+  } catch (err) {
+    engine.log.warn(
+      { operationId: op.id, err: toCallsignError(err).message },
+      'credentials mail failed; shown in the report',
+    );
+    return undefined;
+  }
+}
