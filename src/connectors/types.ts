@@ -63,6 +63,12 @@ export interface TargetChange {
   attributes: Record<string, string>;
   /** Plain secret for resources that carry one; never logged. */
   secret?: string;
+  /**
+   * On an update, the values the changed attributes had as last applied (the link's), so a
+   * target can take back what Callsign set before (a skill no longer wanted) and leave alone
+   * what others set. Absent on create and delete (a delete's attributes are the link's).
+   */
+  before?: Record<string, string>;
 }
 
 export interface TargetResult {

@@ -85,7 +85,8 @@ export function readServiceNow(
     : { ...DEFAULT_USER_FIELDS };
 
   const attributes: Record<string, string> = { ...userFields, request: 'cat_item' };
-  for (const [attr, field] of Object.entries(fields)) if (attr !== 'person') attributes[attr] = field;
+  for (const [attr, field] of Object.entries(fields))
+    if (attr !== 'person') attributes[attr] = field;
   const source: ServiceNowSourceConfig = {
     name: options.name ?? '',
     type: 'servicenow',
@@ -113,7 +114,10 @@ function readAuth(view: MapView, baseDir: string): ServiceNowSourceConfig['auth'
     if (value === undefined) return '';
     if (secretRefKind(value) === undefined) {
       // Never repeat the value: it is most likely the secret itself.
-      auth.problem(key, 'inline secrets are not allowed; use env:NAME or file:PATH (value not shown)');
+      auth.problem(
+        key,
+        'inline secrets are not allowed; use env:NAME or file:PATH (value not shown)',
+      );
       return '';
     }
     return anchorSecretRef(value, baseDir);

@@ -6,11 +6,14 @@ import { isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
 import type { ConfigReader, MapView } from './config-reader.ts';
 import type {
+  ContactCenterTargetConfig,
   CucmTargetConfig,
+  CucTargetConfig,
   LdapSourceConfig,
   ScimSourceConfig,
   SourceConfig,
   TargetConfig,
+  WebexTargetConfig,
 } from './config-types.ts';
 import { HR_FILE_KEYS, readHrFile } from './config-hr.ts';
 import { readServiceNow, SERVICENOW_KEYS } from './config-servicenow.ts';
@@ -48,6 +51,18 @@ const LDAP_KEYS = [
 ] as const;
 const SCIM_KEYS = ['name', 'type', 'attributes'] as const;
 const DELTA_MODES = ['auto', 'none', 'dirsync', 'usn', 'content-sync', 'timestamp'] as const;
+/** UCCX and UCCE targets take the same keys. */
+const CONTACT_CENTER_KEYS = [
+  'name',
+  'type',
+  'url',
+  'username',
+  'password',
+  'tlsCa',
+  'timeoutMs',
+  'concurrency',
+  'ratePerSecond',
+] as const;
 const TARGET_KEYS: Record<string, readonly string[]> = {
   kamailio: [
     'name',
@@ -68,6 +83,32 @@ const TARGET_KEYS: Record<string, readonly string[]> = {
     'username',
     'password',
     'tlsCa',
+    'timeoutMs',
+    'concurrency',
+    'ratePerSecond',
+  ],
+  uccx: CONTACT_CENTER_KEYS,
+  ucce: CONTACT_CENTER_KEYS,
+  cuc: [
+    'name',
+    'type',
+    'url',
+    'username',
+    'password',
+    'tlsCa',
+    'templateAlias',
+    'timeoutMs',
+    'concurrency',
+    'ratePerSecond',
+  ],
+  webex: [
+    'name',
+    'type',
+    'url',
+    'token',
+    'orgId',
+    'locationId',
+    'licenses',
     'timeoutMs',
     'concurrency',
     'ratePerSecond',
@@ -139,6 +180,21 @@ export function readTargets(ctx: SystemsContext): TargetConfig[] {
       if (name !== undefined) out.push({ name, type: 'null', ...pace });
       continue;
     }
+    if (type === 'uccx' || type === 'ucce') {
+      const cc = readContactCenter(ctx, view, type);
+      if (name !== undefined && cc !== undefined) out.push({ name, ...cc, ...pace });
+      continue;
+    }
+    if (type === 'cuc') {
+      const cuc = readCuc(ctx, view);
+      if (name !== undefined && cuc !== undefined) out.push({ name, ...cuc, ...pace });
+      continue;
+    }
+    if (type === 'webex') {
+      const webex = readWebex(ctx, view);
+      if (name !== undefined && webex !== undefined) out.push({ name, ...webex, ...pace });
+      continue;
+    }
     if (type === 'cucm') {
       const cucm = readCucm(ctx, view);
       if (name !== undefined && cucm !== undefined) out.push({ name, ...cucm, ...pace });
@@ -190,6 +246,67 @@ function readCucm(
           tlsCa: isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa),
         };
   return { type: 'cucm', url, version, username, password, timeoutMs, ...ca };
+}
+
+/** Webex People API: bearer token reference, calling location and licences for new people. */
+function readWebex(
+  ctx: SystemsContext,
+  view: MapView,
+): Omit<WebexTargetConfig, 'name' | 'concurrency' | 'ratePerSecond'> | undefined {
+  const url = view.str('url') ?? 'https://webexapis.com';
+  if (!/^https?:\/\/[^/@]+\/?$/.test(url)) {
+    view.problem('url', 'must be an API base like https://webexapis.com (no path or credentials)');
+  }
+  const token = readSecret(view, 'token', ctx.baseDir);
+  const locationId = view.str('locationId', { required: true });
+  const licenses = view.strings('licenses');
+  if (licenses.length === 0) view.problem('licenses', 'list the licence ids (a Webex Calling one)');
+  const orgId = view.str('orgId');
+  const timeoutMs = view.num('timeoutMs', { default: 30000, min: 1, integer: true });
+  if (token === undefined || locationId === undefined) return undefined;
+  const org = orgId === undefined ? {} : { orgId };
+  return { type: 'webex', url, token, locationId, licenses, timeoutMs, ...org };
+}
+
+/** A UCCX Admin API or UCCE Configuration API endpoint. */
+function readContactCenter(
+  ctx: SystemsContext,
+  view: MapView,
+  type: 'uccx' | 'ucce',
+): Omit<ContactCenterTargetConfig, 'name' | 'concurrency' | 'ratePerSecond'> | undefined {
+  const url = view.str('url', { required: true });
+  const example = type === 'uccx' ? 'https://uccx/adminapi' : 'https://aw/unifiedconfig/config';
+  if (url !== undefined && !/^https?:\/\/[^/@]+\/.+$/.test(url)) {
+    view.problem('url', `must be like ${example} (no credentials in the URL)`);
+  }
+  const username = view.str('username', { required: true });
+  const password = readSecret(view, 'password', ctx.baseDir);
+  const tlsCa = view.str('tlsCa');
+  const timeoutMs = view.num('timeoutMs', { default: 30000, min: 1, integer: true });
+  if (url === undefined || username === undefined || password === undefined) return undefined;
+  const ca =
+    tlsCa === undefined ? {} : { tlsCa: isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa) };
+  return { type, url, username, password, timeoutMs, ...ca };
+}
+
+/** A Unity Connection CUPI endpoint and the user template mailboxes are made from. */
+function readCuc(
+  ctx: SystemsContext,
+  view: MapView,
+): Omit<CucTargetConfig, 'name' | 'concurrency' | 'ratePerSecond'> | undefined {
+  const url = view.str('url', { required: true });
+  if (url !== undefined && !/^https?:\/\/[^/@]+\/vmrest\/?$/.test(url)) {
+    view.problem('url', 'must be https://host/vmrest (no credentials in the URL)');
+  }
+  const username = view.str('username', { required: true });
+  const password = readSecret(view, 'password', ctx.baseDir);
+  const templateAlias = view.str('templateAlias') ?? 'voicemailusertemplate';
+  const tlsCa = view.str('tlsCa');
+  const timeoutMs = view.num('timeoutMs', { default: 30000, min: 1, integer: true });
+  if (url === undefined || username === undefined || password === undefined) return undefined;
+  const ca =
+    tlsCa === undefined ? {} : { tlsCa: isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa) };
+  return { type: 'cuc', url, username, password, templateAlias, timeoutMs, ...ca };
 }
 
 function readLdap(ctx: SystemsContext, view: MapView): LdapSourceConfig {

@@ -139,10 +139,7 @@ export interface HrFileSourceConfig {
 }
 
 export type SourceConfig =
-  | LdapSourceConfig
-  | ScimSourceConfig
-  | HrFileSourceConfig
-  | ServiceNowSourceConfig;
+  LdapSourceConfig | ScimSourceConfig | HrFileSourceConfig | ServiceNowSourceConfig;
 export type { ServiceNowSourceConfig };
 
 /** Cisco Unified CM over AXL (SOAP); see src/connectors/cucm. */
@@ -169,9 +166,15 @@ export interface CucmTargetConfig {
  * src/connectors/uccx) or the UCCE/PCCE Configuration API (`https://aw/unifiedconfig/config`,
  * see src/connectors/ucce).
  */
-export interface ContactCenterTargetConfig {
+export type ContactCenterTargetConfig = UccxTargetConfig | UcceTargetConfig;
+export interface UccxTargetConfig extends ContactCenterFields {
+  type: 'uccx';
+}
+export interface UcceTargetConfig extends ContactCenterFields {
+  type: 'ucce';
+}
+interface ContactCenterFields {
   name: string;
-  type: 'uccx' | 'ucce';
   url: string;
   /** An administrator of the API. */
   username: string;
@@ -184,11 +187,52 @@ export interface ContactCenterTargetConfig {
   ratePerSecond?: number;
 }
 
+/** Cisco Unity Connection over CUPI (REST, JSON); see src/connectors/cuc. */
+export interface CucTargetConfig {
+  name: string;
+  type: 'cuc';
+  /** The CUPI base, `https://host/vmrest`. */
+  url: string;
+  /** An administrator with a role that may use CUPI. */
+  username: string;
+  password: SecretRef;
+  /** PEM file of the CA that signed the server's certificate (absolute after loading). */
+  tlsCa?: string;
+  /** User template new mailboxes are made from; default `voicemailusertemplate`. */
+  templateAlias: string;
+  /** One request's limit; default 30 000. */
+  timeoutMs?: number;
+  concurrency: number;
+  ratePerSecond?: number;
+}
+
+/** Cisco Webex people with calling, over the People REST API; see src/connectors/webex. */
+export interface WebexTargetConfig {
+  name: string;
+  type: 'webex';
+  /** API base; `https://webexapis.com` unless the file says otherwise. */
+  url: string;
+  /** OAuth bearer token (an admin's, or a service app's) with people read and write scopes. */
+  token: SecretRef;
+  /** Organisation to manage, for a partner admin; absent means the token's own. */
+  orgId?: string;
+  /** Webex Calling location new calling users go to, unless a change names one. */
+  locationId: string;
+  /** Licence ids every person gets; a Webex Calling licence among them. */
+  licenses: string[];
+  /** One request's limit; default 30 000. */
+  timeoutMs?: number;
+  concurrency: number;
+  ratePerSecond?: number;
+}
+
 export type TargetConfig =
   | KamailioTargetConfig
   | NullTargetConfig
   | CucmTargetConfig
-  | ContactCenterTargetConfig;
+  | CucTargetConfig
+  | ContactCenterTargetConfig
+  | WebexTargetConfig;
 
 export interface PoolConfig {
   name: string;

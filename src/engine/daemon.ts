@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { toCallsignError } from '../core/errors.ts';
+import { ServiceNowSource } from '../connectors/servicenow/servicenow-source.ts';
+import { TicketDesk } from '../connectors/servicenow/ticket-desk.ts';
 import { ChangeFeed } from './change-feed.ts';
 import type { Engine } from './engine.ts';
 import type { EngineEvents } from './events.ts';
@@ -31,6 +33,11 @@ export async function runForever(
   options.signal?.addEventListener('abort', onSignal);
   const { log, store } = engine;
   const feed = new ChangeFeed(engine);
+  // Ticket queues (ServiceNow) are polled beside the directories: each task is picked up,
+  // planned and run, and the task updated with the outcome.
+  const desks = [...engine.sources.values()]
+    .filter((s): s is ServiceNowSource => s instanceof ServiceNowSource)
+    .map((source) => new TicketDesk(engine, source, { events: options.events }));
 
   try {
     while (!stop.signal.aborted) {
@@ -55,6 +62,15 @@ export async function runForever(
         } catch (err) {
           const e = toCallsignError(err);
           log.error({ code: e.code, err: e.message }, 'poll failed');
+        }
+        for (const desk of desks) {
+          try {
+            const desked = await desk.poll(stop.signal);
+            if (desked.read > 0 || desked.closed.length > 0) log.info(desked, 'tickets polled');
+          } catch (err) {
+            const e = toCallsignError(err);
+            log.error({ code: e.code, err: e.message }, 'ticket poll failed');
+          }
         }
       }
       await sleep(options.intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);

@@ -4,11 +4,16 @@ import type { Logger } from 'pino';
 import type { CallsignConfig, SourceConfig, TargetConfig } from '../core/config-types.ts';
 import { CallsignError } from '../core/errors.ts';
 import { resolveSecret } from '../core/secrets.ts';
+import { CucTarget } from '../connectors/cuc/cuc-target.ts';
 import { CucmTarget } from '../connectors/cucm/cucm-target.ts';
+import { UcceTarget } from '../connectors/ucce/ucce-target.ts';
+import { UccxTarget } from '../connectors/uccx/uccx-target.ts';
+import { WebexTarget } from '../connectors/webex/webex-target.ts';
 import { KamailioTarget } from '../connectors/kamailio/kamailio-target.ts';
 import { HrFileSource } from '../connectors/hr/hr-file-source.ts';
 import { LdapSource } from '../connectors/ldap/ldap-source.ts';
 import { ScimSource } from '../connectors/scim/scim-source.ts';
+import { ServiceNowSource } from '../connectors/servicenow/servicenow-source.ts';
 import { NullTarget } from '../connectors/null/null-target.ts';
 import type { SourceConnector, TargetConnector } from '../connectors/types.ts';
 import { openStore } from '../store/open.ts';
@@ -103,6 +108,12 @@ function makeSource(
     const path = isAbsolute(config.path) ? config.path : resolve(baseDir, config.path);
     return new HrFileSource({ ...config, path }, { log: log.child({ connector: config.name }) });
   }
+  if (config.type === 'servicenow') {
+    const ref = 'token' in config.auth ? config.auth.token : config.auth.password;
+    const secret = secretFor({ name: config.name, password: ref }, baseDir);
+    const snLog = log.child({ connector: config.name });
+    return new ServiceNowSource(config, { secret, state: store, log: snLog });
+  }
   const password = secretFor(config, baseDir);
   return new LdapSource(config, { password, log: log.child({ connector: config.name }) });
 }
@@ -110,6 +121,21 @@ function makeSource(
 function makeTarget(config: TargetConfig, baseDir: string, log: Logger): TargetConnector {
   if (config.type === 'null') {
     return new NullTarget({ name: config.name, concurrency: config.concurrency });
+  }
+  if (config.type === 'cuc') {
+    const password = secretFor(config, baseDir, 'targets');
+    return new CucTarget(config, { password, log: log.child({ connector: config.name }) });
+  }
+  if (config.type === 'webex') {
+    const token = secretFor({ name: config.name, password: config.token }, baseDir, 'targets');
+    return new WebexTarget(config, { token, log: log.child({ connector: config.name }) });
+  }
+  if (config.type === 'uccx' || config.type === 'ucce') {
+    const password = secretFor(config, baseDir, 'targets');
+    const options = { password, log: log.child({ connector: config.name }) };
+    return config.type === 'uccx'
+      ? new UccxTarget(config, options)
+      : new UcceTarget(config, options);
   }
   if (config.type === 'cucm') {
     const password = secretFor(config, baseDir, 'targets');

@@ -99,6 +99,7 @@ async function buildChange(ctx: RunContext, op: OperationRecord): Promise<Target
     type: op.type,
     key: op.key,
     attributes: op.attributes,
+    ...(op.before === undefined ? {} : { before: op.before }),
   };
   if (op.secret !== true || op.action === 'delete') return change;
 

@@ -129,7 +129,8 @@ function errorOf(
 ): CallsignError {
   const error = (body as { error?: { message?: unknown; detail?: unknown } } | null)?.error;
   const message = typeof error?.message === 'string' ? error.message : res.statusText;
-  const detail = typeof error?.detail === 'string' && error.detail !== '' ? `: ${error.detail}` : '';
+  const detail =
+    typeof error?.detail === 'string' && error.detail !== '' ? `: ${error.detail}` : '';
   const code: ErrorCode =
     res.status === 401 || res.status === 403
       ? 'auth'
@@ -146,9 +147,7 @@ function errorOf(
     `ServiceNow ${ctx.method} ${ctx.what}: ${res.status} ${message}${detail}`,
     {
       details: { table: ctx.table, status: res.status },
-      ...(Number.isFinite(retryAfter) && retryAfter > 0
-        ? { retryAfterMs: retryAfter * 1000 }
-        : {}),
+      ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
     },
   );
 }

@@ -61,6 +61,11 @@ export class CiscoRestClient {
     return path.startsWith(basePath) ? path.slice(basePath.length) : path.replace(/^\/+/, '');
   }
 
+  /** The absolute URL of a path relative to the base (`skill/2` → `https://uccx/adminapi/skill/2`). */
+  url(path: string): string {
+    return new URL(path, this.#base).toString();
+  }
+
   /** GETs one document; null on 404. */
   async get(path: string, who: CallSubject): Promise<XmlNode | null> {
     const call = this.#call('GET', path, who);

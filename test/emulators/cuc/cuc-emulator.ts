@@ -73,8 +73,7 @@ export class CucEmulator {
 
   /** Requests by method and path pattern (`POST`, /^\/vmrest\/users$/). */
   count(method: string, path?: RegExp): number {
-    return this.requests.filter((r) => r.method === method && (path?.test(r.path) ?? true))
-      .length;
+    return this.requests.filter((r) => r.method === method && (path?.test(r.path) ?? true)).length;
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -96,7 +95,8 @@ export class CucEmulator {
     if (this.throttleRequests > 0) {
       this.throttleRequests -= 1;
       const retry = this.retryAfterSeconds;
-      const headers = retry === undefined ? {} : { 'Retry-After': String(retry) };
+      const headers: Record<string, string> =
+        retry === undefined ? {} : { 'Retry-After': String(retry) };
       return send(503, page('Service Unavailable'), { 'Content-Type': HTML, ...headers });
     }
     if (this.notJsonAnswers > 0) {

@@ -93,7 +93,12 @@ export class WebexEmulator {
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
     const query = Object.fromEntries(url.searchParams);
-    const seen: SeenWebexRequest = { method: req.method ?? '', path: url.pathname, query, status: 0 };
+    const seen: SeenWebexRequest = {
+      method: req.method ?? '',
+      path: url.pathname,
+      query,
+      status: 0,
+    };
     this.requests.push(seen);
     const answer = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
       seen.status = status;
@@ -104,7 +109,8 @@ export class WebexEmulator {
 
     const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (token === undefined || !this.#tokens.has(token)) {
-      const msg = 'The request requires a valid access token set in the Authorization request header.';
+      const msg =
+        'The request requires a valid access token set in the Authorization request header.';
       return answer(401, errorBody(msg, [msg]));
     }
     if (this.throttle.count > 0) {
@@ -144,7 +150,8 @@ export class WebexEmulator {
       if (current === undefined) throw new WebexFault(404, 'Person not found.');
       return { status: 200, body: show(current) };
     }
-    if (method === 'PUT') return { status: 200, body: show(this.org.replace(decodeURIComponent(id), parseJson(raw))) };
+    if (method === 'PUT')
+      return { status: 200, body: show(this.org.replace(decodeURIComponent(id), parseJson(raw))) };
     if (method === 'DELETE') {
       if (current === undefined) throw new WebexFault(404, 'Person not found.');
       this.org.people.delete(current.id);
@@ -161,7 +168,8 @@ export class WebexEmulator {
       throw new WebexFault(403, `Not authorized to list people in organization ${orgId}.`);
     }
     const max = Number(q.get('max') ?? '100');
-    if (!Number.isInteger(max) || max < 1) throw new WebexFault(400, `max: '${q.get('max')}' is not a positive integer.`);
+    if (!Number.isInteger(max) || max < 1)
+      throw new WebexFault(400, `max: '${q.get('max')}' is not a positive integer.`);
     const email = q.get('email')?.toLowerCase();
     const locationId = q.get('locationId');
     const ids = q.get('id')?.split(',');
@@ -172,7 +180,9 @@ export class WebexEmulator {
         (locationId === null || p.locationId === locationId) &&
         (ids === undefined || ids.includes(p.id)),
     );
-    const start = q.has('cursor') ? Number(Buffer.from(q.get('cursor')!, 'base64url').toString()) : 0;
+    const start = q.has('cursor')
+      ? Number(Buffer.from(q.get('cursor')!, 'base64url').toString())
+      : 0;
     const size = Math.min(max, this.maxPage);
     const page = all.slice(start, start + size);
     const headers: Record<string, string> = {};
@@ -196,7 +206,11 @@ interface RouteResult {
 const failText = 'An unexpected error occurred while processing your request.';
 
 function errorBody(message: string, descriptions: string[]) {
-  return { message, errors: descriptions.map((description) => ({ description })), trackingId: trackingId() };
+  return {
+    message,
+    errors: descriptions.map((description) => ({ description })),
+    trackingId: trackingId(),
+  };
 }
 
 function trackingId(): string {

@@ -125,7 +125,10 @@ export class WebexOrg {
     return person;
   }
 
-  #check(body: unknown, current: StoredPerson | undefined): Omit<StoredPerson, 'id' | 'created' | 'orgId'> {
+  #check(
+    body: unknown,
+    current: StoredPerson | undefined,
+  ): Omit<StoredPerson, 'id' | 'created' | 'orgId'> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new WebexFault(400, 'The request body must be a JSON object.');
     }
@@ -133,11 +136,15 @@ export class WebexOrg {
     const unknown = Object.keys(b).filter((k) => !WRITABLE.has(k) && !READ_ONLY.has(k));
     if (unknown.length > 0) throw new WebexFault(400, `Unrecognized field '${unknown[0]}'.`);
     if (b.orgId !== undefined && b.orgId !== this.orgId) {
-      throw new WebexFault(403, `Not authorized to manage people in organization ${String(b.orgId)}.`);
+      throw new WebexFault(
+        403,
+        `Not authorized to manage people in organization ${String(b.orgId)}.`,
+      );
     }
 
     const emails = strings(b.emails, 'emails');
-    if (emails.length !== 1) throw new WebexFault(400, 'emails: exactly one email address is required.');
+    if (emails.length !== 1)
+      throw new WebexFault(400, 'emails: exactly one email address is required.');
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(emails[0]!)) {
       throw new WebexFault(400, `emails: '${emails[0]}' is not a valid email address.`);
     }
@@ -157,7 +164,8 @@ export class WebexOrg {
 
     const licenses = strings(b.licenses, 'licenses');
     for (const id of licenses) {
-      if (!this.licences.has(id)) throw new WebexFault(400, `License ${id} is not valid for this organization.`);
+      if (!this.licences.has(id))
+        throw new WebexFault(400, `License ${id} is not valid for this organization.`);
     }
     const calling = licenses.some((id) => this.licences.get(id)?.calling === true);
     const calls = this.#calling(b, calling, current);
@@ -185,7 +193,10 @@ export class WebexOrg {
     const wantsCalling = work.length > 0 || (extension ?? '') !== '' || (locationId ?? '') !== '';
 
     if (wantsCalling && !licensed) {
-      throw new WebexFault(400, 'A Webex Calling license is required for phoneNumbers, extension or locationId.');
+      throw new WebexFault(
+        400,
+        'A Webex Calling license is required for phoneNumbers, extension or locationId.',
+      );
     }
     if (licensed && (locationId ?? '') === '') {
       throw new WebexFault(400, 'locationId is required for a Webex Calling user.');
@@ -194,9 +205,15 @@ export class WebexOrg {
       throw new WebexFault(400, 'A Webex Calling user needs phoneNumbers or extension.');
     }
     if (locationId !== undefined && locationId !== '' && !this.locations.has(locationId)) {
-      throw new WebexFault(400, `Location ${locationId} not found.`, [`locationId: location ${locationId} does not exist`]);
+      throw new WebexFault(400, `Location ${locationId} not found.`, [
+        `locationId: location ${locationId} does not exist`,
+      ]);
     }
-    if (current?.locationId !== undefined && locationId !== undefined && locationId !== current.locationId) {
+    if (
+      current?.locationId !== undefined &&
+      locationId !== undefined &&
+      locationId !== current.locationId
+    ) {
       throw new WebexFault(400, 'locationId cannot be changed for an existing Webex Calling user.');
     }
     if (extension !== undefined && extension !== '' && !/^\d{2,10}$/.test(extension)) {
@@ -209,7 +226,9 @@ export class WebexOrg {
     }
     this.#unique({ work, extension, locationId, self: current?.id });
 
-    const out: Pick<StoredPerson, 'phoneNumbers' | 'extension' | 'locationId'> = { phoneNumbers: phones };
+    const out: Pick<StoredPerson, 'phoneNumbers' | 'extension' | 'locationId'> = {
+      phoneNumbers: phones,
+    };
     if (extension !== undefined && extension !== '') out.extension = extension;
     if (locationId !== undefined && locationId !== '') out.locationId = locationId;
     return out;
@@ -218,12 +237,25 @@ export class WebexOrg {
   #unique(w: { work: PhoneNumber[]; extension?: string; locationId?: string; self?: string }) {
     for (const other of this.people.values()) {
       if (other.id === w.self) continue;
-      const taken = w.work.find((p) => other.phoneNumbers.some((o) => o.type === 'work' && o.value === p.value));
+      const taken = w.work.find((p) =>
+        other.phoneNumbers.some((o) => o.type === 'work' && o.value === p.value),
+      );
       if (taken !== undefined) {
-        throw new WebexFault(409, `Phone number ${taken.value} is already assigned to another user.`);
+        throw new WebexFault(
+          409,
+          `Phone number ${taken.value} is already assigned to another user.`,
+        );
       }
-      if (w.extension !== undefined && w.extension !== '' && other.extension === w.extension && other.locationId === w.locationId) {
-        throw new WebexFault(409, `Extension ${w.extension} is already in use in location ${w.locationId}.`);
+      if (
+        w.extension !== undefined &&
+        w.extension !== '' &&
+        other.extension === w.extension &&
+        other.locationId === w.locationId
+      ) {
+        throw new WebexFault(
+          409,
+          `Extension ${w.extension} is already in use in location ${w.locationId}.`,
+        );
       }
     }
   }
@@ -233,7 +265,8 @@ export class WebexOrg {
 export function present(person: StoredPerson, callingData: boolean): Record<string, unknown> {
   const { extension, locationId, phoneNumbers, ...rest } = person;
   const phones = callingData ? [...phoneNumbers] : phoneNumbers.filter((p) => p.type !== 'work');
-  if (callingData && extension !== undefined) phones.push({ type: 'work_extension', value: extension });
+  if (callingData && extension !== undefined)
+    phones.push({ type: 'work_extension', value: extension });
   return {
     ...rest,
     phoneNumbers: phones,
@@ -273,13 +306,16 @@ function phoneNumbers(value: unknown): PhoneNumber[] {
     }
     // Derived from `extension`; a GET-then-PUT sends it back unchanged.
     if (p.type === 'work_extension') continue;
-    if (!PHONE_TYPES.has(p.type)) throw new WebexFault(400, `phoneNumbers: type '${p.type}' is not valid.`);
+    if (!PHONE_TYPES.has(p.type))
+      throw new WebexFault(400, `phoneNumbers: type '${p.type}' is not valid.`);
     out.push({ type: p.type, value: p.value });
   }
   return out;
 }
 
-function dropEmpty<T extends Record<string, string | undefined>>(o: T): Partial<Record<keyof T, string>> {
+function dropEmpty<T extends Record<string, string | undefined>>(
+  o: T,
+): Partial<Record<keyof T, string>> {
   const out: Partial<Record<keyof T, string>> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== '') out[k as keyof T] = v;
   return out;
