@@ -9,7 +9,7 @@ import pino, { type Logger } from 'pino';
 
 import type { ApiConfig } from '../core/config-types.ts';
 import { authorize, RateLimiter } from './auth.ts';
-import { errorResponse, HttpError, HttpErrorCode } from './http-errors.ts';
+import { badRequest, errorResponse, HttpError, HttpErrorCode } from './http-errors.ts';
 import type { MetricsRecorder } from './metrics.ts';
 import { API_BASE, openApiDocument } from './openapi.ts';
 import type { ApiDeps, ApiRequest, RouteDef } from './route.ts';
@@ -127,7 +127,13 @@ export function createApp(o: AppOptions): Hono {
       const token = route.scope === 'none' ? undefined : await auth(c, route.scope);
       const request = await requestOf(c, route, token);
       const result = await route.handler(request, deps);
-      return c.json(result.body ?? null, result.status ?? route.response.status);
+      const status = result.status ?? route.response.status;
+      const type = route.response.contentType;
+      if (type !== undefined) {
+        const headers = { ...result.headers, 'Content-Type': type };
+        return c.body(String(result.body ?? ''), status, headers);
+      }
+      return c.json(result.body ?? null, status, result.headers);
     });
   }
   if (o.scim) mountScim(app, o.scim, auth);
@@ -145,10 +151,20 @@ async function requestOf(c: Context, route: RouteDef, token: TokenInfo | undefin
     params: c.req.param() as Record<string, string>,
     query,
     body,
+    ...(route.rawBody ? { text: await rawText(c, route.rawBody.contentType) } : {}),
     token,
     actor: token ? `api:${token.name}` : 'api:anonymous',
   };
   return request;
+}
+
+/** The body of a non-JSON route; another declared type is refused rather than guessed at. */
+async function rawText(c: Context, contentType: string): Promise<string> {
+  const sent = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (sent !== undefined && sent !== '' && sent !== contentType) {
+    throw badRequest('content-type', `Content-Type must be ${contentType}, not ${sent}`);
+  }
+  return c.req.text();
 }
 
 const SCIM_ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';

@@ -5,6 +5,7 @@
 import type { SourceConnector } from '../connectors/types.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { EngineEvents } from '../engine/events.ts';
+import { isPoolLow, lowStockThreshold } from '../engine/pool-watch.ts';
 
 /** Collects what the store cannot tell: operation outcomes, retries, source reads. */
 export class MetricsRecorder {
@@ -86,9 +87,19 @@ export class MetricsRecorder {
     out.family('callsign_operations_failed', 'gauge', 'Failed operations waiting for an operator');
     out.sample('callsign_operations_failed', {}, failed.length);
 
+    const pools = await store.poolUsage(now);
     out.family('callsign_pool_free_numbers', 'gauge', 'Numbers allocation could give now');
-    for (const pool of await store.poolUsage(now)) {
+    for (const pool of pools) {
       out.sample('callsign_pool_free_numbers', { pool: pool.pool, kind: pool.kind }, pool.free);
+    }
+    const threshold = lowStockThreshold(engine.config);
+    out.family(
+      'callsign_pool_low',
+      'gauge',
+      '1 while the pool is under its low-stock threshold (the pool-low rule, else 10% free)',
+    );
+    for (const pool of pools) {
+      out.sample('callsign_pool_low', { pool: pool.pool }, isPoolLow(pool, threshold, now) ? 1 : 0);
     }
 
     out.family(

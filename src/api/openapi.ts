@@ -71,12 +71,14 @@ function operationOf(route: RouteDef) {
   const responses: Record<string, unknown> = {
     [route.response.status]: {
       description: route.response.description,
-      content: { 'application/json': { schema: route.response.schema } },
+      content: {
+        [route.response.contentType ?? 'application/json']: { schema: route.response.schema },
+      },
     },
   };
   const errors = new Set<number>([...(route.errors ?? []), 500]);
   if (route.scope !== 'none') for (const s of [401, 403, 429]) errors.add(s);
-  if (route.body) errors.add(400).add(413);
+  if (route.body || route.rawBody) errors.add(400).add(413);
   for (const status of [...errors].sort()) {
     responses[status] = { $ref: `#/components/responses/E${status}` };
   }
@@ -90,6 +92,15 @@ function operationOf(route: RouteDef) {
     ...(route.body
       ? {
           requestBody: { required: false, content: { 'application/json': { schema: route.body } } },
+        }
+      : {}),
+    ...(route.rawBody
+      ? {
+          requestBody: {
+            required: true,
+            description: route.rawBody.description,
+            content: { [route.rawBody.contentType]: { schema: { type: 'string' } } },
+          },
         }
       : {}),
     responses,

@@ -27,6 +27,8 @@ export interface ApiRequest {
   params: Record<string, string>;
   query: Record<string, unknown>;
   body: Record<string, unknown>;
+  /** The body as sent, for routes with `rawBody` (which are not parsed as JSON). */
+  text?: string;
   token: TokenInfo | undefined;
   /** `api:<token name>` for the audit. */
   actor: string;
@@ -35,7 +37,10 @@ export interface ApiRequest {
 export interface ApiResult {
   /** Default 200. */
   status?: 200 | 201 | 202;
+  /** JSON, or the text itself when the route's response has a `contentType`. */
   body: unknown;
+  /** Extra response headers (Content-Disposition of a download). */
+  headers?: Record<string, string>;
 }
 
 export interface RouteDef {
@@ -50,8 +55,10 @@ export interface RouteDef {
   params?: Record<string, string>;
   query?: Record<string, QueryParam>;
   body?: ObjectSchema;
-  /** Success status and what it returns. */
-  response: { status: 200 | 201 | 202; description: string; schema: Schema };
+  /** A body that is not JSON (a CSV upload): handed over as `text`, never parsed here. */
+  rawBody?: { contentType: string; description: string };
+  /** Success status and what it returns; `contentType` when it is not JSON (a download). */
+  response: { status: 200 | 201 | 202; description: string; schema: Schema; contentType?: string };
   /** Error statuses this route can answer besides 401, 403, 429 and 413. */
   errors?: readonly number[];
   handler: (req: ApiRequest, deps: ApiDeps) => Promise<ApiResult>;

@@ -1,6 +1,7 @@
 /** The number inventory: twins of `callsign numbers …`. */
 import type { NumberState } from '../store/types.ts';
 import { listOf, ref, type RouteDef } from './route.ts';
+import { numberSyncRoutes } from './routes-number-sync.ts';
 import type { ObjectSchema } from './schema.ts';
 
 const NUMBER_STATES = [
@@ -20,7 +21,7 @@ const REASON: ObjectSchema = {
 };
 const NUMBER_PARAMS = { pool: 'pool name', value: 'the number as stored (E.164 or digits)' };
 
-/** The number routes. */
+/** The number routes, the bulk ones (import, reconcile, report, export) last. */
 export const numberRoutes: RouteDef[] = [
   {
     method: 'get',
@@ -129,6 +130,7 @@ export const numberRoutes: RouteDef[] = [
         body.reason as string | undefined,
       ),
   }),
+  ...numberSyncRoutes,
 ];
 
 type Act = (

@@ -21,6 +21,7 @@ import { startWebhooks } from '../webhooks/webhooks.ts';
 import { startNotifications } from '../notify/notify.ts';
 import { createApp, type ScimHandler } from './app.ts';
 import { MetricsRecorder } from './metrics.ts';
+import { PoolWatch } from '../engine/pool-watch.ts';
 import { finaliseRuns } from '../engine/run-finaliser.ts';
 import { TokenStore } from './token-store.ts';
 
@@ -34,6 +35,10 @@ export interface StartServerOptions {
   onReport?: (report: RunReport) => void;
   /** How often the run finaliser looks (default 2 s), and the age a run must reach first. */
   finalise?: { everyMs?: number; settleMs?: number };
+  /** How often pools are checked for low stock (`pool:low`); default one minute. */
+  poolCheckMs?: number;
+  /** The lifecycle events (webhooks, notifications, pool:low); default a new emitter. */
+  events?: EngineEvents;
 }
 
 export interface RunningServer {
@@ -48,7 +53,7 @@ export async function startServer(engine: Engine, o: StartServerOptions = {}) {
   const api: ApiConfig = { ...API_DEFAULTS, ...engine.config.api, ...o.api };
   const { log, store, config } = engine;
   // First: a webhook whose secret cannot be read stops the start before anything is opened.
-  const events = new EngineEvents({ log });
+  const events = o.events ?? new EngineEvents({ log });
   const webhooks = startWebhooks(engine, { events });
   const notifications = startNotifications(engine, { events });
   const tokens = TokenStore.open(storeUrl(config.store, dirname(config.file)), {
@@ -96,16 +101,33 @@ export async function startServer(engine: Engine, o: StartServerOptions = {}) {
   const url = `${api.tls ? 'https' : 'http'}://${host}:${port}`;
   log.info({ url, poll: o.poll !== false }, 'serving');
 
-  const finaliser = setInterval(() => {
-    exclusive(() => finaliseRuns(engine, o.finalise?.settleMs)).catch((err) =>
-      log.warn({ err: toCallsignError(err).message }, 'run finaliser failed'),
+  const pools = new PoolWatch({ store, config, clock: engine.clock, events });
+  const checkPools = () => {
+    pools.check().catch((err) =>
+      log.warn({ err: toCallsignError(err).message }, 'pool check failed'),
     );
+  };
+  checkPools();
+  const poolTimer = setInterval(checkPools, o.poolCheckMs ?? 60_000);
+  const finaliser = setInterval(() => {
+    exclusive(() => finaliseRuns(engine, o.finalise?.settleMs))
+      .then((closed) => {
+        // A sync started from the API ends here: its allocations may have emptied a pool.
+        if (closed > 0) checkPools();
+      })
+      .catch((err) => log.warn({ err: toCallsignError(err).message }, 'run finaliser failed'));
   }, o.finalise?.everyMs ?? 2000);
   const pollStop = new AbortController();
-  const polling = o.poll === false ? Promise.resolve() : startPolling(engine, pollStop.signal, o);
+  const onReport = (report: RunReport) => {
+    checkPools();
+    o.onReport?.(report);
+  };
+  const polling =
+    o.poll === false ? Promise.resolve() : startPolling(engine, pollStop.signal, onReport);
 
   const stop = async () => {
     clearInterval(finaliser);
+    clearInterval(poolTimer);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     pollStop.abort();
     await polling;
@@ -123,13 +145,17 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-async function startPolling(engine: Engine, signal: AbortSignal, o: StartServerOptions) {
+async function startPolling(
+  engine: Engine,
+  signal: AbortSignal,
+  onReport: (report: RunReport) => void,
+) {
   const { runForever } = await import('../engine/daemon.ts');
   await runForever(engine, {
     intervalMs: engine.config.engine.pollIntervalSeconds * 1000,
     actor: 'poll',
     signal,
-    onReport: o.onReport ?? (() => undefined),
+    onReport,
   });
 }
 

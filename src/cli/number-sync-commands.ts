@@ -6,11 +6,10 @@ import { readFileSync } from 'node:fs';
 
 import type { Command } from 'commander';
 
-import type { PlatformNumber } from '../connectors/types.ts';
 import { CallsignError, ErrorCode } from '../core/errors.ts';
-import { checkImportRows, readImportCsv } from '../core/number-import.ts';
-import { formatReconcileReport, reconcileNumbers } from '../core/number-reconcile.ts';
+import { formatReconcileReport } from '../core/number-reconcile.ts';
 import type { Engine } from '../engine/engine.ts';
+import { importNumbersCsv, reconcileInventory } from '../engine/number-inventory.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { CliContext } from './main.ts';
 
@@ -18,9 +17,6 @@ interface Opts {
   config?: string;
   json?: boolean;
 }
-
-/** Person keys the import's `person` column is looked up by, before the config's own. */
-const PERSON_KEYS = ['employeeId', 'mail'];
 
 /** Registers `import` and `reconcile` under the `numbers` group. */
 export function registerNumberSyncCommands(
@@ -43,26 +39,19 @@ export function registerNumberSyncCommands(
             `${o.csv}: cannot read (${(err as Error).message})`,
           );
         }
-        const records = readImportCsv(bytes, o.csv);
-        const keys = [...new Set([...PERSON_KEYS, ...e.config.correlation])];
-        const { rows, problems } = await checkImportRows(records, {
-          pools: e.config.pools,
-          personKeys: keys,
-          findPeople: async (key, value) =>
-            (await e.store.findPeopleByKey(key, value)).map((p) => p.id),
-          number: async (pool, value) =>
-            (await e.store.searchNumbers({ pool, prefix: value })).find((n) => n.value === value),
+        const outcome = await importNumbersCsv(e, {
+          bytes,
+          file: o.csv,
+          dryRun: o.dryRun === true,
+          actor: ctx.actor,
         });
-        const imported =
-          o.dryRun || rows.length === 0
-            ? 0
-            : await e.store.importNumbers(rows, ctx.actor, e.clock());
+        const { valid, imported, problems } = outcome;
         if (problems.length > 0) setCode(ExitCode.Partial);
-        const result = { valid: rows.length, imported, dryRun: o.dryRun === true, problems };
+        const result = { valid, imported, dryRun: o.dryRun === true, problems };
         if (o.json) return result;
         for (const p of problems) ctx.out(`line ${p.line}, field ${p.field}: ${p.message}`);
         const verb = o.dryRun ? 'would import' : `imported ${imported} changed of`;
-        ctx.out(`${verb} ${rows.length} valid rows; ${problems.length} rejected`);
+        ctx.out(`${verb} ${valid} valid rows; ${problems.length} rejected`);
         return undefined;
       }),
     );
@@ -72,27 +61,10 @@ export function registerNumberSyncCommands(
     .option('--json', 'print as JSON')
     .action((o: Opts & { adopt?: boolean }) =>
       open(ctx, o, true, async (e) => {
-        const platforms: { target: string; numbers: PlatformNumber[] }[] = [];
-        for (const target of e.targets.values()) {
-          if (target.listNumbers === undefined) continue;
-          const numbers: PlatformNumber[] = [];
-          for await (const n of target.listNumbers()) numbers.push(n);
-          platforms.push({ target: target.name, numbers });
-        }
-        const report = reconcileNumbers(await e.store.listNumbers(), platforms);
-        const adopted: string[] = [];
-        if (o.adopt) {
-          for (const u of report.unknownHere) {
-            // Only a number free here is held; never assigned: a person decides whose it is.
-            if (u.pool === undefined || (u.state !== 'available' && u.state !== 'quarantined')) {
-              continue;
-            }
-            const reason = `in use on ${u.target} by ${u.owner ?? 'unknown'}: adopted for review`;
-            await e.store.holdNumber(u.pool, u.value, reason, ctx.actor);
-            u.state = 'held';
-            adopted.push(`${u.pool}:${u.value}`);
-          }
-        }
+        const { adopted, ...report } = await reconcileInventory(e, {
+          adopt: o.adopt === true,
+          actor: ctx.actor,
+        });
         const differs =
           report.unknownHere.length + report.missingThere.length + report.duplicates.length > 0;
         if (differs) setCode(ExitCode.Partial);

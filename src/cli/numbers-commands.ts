@@ -8,15 +8,11 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 
 import type { PoolConfig } from '../core/config-types.ts';
-import { toCsv } from '../core/csv.ts';
 import { CallsignError, ErrorCode } from '../core/errors.ts';
-import {
-  allocationsFromAudit,
-  formatInventoryReport,
-  inventoryReport,
-} from '../core/inventory-report.ts';
+import { formatInventoryReport } from '../core/inventory-report.ts';
 import { parsePhone } from '../core/phone.ts';
 import type { Engine } from '../engine/engine.ts';
+import { exportNumbersCsv, poolReports } from '../engine/number-inventory.ts';
 import { NUMBER_STATES } from '../store/number-queries.ts';
 import type { NumberQuery, NumberRecord, NumberState, Store } from '../store/types.ts';
 import type { CliContext } from './main.ts';
@@ -27,6 +23,8 @@ interface Common {
   json?: boolean;
 }
 
+const DAY_MS = 86_400_000;
+
 interface Filters extends Common {
   pool?: string;
   state?: string;
@@ -34,18 +32,6 @@ interface Filters extends Common {
   prefix?: string;
 }
 
-const DAY_MS = 86_400_000;
-const EXPORT_HEADER = [
-  'pool',
-  'kind',
-  'number',
-  'state',
-  'person',
-  'person_name',
-  'until',
-  'note',
-  'updated_at',
-];
 
 /** Registers the `numbers` command group. */
 export function registerNumbersCommands(
@@ -182,17 +168,10 @@ function registerReportCommands(
     .option('--low-stock <percent>', 'flag pools with less than this percent free', '10')
     .option('--json', 'print as JSON')
     .action((o: Common & { window: string; lowStock: string }) =>
-      run(o, async ({ store, clock }) => {
-        const now = clock();
+      run(o, async (engine) => {
         const windowDays = positive('--window', o.window);
         const lowStockPercent = positive('--low-stock', o.lowStock);
-        const since = new Date(now.getTime() - windowDays * DAY_MS).toISOString();
-        const audit = await store.queryAudit({ action: 'number.assigned', since });
-        const reports = inventoryReport(await store.poolUsage(now), allocationsFromAudit(audit), {
-          now,
-          windowDays,
-          lowStockPercent,
-        });
+        const reports = await poolReports(engine, { windowDays, lowStockPercent });
         for (const r of reports.filter((x) => x.lowStock)) {
           ctx.log.warn(
             { pool: r.pool, free: r.free, freePercent: r.freePercent },
@@ -210,22 +189,10 @@ function registerReportCommands(
     .option('--pool <name>', 'only this pool')
     .option('--state <state>', 'only this state')
     .action((o: Filters & { out: string }) =>
-      run(o, async ({ store }) => {
-        const list = await store.searchNumbers(query(o));
-        const names = new Map((await store.listPeople()).map((p) => [p.id, p.attributes]));
-        const rows = list.map((n) => [
-          n.pool,
-          n.kind,
-          n.value,
-          n.state,
-          n.personId,
-          displayName(names.get(n.personId ?? '')),
-          n.availableAt,
-          n.note,
-          n.updatedAt,
-        ]);
-        writeFileSync(o.out, toCsv([EXPORT_HEADER, ...rows]));
-        ctx.out(`wrote ${list.length} numbers to ${o.out}`);
+      run(o, async (engine) => {
+        const { csv, count } = await exportNumbersCsv(engine, query(o));
+        writeFileSync(o.out, csv);
+        ctx.out(`wrote ${count} numbers to ${o.out}`);
       }),
     );
 }
@@ -300,11 +267,6 @@ function describe(n: NumberRecord): string {
   const note = n.note === undefined ? '' : `  (${n.note})`;
   const outside = n.outOfRange ? '  out of range' : '';
   return `${n.pool}  ${n.value}  ${n.state}${person}${until}${note}${outside}`;
-}
-
-function displayName(attributes: Record<string, unknown> | undefined): string | undefined {
-  const name = attributes?.displayName;
-  return typeof name === 'string' ? name : undefined;
 }
 
 async function findNumber(store: Store, pool: string, value: string) {

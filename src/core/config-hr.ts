@@ -6,7 +6,8 @@
 import { isAbsolute, resolve } from 'node:path';
 
 import type { MapView } from './config-reader.ts';
-import type { HrFileSourceConfig } from './config-types.ts';
+import type { HrFileSourceConfig, WorkdayConfig } from './config-types.ts';
+import { anchorSecretRef, secretRefKind } from './secrets.ts';
 
 export const HR_FILE_KEYS = [
   'name',
@@ -22,6 +23,8 @@ export const HR_FILE_KEYS = [
   'phone',
   'manager',
   'provisionDaysBeforeStart',
+  'writeBack',
+  'workday',
 ] as const;
 
 const WORKER_TYPES = ['employee', 'contractor', 'intern'] as const;
@@ -125,7 +128,42 @@ export function readHrFile(
   const manager = view.map('manager', ['column'])?.str('column', { required: true });
   if (manager !== undefined) source.manager = { column: manager };
   source.attributes = { ...columns, ...derivedAttributes(source) };
+  readWorkday(view, source, options.baseDir);
   return source;
+}
+
+/** `writeBack: { workPhone: did }` with a `workday:` block to write it through. */
+function readWorkday(view: MapView, source: HrFileSourceConfig, baseDir: string): void {
+  const writeBack: Record<string, 'did' | 'extension'> = {};
+  for (const [attr, kind] of Object.entries(strings(view, 'writeBack'))) {
+    if (kind === 'did' || kind === 'extension') writeBack[attr] = kind;
+    else view.problem('writeBack', `${attr}: must be did or extension, not ${kind}`);
+  }
+  const wd = view.map('workday', ['url', 'username', 'password', 'version', 'timeoutMs']);
+  if (Object.keys(writeBack).length > 0) {
+    if (wd === undefined) view.problem('writeBack', 'needs a workday: block to write through');
+    source.writeBack = writeBack;
+  }
+  if (wd === undefined) return;
+  const url = wd.str('url', { required: true }) ?? '';
+  if (url !== '' && !/^https?:\/\/[^/]+\/ccx\/service\/[^/]+\/Human_Resources\//.test(url)) {
+    wd.problem('url', 'must be https://HOST/ccx/service/TENANT/Human_Resources/VERSION');
+  }
+  const password = wd.str('password', { required: true }) ?? '';
+  if (password !== '' && secretRefKind(password) === undefined) {
+    wd.problem('password', 'inline secrets are not allowed; use env:NAME or file:PATH');
+  }
+  const version = wd.str('version') ?? /\/(v\d+(?:\.\d+)?)\/?$/.exec(url)?.[1] ?? 'v42.0';
+  const config: WorkdayConfig = {
+    url,
+    username: wd.str('username', { required: true }) ?? '',
+    password: password === '' ? '' : anchorSecretRef(password, baseDir),
+    version,
+  };
+  if (wd.has('timeoutMs')) {
+    config.timeoutMs = wd.num('timeoutMs', { default: 30_000, min: 100, integer: true });
+  }
+  source.workday = config;
 }
 
 /** Attributes the connector fills from the sections, with the column each comes from. */

@@ -136,6 +136,21 @@ export interface HrFileSourceConfig {
   manager?: { column: string };
   /** Provisioning starts this many days before the hire date; default 0. */
   provisionDaysBeforeStart: number;
+  /** Attribute (`workPhone`) → which number to write back; needs `workday`. */
+  writeBack?: Record<string, NumberKind>;
+  /** Workday's Human Resources web service, for write-back (src/connectors/workday). */
+  workday?: WorkdayConfig;
+}
+
+/** `https://host/ccx/service/TENANT/Human_Resources/v42.0` and an integration user. */
+export interface WorkdayConfig {
+  url: string;
+  /** `user@tenant`, sent in the WS-Security UsernameToken. */
+  username: string;
+  password: SecretRef;
+  /** Web service version (`v42.0`); taken from the URL's last segment when absent. */
+  version: string;
+  timeoutMs?: number;
 }
 
 export type SourceConfig =

@@ -41,18 +41,36 @@ export function readImportCsv(bytes: Uint8Array, file: string): string[][] {
     throw new CallsignError(
       ErrorCode.Config,
       `${file}: not UTF-8 text; save the CSV as UTF-8 (nothing was imported)`,
+      { details: { field: 'encoding' } },
     );
   }
-  const rows = parseCsv(text.replace(/^\uFEFF/, ''));
+  const rows = splitCsv(text.replace(/^\uFEFF/, ''), file);
   const header = (rows[0] ?? []).map((h) => h.trim().toLowerCase());
   if (header.join(',') !== IMPORT_HEADER.join(',')) {
     throw new CallsignError(
       ErrorCode.Config,
       `${file}: the header must be ` +
         `'${IMPORT_HEADER.join(',')}', not '${(rows[0] ?? []).join(',')}' (nothing was imported)`,
+      { details: { line: 1, field: 'header' } },
     );
   }
   return rows;
+}
+
+/** `parseCsv`, with a quote that never closes named by its line (nothing is imported). */
+function splitCsv(text: string, file: string): string[][] {
+  try {
+    return parseCsv(text);
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    const offset = Number(/offset (\d+)/.exec(err.message)?.[1] ?? 0);
+    const line = text.slice(0, offset).split('\n').length;
+    throw new CallsignError(
+      ErrorCode.Config,
+      `${file}: line ${line}, field row: a quoted field never closes (nothing was imported)`,
+      { details: { line, field: 'row' } },
+    );
+  }
 }
 
 /** Checks every data row; returns the rows to import and the problems of the others. */

@@ -54,8 +54,14 @@ export function compileProfiles(profiles: Record<string, ProfileConfig>): Compil
 export function writeBackOf(config: Pick<CallsignConfig, 'sources'>): WriteBackMap {
   const out: WriteBackMap = {};
   for (const source of config.sources) {
-    if (source.type !== 'ldap') continue;
-    if (Object.keys(source.writeBack).length > 0) out[source.name] = source.writeBack;
+    // An HR source writes back only through Workday (src/connectors/workday).
+    const map =
+      source.type === 'ldap'
+        ? source.writeBack
+        : source.type === 'hr-file' && source.workday !== undefined
+          ? (source.writeBack ?? {})
+          : {};
+    if (Object.keys(map).length > 0) out[source.name] = map;
   }
   return out;
 }

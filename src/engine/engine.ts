@@ -106,7 +106,13 @@ function makeSource(
   if (config.type === 'scim') return new ScimSource(config, scimStoreOf(store));
   if (config.type === 'hr-file') {
     const path = isAbsolute(config.path) ? config.path : resolve(baseDir, config.path);
-    return new HrFileSource({ ...config, path }, { log: log.child({ connector: config.name }) });
+    const hrLog = log.child({ connector: config.name });
+    if (config.workday === undefined) return new HrFileSource({ ...config, path }, { log: hrLog });
+    const workdayPassword = secretFor(
+      { name: `${config.name}.workday`, password: config.workday.password },
+      baseDir,
+    );
+    return new HrFileSource({ ...config, path }, { log: hrLog, workdayPassword });
   }
   if (config.type === 'servicenow') {
     const ref = 'token' in config.auth ? config.auth.token : config.auth.password;

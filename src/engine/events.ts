@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 
 import type { CallsignError } from '../core/errors.ts';
 import type { TargetResult } from '../connectors/types.ts';
+import type { NumberKind } from '../core/model.ts';
 import type { OperationRecord } from '../store/types.ts';
 
 /** Payload of every event, by name. */
@@ -22,6 +23,18 @@ export interface EngineEventMap {
   'operation:stale': { operation: OperationRecord; phase: 'before-call' | 'complete' };
   /** Retry-After from a target: no operation starts on it before `until`. */
   'target:paused': { target: string; until: Date };
+  /**
+   * A pool has just become low on stock (src/engine/pool-watch.ts): fewer free numbers than
+   * `threshold.below`, or less than `threshold.percent` of its usable numbers free.
+   */
+  'pool:low': {
+    pool: string;
+    kind: NumberKind;
+    free: number;
+    total: number;
+    threshold: { below: number } | { percent: number };
+    at: Date;
+  };
   /** `runUntilIdle` returned. */
   'run:finished': { runId?: string; done: number; failed: number; retried: number };
 }

@@ -2,7 +2,12 @@
  * `cucm-line`: a directory number, keyed `pattern@partition` (or a bare pattern for the null
  * partition). Ensure semantics: getLine before addLine, so a retry after a lost answer finds the
  * line it created; updateLine sends only the fields that differ.
+ * Call forwards (`callForwardAll`, `callForwardBusy`, `callForwardNoAnswer`: the destination,
+ * '' for none) live on the line. A released number that cannot be removed (still on a phone,
+ * -692) has its forwards cleared before the error goes back, so whoever gets the number next
+ * does not inherit a forward to the leaver's mobile.
  */
+import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type { PlatformNumber, TargetChange, TargetResult } from '../types.ts';
 import { type AxlNode, child, list, textOf, uuidOf } from './axl-xml.ts';
@@ -18,6 +23,8 @@ import {
 
 /** Line fields Callsign sets; AXL has many more, left as the administrator set them. */
 export const LINE_FIELDS = ['description', 'alertingName', 'asciiAlertingName'] as const;
+/** Forward kinds; each attribute's value is the destination. */
+export const LINE_FORWARDS = ['callForwardAll', 'callForwardBusy', 'callForwardNoAnswer'] as const;
 
 /** Reads a line's fields; null when absent. */
 export async function readLine(ctx: CucmContext, key: string): Promise<Attributes | null> {
@@ -33,8 +40,15 @@ export async function applyLine(ctx: CucmContext, change: TargetChange): Promise
 
   if (change.action === 'delete') {
     if (current === null) return { externalId: change.key, outcome: 'noop' };
-    const removed = await removeOrNoop(() => ctx.axl.call('removeLine', name(dirn), subject));
-    return { externalId: current.uuid, outcome: removed ? 'deleted' : 'noop' };
+    try {
+      const removed = await removeOrNoop(() => ctx.axl.call('removeLine', name(dirn), subject));
+      return { externalId: current.uuid, outcome: removed ? 'deleted' : 'noop' };
+    } catch (err) {
+      if (err instanceof CallsignError && err.code === ErrorCode.State) {
+        await clearForwards(ctx, dirn, current.attributes);
+      }
+      throw err;
+    }
   }
 
   const wanted = pick(change.attributes);
@@ -49,6 +63,7 @@ export async function applyLine(ctx: CucmContext, change: TargetChange): Promise
       routePartitionName: dirn.partition,
       alertingName: wanted.alertingName,
       asciiAlertingName: wanted.asciiAlertingName,
+      ...forwardNodes(wanted),
     };
     const answer = await ctx.axl.call('addLine', { line }, { ...subject, references });
     return { externalId: textOf(answer.return) ?? change.key, outcome: 'created' };
@@ -56,8 +71,41 @@ export async function applyLine(ctx: CucmContext, change: TargetChange): Promise
 
   const changed = Object.entries(wanted).filter(([k, v]) => current.attributes[k] !== v);
   if (changed.length === 0) return { externalId: current.uuid, outcome: 'noop' };
-  await ctx.axl.call('updateLine', { ...name(dirn), ...Object.fromEntries(changed) }, subject);
+  const scalars = Object.fromEntries(changed.filter(([k]) => !isForward(k)));
+  const forwards = forwardNodes(Object.fromEntries(changed.filter(([k]) => isForward(k))));
+  await ctx.axl.call('updateLine', { ...name(dirn), ...scalars, ...forwards }, subject);
   return { externalId: current.uuid, outcome: 'updated' };
+}
+
+/**
+ * Clears every forward the line has. Used when a number is released but the line stays: the
+ * error about the line still goes back, but the forward is gone already.
+ */
+async function clearForwards(
+  ctx: CucmContext,
+  dirn: DirnKey,
+  current: Record<string, string>,
+): Promise<void> {
+  const set = LINE_FORWARDS.filter((kind) => (current[kind] ?? '') !== '');
+  if (set.length === 0) return;
+  const cleared = Object.fromEntries(set.map((kind) => [kind, '']));
+  const subject = { subject: `line ${formatDirn(dirn)}` };
+  await ctx.axl.call('updateLine', { ...name(dirn), ...forwardNodes(cleared) }, subject);
+  ctx.log.info({ line: formatDirn(dirn), cleared: set }, 'cucm line forwards cleared');
+}
+
+/** `{ callForwardAll: { destination } }`; an empty destination element removes the forward. */
+function forwardNodes(values: Record<string, string>): AxlNode {
+  const out: AxlNode = {};
+  for (const kind of LINE_FORWARDS) {
+    const destination = values[kind];
+    if (destination !== undefined) out[kind] = { destination };
+  }
+  return out;
+}
+
+function isForward(name: string): boolean {
+  return (LINE_FORWARDS as readonly string[]).includes(name);
 }
 
 /** True when a line with this pattern exists in any partition. */
@@ -103,6 +151,9 @@ async function getLine(
     routePartitionName: textOf(line.routePartitionName) ?? '',
   };
   for (const field of LINE_FIELDS) attributes[field] = textOf(line[field]) ?? '';
+  for (const kind of LINE_FORWARDS) {
+    attributes[kind] = textOf(child(line, kind)?.destination) ?? '';
+  }
   return { uuid: uuidOf(line) ?? formatDirn(dirn), attributes };
 }
 
@@ -110,7 +161,8 @@ function lineKey(ctx: CucmContext, change: TargetChange): DirnKey {
   checkAttributes(
     ctx,
     change,
-    (n) => (LINE_FIELDS as readonly string[]).includes(n) || n === 'routePartitionName',
+    (n) =>
+      (LINE_FIELDS as readonly string[]).includes(n) || isForward(n) || n === 'routePartitionName',
   );
   const dirn = parseDirn(ctx.target, change.key, 'key');
   const partition = change.attributes.routePartitionName;
@@ -127,7 +179,7 @@ function name(dirn: DirnKey): AxlNode {
 
 function pick(attributes: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const field of LINE_FIELDS) {
+  for (const field of [...LINE_FIELDS, ...LINE_FORWARDS]) {
     if (attributes[field] !== undefined) out[field] = attributes[field];
   }
   return out;
@@ -136,6 +188,7 @@ function pick(attributes: Record<string, string>): Record<string, string> {
 function returnedTags(): AxlNode {
   const tags: AxlNode = { pattern: '', routePartitionName: '' };
   for (const field of LINE_FIELDS) tags[field] = '';
+  for (const kind of LINE_FORWARDS) tags[kind] = { destination: '' };
   return tags;
 }
 

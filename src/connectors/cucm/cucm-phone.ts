@@ -5,6 +5,11 @@
  * never the whole `lines` list). With an owner, the device is also merged into the owner's
  * associated devices. A desk phone whose MAC address is not known yet waits: the operation
  * fails with code `waiting` and the person's line and softphone go ahead.
+ * After an updatePhone (lines or settings changed) the phone is sent applyPhone: AXL writes only
+ * the database, and a registered phone keeps its old configuration (no new line button) until
+ * it is told to apply the change or is reset. applyPhone is the gentler of the two: the phone
+ * restarts only when the change needs it. A new phone needs none (it reads its configuration
+ * when it first registers), and nothing is applied when nothing changed.
  */
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
@@ -172,7 +177,22 @@ async function updatePhone(
     subject: `phone ${change.key}`,
     references: references(attrs, differ),
   });
+  await applyConfig(ctx, change.key);
   return { externalId: current.uuid, outcome: 'updated' };
+}
+
+/**
+ * applyPhone after a change. The change is committed already, so a failure here does not fail
+ * the operation (a retry would find nothing to change and never apply): it is logged, and the
+ * phone takes the change at its next restart at the latest.
+ */
+async function applyConfig(ctx: CucmContext, name: string): Promise<void> {
+  try {
+    await ctx.axl.call('applyPhone', { name }, { subject: `phone ${name}` });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    ctx.log.warn({ phone: name, reason }, 'cucm applyPhone failed');
+  }
 }
 
 interface PhoneLine {

@@ -105,6 +105,9 @@ describe('CucmTarget', () => {
       description: 'Jane Doe',
       alertingName: 'Jane Doe',
       asciiAlertingName: '',
+      callForwardAll: '',
+      callForwardBusy: '',
+      callForwardNoAnswer: '',
     });
 
     for (const change of [user, line, phone('SEP001122AABBCC')]) {

@@ -22,6 +22,7 @@ import { AxlClient, type AxlClientOptions } from './axl-client.ts';
 import type { CucmContext } from './cucm-context.ts';
 import { applyLine, lineExists, listLines, readLine } from './cucm-line.ts';
 import { applyPhone, readPhone } from './cucm-phone.ts';
+import { applyRemoteDestination, readRemoteDestination } from './cucm-remote-destination.ts';
 import { applyUser, readUser } from './cucm-user.ts';
 
 /** Resource types, in the order a joiner needs them. */
@@ -29,6 +30,8 @@ export const CucmResourceType = {
   User: 'cucm-user',
   Line: 'cucm-line',
   Phone: 'cucm-phone',
+  /** Single number reach: needs the owner and the dual-mode device or profile first. */
+  RemoteDestination: 'cucm-remote-destination',
 } as const;
 
 export interface CucmTargetOptions {
@@ -48,6 +51,7 @@ export class CucmTarget implements TargetConnector {
     CucmResourceType.User,
     CucmResourceType.Line,
     CucmResourceType.Phone,
+    CucmResourceType.RemoteDestination,
   ] as const;
   readonly pace: TargetPace;
   readonly axl: AxlClient;
@@ -80,6 +84,7 @@ export class CucmTarget implements TargetConnector {
     if (type === CucmResourceType.User) return readUser(this.#ctx, key);
     if (type === CucmResourceType.Line) return readLine(this.#ctx, key);
     if (type === CucmResourceType.Phone) return readPhone(this.#ctx, key);
+    if (type === CucmResourceType.RemoteDestination) return readRemoteDestination(this.#ctx, key);
     throw unknownType(this.name, type);
   }
 
@@ -88,7 +93,9 @@ export class CucmTarget implements TargetConnector {
     if (change.type === CucmResourceType.User) result = await applyUser(this.#ctx, change);
     else if (change.type === CucmResourceType.Line) result = await applyLine(this.#ctx, change);
     else if (change.type === CucmResourceType.Phone) result = await applyPhone(this.#ctx, change);
-    else throw unknownType(this.name, change.type);
+    else if (change.type === CucmResourceType.RemoteDestination) {
+      result = await applyRemoteDestination(this.#ctx, change);
+    } else throw unknownType(this.name, change.type);
 
     this.#ctx.log.info(
       { type: change.type, key: change.key, action: change.action, outcome: result.outcome },
@@ -125,7 +132,7 @@ function readCa(config: CucmTargetConfig): string {
 function unknownType(target: string, type: string): CallsignError {
   return new CallsignError(
     ErrorCode.Rejected,
-    `Target '${target}' has no resource type '${type}' (cucm-user, cucm-line, cucm-phone)`,
+    `Target '${target}' has no resource type '${type}' (${Object.values(CucmResourceType).join(', ')})`,
     { details: { target, type } },
   );
 }

@@ -3,6 +3,9 @@
  * whole, so the list is read, merged and written back: a device someone else associated stays.
  * Users that arrive by Unified CM's own LDAP sync (`userSource: ldap`) cannot be added or
  * removed over AXL; for them Callsign only sets fields and device associations.
+ * `primaryExtension` and `ipccExtension` (UCCX agents) are `pattern@partition` and must name an
+ * existing line; a new user gets them in an updateUser after addUser, so a line that does not
+ * exist yet fails that step only and a retry finds the user and sets just the extensions.
  */
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
@@ -11,13 +14,18 @@ import { type AxlNode, child, list, textOf, uuidOf } from './axl-xml.ts';
 import {
   checkAttributes,
   type CucmContext,
+  formatDirn,
   getOrNull,
+  parseDirn,
   removeOrNoop,
   splitList,
 } from './cucm-context.ts';
 
 /** Scalar user fields Callsign sets. */
 export const USER_FIELDS = ['firstName', 'lastName', 'mailid', 'telephoneNumber'] as const;
+
+/** Directory numbers a user points at, as `pattern@partition` ('' clears). */
+export const USER_EXTENSIONS = ['primaryExtension', 'ipccExtension'] as const;
 
 /** Attributes beyond the fields: the device list and where the user comes from. */
 const USER_EXTRAS = ['associatedDevices', 'userSource'];
@@ -26,13 +34,15 @@ export interface CucmUser {
   uuid: string;
   fields: Record<string, string>;
   devices: string[];
+  /** `primaryExtension` / `ipccExtension` → `pattern@partition`, '' when unset. */
+  extensions: Record<string, string>;
 }
 
 /** Reads a user; `associatedDevices` comes back comma-separated. */
 export async function readUser(ctx: CucmContext, userid: string): Promise<Attributes | null> {
   const user = await getUser(ctx, userid);
   if (user === null) return null;
-  return { ...user.fields, associatedDevices: user.devices.join(',') };
+  return { ...user.fields, associatedDevices: user.devices.join(','), ...user.extensions };
 }
 
 /** Adds, updates or removes a user so it matches the change. */
@@ -40,7 +50,10 @@ export async function applyUser(ctx: CucmContext, change: TargetChange): Promise
   checkAttributes(
     ctx,
     change,
-    (n) => (USER_FIELDS as readonly string[]).includes(n) || USER_EXTRAS.includes(n),
+    (n) =>
+      (USER_FIELDS as readonly string[]).includes(n) ||
+      (USER_EXTENSIONS as readonly string[]).includes(n) ||
+      USER_EXTRAS.includes(n),
   );
   const userid = change.key;
   const ldap = change.attributes.userSource === 'ldap';
@@ -57,9 +70,13 @@ export async function applyUser(ctx: CucmContext, change: TargetChange): Promise
 
   const wanted = pick(change.attributes);
   const devices = splitList(change.attributes.associatedDevices);
+  const extensions = pickExtensions(ctx, change.attributes);
   if (current === null) {
     if (ldap) throw notSynced(ctx, userid);
-    return addUser(ctx, userid, { fields: wanted, devices });
+    const added = await addUser(ctx, userid, { fields: wanted, devices });
+    const none: CucmUser = { uuid: added.externalId, fields: {}, devices, extensions: {} };
+    await writeExtensions(ctx, userid, none, extensions);
+    return added;
   }
 
   const body: AxlNode = { userid };
@@ -68,9 +85,10 @@ export async function applyUser(ctx: CucmContext, change: TargetChange): Promise
   }
   const merged = mergeDevices(current.devices, devices);
   if (merged.length !== current.devices.length) body.associatedDevices = { device: merged };
+  Object.assign(body, extensionBody(ctx, current, extensions));
   if (Object.keys(body).length === 1) return { externalId: current.uuid, outcome: 'noop' };
 
-  const references: Record<string, string> = {};
+  const references = extensionReferences(extensions);
   if (devices.length > 0) references.device = devices.join(',');
   await ctx.axl.call('updateUser', body, { subject: `user ${userid}`, references });
   return { externalId: current.uuid, outcome: 'updated' };
@@ -78,7 +96,13 @@ export async function applyUser(ctx: CucmContext, change: TargetChange): Promise
 
 /** Reads the user, or null when absent. */
 export async function getUser(ctx: CucmContext, userid: string): Promise<CucmUser | null> {
-  const returnedTags: AxlNode = { userid: '', associatedDevices: { device: '' } };
+  const returnedTags: AxlNode = {
+    userid: '',
+    associatedDevices: { device: '' },
+    primaryExtension: { pattern: '', routePartitionName: '' },
+    ipccExtension: '',
+    ipccRoutePartition: '',
+  };
   for (const field of USER_FIELDS) returnedTags[field] = '';
   const call = () =>
     ctx.axl.call('getUser', { userid, returnedTags }, { subject: `user ${userid}` });
@@ -91,7 +115,12 @@ export async function getUser(ctx: CucmContext, userid: string): Promise<CucmUse
   const devices = list(child(user, 'associatedDevices'), 'device')
     .map((d) => textOf(d) ?? '')
     .filter((d) => d !== '');
-  return { uuid: uuidOf(user) ?? userid, fields, devices };
+  const primary = child(user, 'primaryExtension');
+  const extensions = {
+    primaryExtension: dirnText(textOf(primary?.pattern), textOf(primary?.routePartitionName)),
+    ipccExtension: dirnText(textOf(user.ipccExtension), textOf(user.ipccRoutePartition)),
+  };
+  return { uuid: uuidOf(user) ?? userid, fields, devices, extensions };
 }
 
 /**
@@ -151,6 +180,68 @@ async function releaseDevices(
   const body = { userid: change.key, associatedDevices: { device: kept } };
   await ctx.axl.call('updateUser', body, { subject: `user ${change.key}` });
   return { externalId: current.uuid, outcome: 'updated' };
+}
+
+/** The extensions the change names, normalised to `pattern@partition` ('' to clear). */
+function pickExtensions(ctx: CucmContext, attributes: Record<string, string>) {
+  const out: Record<string, string> = {};
+  for (const field of USER_EXTENSIONS) {
+    const value = attributes[field];
+    if (value === undefined) continue;
+    out[field] = value === '' ? '' : formatDirn(parseDirn(ctx.target, value, field));
+  }
+  return out;
+}
+
+/** updateUser elements for the extensions that differ from the user's. */
+function extensionBody(
+  ctx: CucmContext,
+  current: CucmUser,
+  wanted: Record<string, string>,
+): AxlNode {
+  const body: AxlNode = {};
+  const differs = (field: string) =>
+    wanted[field] !== undefined && wanted[field] !== (current.extensions[field] ?? '');
+  if (differs('primaryExtension')) {
+    const value = wanted.primaryExtension!;
+    const dirn = value === '' ? undefined : parseDirn(ctx.target, value, 'primaryExtension');
+    // An empty element clears the primary extension.
+    body.primaryExtension =
+      dirn === undefined ? '' : { pattern: dirn.pattern, routePartitionName: dirn.partition };
+  }
+  if (differs('ipccExtension')) {
+    const value = wanted.ipccExtension!;
+    const dirn = value === '' ? undefined : parseDirn(ctx.target, value, 'ipccExtension');
+    body.ipccExtension = dirn?.pattern ?? '';
+    body.ipccRoutePartition = dirn?.partition ?? '';
+  }
+  return body;
+}
+
+async function writeExtensions(
+  ctx: CucmContext,
+  userid: string,
+  current: CucmUser,
+  wanted: Record<string, string>,
+): Promise<void> {
+  const body = extensionBody(ctx, current, wanted);
+  if (Object.keys(body).length === 0) return;
+  await ctx.axl.call(
+    'updateUser',
+    { userid, ...body },
+    { subject: `user ${userid}`, references: extensionReferences(wanted) },
+  );
+}
+
+/** For a -691 message: the lines the request named, under the `line` reference. */
+function extensionReferences(wanted: Record<string, string>): Record<string, string> {
+  const lines = Object.values(wanted).filter((v) => v !== '');
+  return lines.length === 0 ? {} : { line: lines.join(', ') };
+}
+
+function dirnText(pattern: string | undefined, partition: string | undefined): string {
+  if (pattern === undefined || pattern === '') return '';
+  return formatDirn({ pattern, partition: partition ?? '' });
 }
 
 function mergeDevices(current: string[], wanted: string[]): string[] {

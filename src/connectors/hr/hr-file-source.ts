@@ -8,27 +8,58 @@
 import type { Logger } from 'pino';
 
 import type { HrFileSourceConfig } from '../../core/config-types.ts';
+import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Snapshot } from '../../core/model.ts';
-import type { SourceCapabilities, SourceConnector } from '../types.ts';
+import type { SourceCapabilities, SourceConnector, WriteBackValues } from '../types.ts';
+import { WorkdayWriteBack, type WorkerFacts } from '../workday/workday-writeback.ts';
 import { settleRows } from './hr-batch.ts';
 import { chooseFile, readCsv, readJson, type RawRow } from './hr-read.ts';
 import { rowMapper, type MappedRow } from './hr-rows.ts';
 
 export interface HrFileSourceOptions {
   log?: Logger;
+  /** The resolved `workday.password`; with it and `workday`, the source writes back. */
+  workdayPassword?: string;
+  clock?: () => Date;
 }
 
 export class HrFileSource implements SourceConnector {
   readonly name: string;
   readonly kind = 'hr-file';
-  readonly capabilities: SourceCapabilities = { delta: false, writeBack: false };
+  readonly capabilities: SourceCapabilities;
   readonly #config: HrFileSourceConfig;
   readonly #log: Logger | undefined;
+  readonly #workday: WorkdayWriteBack | undefined;
+  /** Hire date and worker type by worker id, from the last full read (for write-back). */
+  #facts: Map<string, WorkerFacts> | undefined;
 
   constructor(config: HrFileSourceConfig, options: HrFileSourceOptions = {}) {
     this.name = config.name;
     this.#config = config;
     this.#log = options.log;
+    if (config.workday !== undefined && options.workdayPassword !== undefined) {
+      this.#workday = new WorkdayWriteBack(config.workday, {
+        password: options.workdayPassword,
+        worker: (id) => this.#factsOf(id),
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+        ...(options.log === undefined ? {} : { log: options.log }),
+      });
+    }
+    this.capabilities = { delta: false, writeBack: this.#workday !== undefined };
+  }
+
+  /** Writes numbers to Workday; a pre-hire throws a retryable `waiting` error. */
+  async writeBack(record: { externalId: string }, values: WriteBackValues): Promise<void> {
+    if (this.#workday === undefined) {
+      throw new CallsignError(ErrorCode.Config, `source ${this.name}: no workday: block`);
+    }
+    await this.#workday.write(record.externalId, values);
+  }
+
+  async #factsOf(workerId: string): Promise<WorkerFacts | undefined> {
+    // After a restart the engine may run a journaled write-back before any read.
+    if (this.#facts === undefined) await this.readAll();
+    return this.#facts?.get(workerId);
   }
 
   async readAll(signal?: AbortSignal): Promise<Snapshot> {
@@ -49,6 +80,12 @@ export class HrFileSource implements SourceConnector {
       managers: config.manager !== undefined,
       ...(personKey === undefined ? {} : { personKey }),
     });
+    this.#facts = new Map(
+      snapshot.records.map((r) => [
+        r.externalId,
+        { hireDate: str(r.attributes.hireDate), workerType: str(r.attributes.workerType) },
+      ]),
+    );
     this.#log?.info(
       {
         file,
@@ -65,6 +102,10 @@ export class HrFileSource implements SourceConnector {
   async close(): Promise<void> {
     // Nothing is kept open between reads.
   }
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
 }
 
 /** Every column the configuration names: a CSV header must have them all. */

@@ -14,13 +14,27 @@ export class AxlFault extends Error {
   }
 }
 
+/** A directory number a user field points at. */
+export interface EmuDirn {
+  pattern: string;
+  partition: string;
+}
 export interface EmuUser {
   uuid: string;
   fields: Record<string, string>;
   associatedDevices: string[];
+  primaryExtension?: EmuDirn;
+  ipccExtension?: EmuDirn;
 }
 export interface EmuLine {
   uuid: string;
+  fields: Record<string, string>;
+  /** `callForwardAll` → destination; absent or '' is no forward. */
+  forwards?: Record<string, string>;
+}
+export interface EmuRemoteDestination {
+  uuid: string;
+  /** destination, ownerUserId, name, enableMobileConnect, dualModeDeviceName or RDP name. */
   fields: Record<string, string>;
 }
 export interface EmuPhoneLine {
@@ -59,6 +73,9 @@ const CONSTRAINTS: Record<string, string> = {
   commonPhoneConfigName: 'fk_device_fkcommonphoneconfig',
   presenceGroupName: 'fk_enduser_fkpresencegroup',
   ownerUserName: 'fk_device_fkenduser_owner',
+  ownerUserId: 'fk_remotedestination_fkenduser',
+  dualModeDeviceName: 'fk_remotedestination_fkdevice',
+  remoteDestinationProfileName: 'fk_remotedestination_fkdevice',
   device: 'fk_enduserdevicemap_fkdevice',
   line: 'fk_devicenumplanmap_fknumplan',
 };
@@ -68,6 +85,16 @@ export class AxlDb {
   /** Keyed `pattern` + NUL + partition. */
   readonly lines = new Map<string, EmuLine>();
   readonly phones = new Map<string, EmuPhone>();
+  /** Keyed by destination number: unique across the cluster. */
+  readonly remoteDestinations = new Map<string, EmuRemoteDestination>();
+  /** applyPhone calls per device name. */
+  readonly applied = new Map<string, number>();
+  /**
+   * When true, a primary or IPCC extension must be a line on one of the user's associated
+   * devices. Off by default: whether AXL itself enforces this was not confirmed (the
+   * administration pages only offer such lines), so the emulator stays permissive.
+   */
+  strictExtensions = false;
   readonly references: ReferenceTables;
 
   constructor(references: ReferenceTables = defaultReferences()) {
@@ -78,9 +105,9 @@ export class AxlDb {
   requireReference(field: string, value: string | undefined): void {
     if (value === undefined || value === '') return;
     const exists =
-      field === 'ownerUserName'
+      field === 'ownerUserName' || field === 'ownerUserId'
         ? this.users.has(value)
-        : field === 'device'
+        : ['device', 'dualModeDeviceName', 'remoteDestinationProfileName'].includes(field)
           ? this.phones.has(value)
           : (this.references[field]?.has(value) ?? true);
     if (!exists) throw missingKey(field);
@@ -104,6 +131,22 @@ export class AxlDb {
     for (const user of this.users.values()) {
       user.associatedDevices = user.associatedDevices.filter((d) => d !== name);
     }
+    this.applied.delete(name);
+  }
+
+  /**
+   * Checks a user's primary or IPCC extension: the line must exist (-691); with
+   * `strictExtensions`, it must also be on one of the user's associated devices (-691 too).
+   */
+  requireExtension(user: EmuUser, dirn: EmuDirn): void {
+    this.requireLine(dirn.pattern, dirn.partition);
+    if (!this.strictExtensions) return;
+    const onDevice = user.associatedDevices.some((name) =>
+      this.phones
+        .get(name)
+        ?.lines.some((l) => l.pattern === dirn.pattern && l.partition === dirn.partition),
+    );
+    if (!onDevice) throw missingKey('line');
   }
 }
 

@@ -7,7 +7,10 @@ import {
   AxlDb,
   AxlFault,
   duplicate,
+  type EmuDirn,
+  type EmuLine,
   type EmuPhoneLine,
+  type EmuUser,
   lineKey,
   newUuid,
   notFound,
@@ -19,6 +22,7 @@ type Handler = (db: AxlDb, body: Node) => unknown;
 
 const USER_SCALARS = ['firstName', 'lastName', 'mailid', 'telephoneNumber', 'presenceGroupName'];
 const LINE_SCALARS = ['description', 'usage', 'alertingName', 'asciiAlertingName'];
+const FORWARDS = ['callForwardAll', 'callForwardBusy', 'callForwardNoAnswer'];
 const PHONE_REFS = [
   'devicePoolName',
   'callingSearchSpaceName',
@@ -39,17 +43,23 @@ export const HANDLERS: Record<string, Handler> = {
     const devices = items(node(user.associatedDevices).device).map(text).filter(nonEmpty);
     for (const d of devices) db.requireReference('device', d);
     const uuid = newUuid();
-    db.users.set(userid, {
+    const added: EmuUser = {
       uuid,
       fields: pick(user, ['userid', ...USER_SCALARS]),
       associatedDevices: devices,
-    });
+    };
+    setExtensions(db, added, user);
+    db.users.set(userid, added);
     return uuid;
   },
   getUser(db, body) {
     const user = db.users.get(required(body, 'userid'));
     if (user === undefined) throw notFound('User', false);
-    const all = { ...user.fields, associatedDevices: { device: user.associatedDevices } };
+    const all = {
+      ...user.fields,
+      associatedDevices: { device: user.associatedDevices },
+      ...extensionsOf(user),
+    };
     return { user: { '@_uuid': user.uuid, ...returned(all, body.returnedTags) } };
   },
   updateUser(db, body) {
@@ -61,6 +71,7 @@ export const HANDLERS: Record<string, Handler> = {
       // AXL replaces the whole list: whatever the request leaves out is dropped.
       user.associatedDevices = [...new Set(devices)];
     }
+    setExtensions(db, user, body);
     Object.assign(user.fields, pick(body, USER_SCALARS));
     return user.uuid;
   },
@@ -86,18 +97,23 @@ export const HANDLERS: Record<string, Handler> = {
     if (db.lines.has(lineKey(pattern, partition))) throw duplicate('numplan_dnorpattern');
     const uuid = newUuid();
     const fields = { pattern, routePartitionName: partition, ...pick(line, LINE_SCALARS) };
-    db.lines.set(lineKey(pattern, partition), { uuid, fields });
+    const added: EmuLine = { uuid, fields };
+    setForwards(added, line);
+    db.lines.set(lineKey(pattern, partition), added);
     return uuid;
   },
   getLine(db, body) {
     const line = db.lines.get(lineKey(required(body, 'pattern'), text(body.routePartitionName)));
     if (line === undefined) throw notFound('Line', false);
-    return { line: { '@_uuid': line.uuid, ...returned(line.fields, body.returnedTags) } };
+    const all: Node = { ...line.fields };
+    for (const kind of FORWARDS) all[kind] = { destination: line.forwards?.[kind] ?? '' };
+    return { line: { '@_uuid': line.uuid, ...returned(all, body.returnedTags) } };
   },
   updateLine(db, body) {
     const line = db.lines.get(lineKey(required(body, 'pattern'), text(body.routePartitionName)));
     if (line === undefined) throw notFound('Line', true);
     Object.assign(line.fields, pick(body, LINE_SCALARS));
+    setForwards(line, body);
     return line.uuid;
   },
   removeLine(db, body) {
@@ -173,6 +189,52 @@ export const HANDLERS: Record<string, Handler> = {
   },
 };
 
+/**
+ * primaryExtension (`<pattern>` + `<routePartitionName>`) and ipccExtension (the pattern, with
+ * the partition in ipccRoutePartition). An empty element clears the field.
+ */
+function setExtensions(db: AxlDb, user: EmuUser, body: Node): void {
+  const next: Pick<EmuUser, 'primaryExtension' | 'ipccExtension'> = {};
+  if (body.primaryExtension !== undefined) {
+    const ext = node(body.primaryExtension);
+    next.primaryExtension = dirnOrUndefined(text(ext.pattern), text(ext.routePartitionName));
+  }
+  if (body.ipccExtension !== undefined) {
+    const pattern = text(body.ipccExtension);
+    next.ipccExtension = dirnOrUndefined(pattern, text(body.ipccRoutePartition));
+  }
+  // Only the extensions this request names are checked, and all before any is stored.
+  for (const dirn of Object.values(next)) {
+    if (dirn !== undefined) db.requireExtension(user, dirn);
+  }
+  if ('primaryExtension' in next) user.primaryExtension = next.primaryExtension;
+  if ('ipccExtension' in next) user.ipccExtension = next.ipccExtension;
+}
+
+function dirnOrUndefined(pattern: string, partition: string): EmuDirn | undefined {
+  return pattern === '' ? undefined : { pattern, partition };
+}
+
+function extensionsOf(user: EmuUser): Node {
+  const primary = user.primaryExtension;
+  return {
+    primaryExtension: {
+      pattern: primary?.pattern ?? '',
+      routePartitionName: primary?.partition ?? '',
+    },
+    ipccExtension: user.ipccExtension?.pattern ?? '',
+    ipccRoutePartition: user.ipccExtension?.partition ?? '',
+  };
+}
+
+/** Stores each forward's destination named in the request; '' clears it. */
+function setForwards(line: EmuLine, body: Node): void {
+  for (const kind of FORWARDS) {
+    if (body[kind] === undefined) continue;
+    line.forwards = { ...line.forwards, [kind]: text(node(body[kind]).destination) };
+  }
+}
+
 function phoneLines(db: AxlDb, value: unknown, mustExist = true): EmuPhoneLine[] {
   const out: EmuPhoneLine[] = [];
   for (const line of items(node(value).line).map(node)) {
@@ -210,7 +272,7 @@ function page<T>(rows: T[], body: Node): T[] {
 }
 
 /** Only the tags asked for in `returnedTags`; all when none are named. */
-function returned(all: Record<string, unknown>, tags: unknown): Record<string, unknown> {
+export function returned(all: Record<string, unknown>, tags: unknown): Record<string, unknown> {
   const names = Object.keys(node(tags)).filter((k) => !k.startsWith('@_'));
   if (names.length === 0) return all;
   const out: Record<string, unknown> = {};
@@ -220,29 +282,29 @@ function returned(all: Record<string, unknown>, tags: unknown): Record<string, u
   return out;
 }
 
-function required(body: Node, field: string): string {
+export function required(body: Node, field: string): string {
   const value = text(body[field]);
   if (value === '') throw new AxlFault(5003, `${field} is required`);
   return value;
 }
 
-function pick(body: Node, fields: string[]): Record<string, string> {
+export function pick(body: Node, fields: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const field of fields) if (body[field] !== undefined) out[field] = text(body[field]);
   return out;
 }
 
-function node(value: unknown): Node {
+export function node(value: unknown): Node {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Node)
     : {};
 }
 
-function items(value: unknown): unknown[] {
+export function items(value: unknown): unknown[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
-function text(value: unknown): string {
+export function text(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'object' && value !== null && '#text' in value) {
     return String((value as Node)['#text']);

@@ -16,7 +16,12 @@ const USER_FIELDS: ElementSpec = {
   telephoneNumber: true,
   associatedDevices: { device: true },
   presenceGroupName: true,
+  primaryExtension: { pattern: true, routePartitionName: true },
+  ipccExtension: true,
+  ipccRoutePartition: true,
 };
+/** XCallForwardAll / Busy / NoAnswer: only the parts Callsign sets. */
+const FORWARD: ElementSpec = { forwardToVoiceMail: true, destination: true, duration: true };
 const LINE_FIELDS: ElementSpec = {
   pattern: true,
   description: true,
@@ -24,6 +29,17 @@ const LINE_FIELDS: ElementSpec = {
   routePartitionName: true,
   alertingName: true,
   asciiAlertingName: true,
+  callForwardAll: FORWARD,
+  callForwardBusy: FORWARD,
+  callForwardNoAnswer: FORWARD,
+};
+const REMOTE_DESTINATION: ElementSpec = {
+  name: true,
+  destination: true,
+  ownerUserId: true,
+  enableMobileConnect: true,
+  remoteDestinationProfileName: true,
+  dualModeDeviceName: true,
 };
 const PHONE_LINE: ElementSpec = {
   line: { index: true, dirn: { pattern: true, routePartitionName: true } },
@@ -64,11 +80,19 @@ export const AXL_OPERATIONS: Record<string, ElementSpec> = {
   updatePhone: { ...PHONE_SCALARS, removeLines: PHONE_LINE, addLines: PHONE_LINE },
   removePhone: { name: true },
   listPhone: { searchCriteria: { name: true, description: true }, ...LIST_PAGING },
+  applyPhone: { name: true },
+  addRemoteDestination: { remoteDestination: REMOTE_DESTINATION },
+  getRemoteDestination: { destination: true, returnedTags: 'any' },
+  updateRemoteDestination: { ...REMOTE_DESTINATION },
+  removeRemoteDestination: { destination: true },
 };
 
-/** Operations that change the database (throttled, counted, droppable). */
+/**
+ * Operations that change the database or a device (throttled, counted, droppable). applyPhone
+ * goes through the same change queue as a write.
+ */
 export function isWrite(operation: string): boolean {
-  return /^(add|update|remove)/.test(operation);
+  return /^(add|update|remove|apply)/.test(operation);
 }
 
 /** Versions Unified CM serves AXL for; there was no 13. */

@@ -13,6 +13,7 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 
 import { AxlDb, AxlFault, type ReferenceTables } from './axl-db.ts';
 import { HANDLERS } from './axl-ops.ts';
+import { MOBILITY_HANDLERS } from './axl-ops-mobility.ts';
 import { AXL_OPERATIONS, AXL_VERSIONS, isWrite, unknownElement } from './axl-schema.ts';
 
 export interface EmulatorAccount {
@@ -107,7 +108,7 @@ export class CucmEmulator {
     if (problem !== undefined) return answer(500, fault(undefined, problem));
 
     const spec = AXL_OPERATIONS[request.operation];
-    const handler = HANDLERS[request.operation];
+    const handler = HANDLERS[request.operation] ?? MOBILITY_HANDLERS[request.operation];
     if (spec === undefined || handler === undefined) {
       return answer(500, fault(undefined, `Operation ${request.operation} is not supported`));
     }
