@@ -83,7 +83,8 @@ async function addRemoteDestination(
     [anchors.length === 1, 'dualModeDeviceName or remoteDestinationProfileName (one)'],
   ] as const) {
     if (ok) continue;
-    const msg = `Unified CM '${ctx.target}' remote destination '${change.key}': ${field} is required`;
+    const where = `Unified CM '${ctx.target}' remote destination '${change.key}'`;
+    const msg = `${where}: ${field} is required`;
     throw new CallsignError(ErrorCode.Rejected, msg, {
       details: { target: ctx.target, key: change.key, field },
     });

@@ -129,10 +129,12 @@ function readCa(config: CucmTargetConfig): string {
   }
 }
 
+const TYPE_LIST = Object.values(CucmResourceType).join(', ');
+
 function unknownType(target: string, type: string): CallsignError {
   return new CallsignError(
     ErrorCode.Rejected,
-    `Target '${target}' has no resource type '${type}' (${Object.values(CucmResourceType).join(', ')})`,
+    `Target '${target}' has no resource type '${type}' (${TYPE_LIST})`,
     { details: { target, type } },
   );
 }

@@ -28,6 +28,8 @@ describe('CUCM AXL emulator', () => {
     emu.db.users.clear();
     emu.db.lines.clear();
     emu.db.phones.clear();
+    emu.db.remoteDestinations.clear();
+    emu.db.applied.clear();
   });
 
   async function call(op: string, inner: string, opts: CallOptions = {}) {
@@ -182,6 +184,85 @@ describe('CUCM AXL emulator', () => {
     emu.dropWriteAnswers = 1;
     await assert.rejects(addLine('1007'));
     assert.equal(emu.db.lines.size, 1);
+  });
+
+  const addUser = (userid: string) =>
+    call('addUser', `<user><lastName>L</lastName><userid>${userid}</userid></user>`);
+  const addCsf = (name: string, owner: string) =>
+    call(
+      'addPhone',
+      `<phone><name>${name}</name><product>Cisco Unified Client Services Framework</product>` +
+        '<class>Phone</class><protocol>SIP</protocol><protocolSide>User</protocolSide>' +
+        `<devicePoolName>Default</devicePoolName><ownerUserName>${owner}</ownerUserName>` +
+        '</phone>',
+    );
+
+  it('sets primary and IPCC extensions only to existing lines (-691 otherwise)', async () => {
+    await addUser('agent');
+    await addLine('2001');
+    const set = (inner: string) => call('updateUser', `<userid>agent</userid>${inner}`);
+    const missing = await set(
+      '<primaryExtension><pattern>2999</pattern>' +
+        '<routePartitionName>Internal_PT</routePartitionName></primaryExtension>',
+    );
+    assert.equal(axlcode(missing.text), '-691');
+    assert.match(missing.text, /fk_devicenumplanmap_fknumplan/);
+    const ok = await set(
+      '<ipccExtension>2001</ipccExtension><ipccRoutePartition>Internal_PT</ipccRoutePartition>',
+    );
+    assert.equal(ok.status, 200);
+    const got = await call('getUser', '<userid>agent</userid>');
+    assert.match(got.text, /<ipccExtension>2001<\/ipccExtension>/);
+    assert.match(got.text, /<ipccRoutePartition>Internal_PT<\/ipccRoutePartition>/);
+    assert.equal(emu.db.users.get('agent')?.primaryExtension, undefined);
+  });
+
+  it('stores forwards on lines and refuses an unknown element inside one', async () => {
+    await addLine('2002');
+    const where = '<pattern>2002</pattern><routePartitionName>Internal_PT</routePartitionName>';
+    const fwd = '<callForwardAll><destination>+14085550100</destination></callForwardAll>';
+    assert.equal((await call('updateLine', where + fwd)).status, 200);
+    const got = await call('getLine', where);
+    assert.match(got.text, /<callForwardAll><destination>\+14085550100<\/destination>/);
+    const bad = await call(
+      'updateLine',
+      `${where}<callForwardAll><colour>red</colour></callForwardAll>`,
+    );
+    assert.equal(bad.status, 500);
+    assert.match(bad.text, /callForwardAll\.colour/);
+    const clear = '<callForwardAll><destination/></callForwardAll>';
+    assert.equal((await call('updateLine', where + clear)).status, 200);
+    assert.equal(emu.db.lines.get('2002\u0000Internal_PT')?.forwards?.callForwardAll, '');
+  });
+
+  it('keeps remote destinations unique and their owner and device referenced', async () => {
+    await addUser('mobile');
+    await addCsf('CSFMOBILE', 'mobile');
+    const add = (owner: string, device: string) =>
+      call(
+        'addRemoteDestination',
+        '<remoteDestination><destination>+14085550123</destination>' +
+          `<ownerUserId>${owner}</ownerUserId><dualModeDeviceName>${device}</dualModeDeviceName>` +
+          '</remoteDestination>',
+      );
+    assert.equal(axlcode((await add('ghost', 'CSFMOBILE')).text), '-691');
+    assert.equal(axlcode((await add('mobile', 'CSFGHOST')).text), '-691');
+    assert.equal((await add('mobile', 'CSFMOBILE')).status, 200);
+    assert.equal(axlcode((await add('mobile', 'CSFMOBILE')).text), '-239');
+    const get = await call('getRemoteDestination', '<destination>+14085550123</destination>');
+    assert.match(get.text, /<enableMobileConnect>true<\/enableMobileConnect>/);
+    const gone = '<destination>+10000000000</destination>';
+    assert.equal(axlcode((await call('getRemoteDestination', gone)).text), '5007');
+    assert.equal(axlcode((await call('removeRemoteDestination', gone)).text), '5007');
+  });
+
+  it('counts applyPhone per device and answers 5007 for an unknown one', async () => {
+    await addUser('apply');
+    await addCsf('CSFAPPLY', 'apply');
+    assert.equal((await call('applyPhone', '<name>CSFAPPLY</name>')).status, 200);
+    assert.equal((await call('applyPhone', '<name>CSFAPPLY</name>')).status, 200);
+    assert.equal(emu.db.applied.get('CSFAPPLY'), 2);
+    assert.equal(axlcode((await call('applyPhone', '<name>CSFNONE</name>')).text), '5007');
   });
 
   it('waits latencyMs before answering', async () => {
