@@ -41,7 +41,8 @@ describe('API number import, reconcile, report and export', () => {
 
   it('imports valid rows and names the line and field of each rejected one', async () => {
     const res = await csv(
-      HEADER + 'nyc-ext,2510,reserved,,front desk\r\nnyc-ext,abc,blocked,,x\r\n' +
+      HEADER +
+        'nyc-ext,2510,reserved,,front desk\r\nnyc-ext,abc,blocked,,x\r\n' +
         'nyc-ext,2511,assigned,E1,\r\n',
     );
     assert.equal(res.status, 200);

@@ -103,9 +103,9 @@ export async function startServer(engine: Engine, o: StartServerOptions = {}) {
 
   const pools = new PoolWatch({ store, config, clock: engine.clock, events });
   const checkPools = () => {
-    pools.check().catch((err) =>
-      log.warn({ err: toCallsignError(err).message }, 'pool check failed'),
-    );
+    pools
+      .check()
+      .catch((err) => log.warn({ err: toCallsignError(err).message }, 'pool check failed'));
   };
   checkPools();
   const poolTimer = setInterval(checkPools, o.poolCheckMs ?? 60_000);

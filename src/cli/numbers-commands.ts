@@ -32,7 +32,6 @@ interface Filters extends Common {
   prefix?: string;
 }
 
-
 /** Registers the `numbers` command group. */
 export function registerNumbersCommands(
   program: Command,

@@ -146,9 +146,10 @@ export function faultError(fault: SoapFault, workerId: string): CallsignError {
     return new CallsignError(ErrorCode.Auth, `workday: ${fault.message}`, { details });
   }
   if (/validation/i.test(fault.code)) {
-    const code = field === 'ID' && /Worker_Reference/.test(fault.xpath ?? '')
-      ? ErrorCode.NotFound
-      : ErrorCode.Rejected;
+    const code =
+      field === 'ID' && /Worker_Reference/.test(fault.xpath ?? '')
+        ? ErrorCode.NotFound
+        : ErrorCode.Rejected;
     return new CallsignError(code, message, { details });
   }
   if (/^Server/i.test(fault.code)) {
@@ -158,14 +159,61 @@ export function faultError(fault: SoapFault, workerId: string): CallsignError {
 }
 
 const NO_AREA_CODE: ReadonlySet<string> = new Set([
-  'SG', 'HK', 'MO', 'DK', 'NO', 'IS', 'LU', 'MT', 'QA', 'BH', 'MC', 'CY', 'EE',
+  'SG',
+  'HK',
+  'MO',
+  'DK',
+  'NO',
+  'IS',
+  'LU',
+  'MT',
+  'QA',
+  'BH',
+  'MC',
+  'CY',
+  'EE',
 ]);
 
 /** Workday names a phone's country by ISO alpha-3; the countries Callsign sees most. */
 const ISO3: Readonly<Record<string, string>> = {
-  US: 'USA', CA: 'CAN', GB: 'GBR', IE: 'IRL', DE: 'DEU', FR: 'FRA', NL: 'NLD', BE: 'BEL',
-  LU: 'LUX', CH: 'CHE', AT: 'AUT', IT: 'ITA', ES: 'ESP', PT: 'PRT', DK: 'DNK', NO: 'NOR',
-  SE: 'SWE', FI: 'FIN', IS: 'ISL', PL: 'POL', CZ: 'CZE', HU: 'HUN', RO: 'ROU', GR: 'GRC',
-  AU: 'AUS', NZ: 'NZL', JP: 'JPN', CN: 'CHN', HK: 'HKG', SG: 'SGP', IN: 'IND', BR: 'BRA',
-  MX: 'MEX', AR: 'ARG', ZA: 'ZAF', IL: 'ISR', AE: 'ARE', KR: 'KOR', MT: 'MLT', EE: 'EST',
+  US: 'USA',
+  CA: 'CAN',
+  GB: 'GBR',
+  IE: 'IRL',
+  DE: 'DEU',
+  FR: 'FRA',
+  NL: 'NLD',
+  BE: 'BEL',
+  LU: 'LUX',
+  CH: 'CHE',
+  AT: 'AUT',
+  IT: 'ITA',
+  ES: 'ESP',
+  PT: 'PRT',
+  DK: 'DNK',
+  NO: 'NOR',
+  SE: 'SWE',
+  FI: 'FIN',
+  IS: 'ISL',
+  PL: 'POL',
+  CZ: 'CZE',
+  HU: 'HUN',
+  RO: 'ROU',
+  GR: 'GRC',
+  AU: 'AUS',
+  NZ: 'NZL',
+  JP: 'JPN',
+  CN: 'CHN',
+  HK: 'HKG',
+  SG: 'SGP',
+  IN: 'IND',
+  BR: 'BRA',
+  MX: 'MEX',
+  AR: 'ARG',
+  ZA: 'ZAF',
+  IL: 'ISR',
+  AE: 'ARE',
+  KR: 'KOR',
+  MT: 'MLT',
+  EE: 'EST',
 };

@@ -108,8 +108,15 @@ export function parseSoap(text: string): { body: SoapNode } | { fault: SoapFault
 
 /** The element name a Workday Xpath ends in: `…/wd:Phone_Number[1]` → `Phone_Number`. */
 export function fieldOfXpath(xpath: string): string {
-  const last = xpath.split('/').filter((s) => s !== '').pop() ?? xpath;
-  return last.replace(/\[\d+\]$/, '').replace(/^[^:]*:/, '').replace(/^@/, '');
+  const last =
+    xpath
+      .split('/')
+      .filter((s) => s !== '')
+      .pop() ?? xpath;
+  return last
+    .replace(/\[\d+\]$/, '')
+    .replace(/^[^:]*:/, '')
+    .replace(/^@/, '');
 }
 
 /** The child element `name` of a parsed node, when it is an element. */

@@ -81,7 +81,8 @@ export async function startWorkdayEmulator(options: {
       const workerId = textOf(idNode);
       const idType = (node(data, 'Worker_Reference')?.ID as SoapNode | undefined)?.['@type'];
       if (workerId === undefined || !workers.has(workerId)) {
-        const msg = `Invalid ID value.  '${workerId ?? ''}' is not a valid ID value for type = ` +
+        const msg =
+          `Invalid ID value.  '${workerId ?? ''}' is not a valid ID value for type = ` +
           `'${String(idType ?? 'Employee_ID')}'`;
         return reply(500, validation(msg, `${XP}/ns0:Worker_Reference[1]/ns0:ID[1]`));
       }
@@ -91,16 +92,17 @@ export async function startWorkdayEmulator(options: {
       for (const name of required) {
         const holder = name === 'Effective_Date' ? data : phone;
         if (textOf(holder?.[name]) === undefined || textOf(holder?.[name]) === '') {
-          const path = name === 'Effective_Date'
-            ? `${XP}/ns0:${name}[1]`
-            : `${XP}/ns0:Worker_Contact_Information_Data[1]/ns0:Phone_Data[1]/ns0:${name}[1]`;
+          const path =
+            name === 'Effective_Date'
+              ? `${XP}/ns0:${name}[1]`
+              : `${XP}/ns0:Worker_Contact_Information_Data[1]/ns0:Phone_Data[1]/ns0:${name}[1]`;
           return reply(500, validation(`Element content is required: ${name}`, path));
         }
       }
       const number = textOf(phone!.Phone_Number)!;
       if (!/^[0-9]{1,20}$/.test(number.replace(/[-\s]/g, ''))) {
-        const path = `${XP}/ns0:Worker_Contact_Information_Data[1]/ns0:Phone_Data[1]` +
-          '/ns0:Phone_Number[1]';
+        const path =
+          `${XP}/ns0:Worker_Contact_Information_Data[1]/ns0:Phone_Data[1]` + '/ns0:Phone_Number[1]';
         return reply(500, validation(`Phone number '${number}' is not valid`, path));
       }
       const typeData = node(node(phone, 'Usage_Data'), 'Type_Data');
