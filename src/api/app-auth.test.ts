@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { after, before, describe, it } from 'node:test';
 
 import { API_ROUTES, createApp } from './app.ts';
@@ -122,6 +124,12 @@ describe('API security and errors', () => {
       doc.paths as Record<string, Record<string, { operationId: string }>>,
     ).flatMap((m) => Object.values(m).map((op) => op.operationId));
     assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
+
+    // Validated against the OpenAPI 3.1 JSON Schema, with every $ref resolved.
+    const validator = new Validator();
+    const result = await validator.validate(doc);
+    assert.ok(result.valid, `OpenAPI document invalid: ${JSON.stringify(result.errors)}`);
+    assert.equal(validator.version, '3.1');
   });
 
   it('serves health without a token and metrics in the Prometheus format', async () => {
