@@ -3,6 +3,7 @@
  * measured figures. Figures are reported, not asserted: a slow machine prints a slow figure.
  */
 import { benchAllocation } from './allocation.ts';
+import { benchDirectory } from './directory.ts';
 import { benchExecutor } from './executor.ts';
 import { benchLatency } from './latency.ts';
 import { benchPlanning } from './planning.ts';
@@ -56,6 +57,13 @@ report(
     ? `skipped: ${allocation.postgresSkipped}`
     : `${allocation.postgres.allocationsPerSecond} alloc/s, ${allocation.postgres.duplicates} dup`,
   'zero duplicates',
+);
+
+const directory = await benchDirectory();
+report(
+  `full read + correlation, ${directory.entries} entries`,
+  `${directory.callsignMs} ms, ${directory.ratio}x ldapsearch (${directory.ldapsearchMs} ms)`,
+  '<= 1.5x ldapsearch',
 );
 
 console.log('\n' + rows.join('\n'));
