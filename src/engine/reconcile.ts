@@ -237,7 +237,7 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
   const known = links
     ? links.size
     : plans.some((p) => p.deprovision)
-      ? new Set((await store.listLinks()).map((l) => l.personId)).size
+      ? await store.countLinkedPeople()
       : 0;
   report.brake = brakeCheck(engine, plans, known);
   if (!sync) return report;

@@ -219,3 +219,12 @@ export async function deleteLinkIn(
     .where('key', '=', link.key)
     .execute();
 }
+
+/** People with at least one link: counted by the database, not read and counted here. */
+export async function countLinkedPeople(ctx: StoreContext): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('links')
+    .select((eb) => eb.fn.count<number | string>('person_id').distinct().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -104,6 +104,10 @@ export class SqlStore implements Store {
     return people.listLinks(this.#ctx, personId);
   }
 
+  countLinkedPeople(): Promise<number> {
+    return people.countLinkedPeople(this.#ctx);
+  }
+
   saveLink(link: Link): Promise<void> {
     return people.saveLink(this.#ctx, link);
   }

@@ -109,7 +109,11 @@ for (const name of ['sqlite', 'postgres'] as const) {
 
         assert.deepEqual(await store.listLinks('p1'), [{ ...link, externalId: 'x2' }]);
         assert.equal((await store.listLinks()).length, 2);
+        await store.saveLink({ ...link, type: 'sip-alias', key: '+12125550100' });
+        assert.equal(await store.countLinkedPeople(), 2, 'two people, one with two links');
+        await store.deleteLink('p1', 'kam', 'sip-alias', '+12125550100');
         await store.deleteLink('p1', 'kam', 'sip-subscriber', '1001');
+        assert.equal(await store.countLinkedPeople(), 1);
         assert.deepEqual(
           (await store.listLinks()).map((l) => l.personId),
           ['p2'],

@@ -237,6 +237,8 @@ export interface Store {
 
   // Links between people and resources on targets.
   listLinks(personId?: string): Promise<Link[]>;
+  /** How many people have at least one linked resource (the safety brake's base). */
+  countLinkedPeople(): Promise<number>;
   saveLink(link: Link): Promise<void>;
   deleteLink(personId: string, target: string, type: string, key: string): Promise<void>;
 
