@@ -43,7 +43,7 @@ export function registerAdminCommands(
         }
         if (opts.json) return { runs, openOperations: open, failedOperations: failed, pools };
 
-        ctx.out('Recent runs:');
+        ctx.out(runs.length === 0 ? 'Recent runs: none yet' : 'Recent runs:');
         for (const r of runs)
           ctx.out(`  ${r.id}  ${r.kind}  ${r.state}  ${r.startedAt}  by ${r.actor}`);
         ctx.out(`Open operations: ${open}; failed, waiting for an operator: ${failed.length}`);

@@ -46,16 +46,29 @@ export function readImportCsv(bytes: Uint8Array, file: string): string[][] {
   }
   const rows = splitCsv(text.replace(/^\uFEFF/, ''), file);
   const header = (rows[0] ?? []).map((h) => h.trim().toLowerCase());
-  if (header.join(',') !== IMPORT_HEADER.join(',')) {
+  const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length > 0) {
     throw new CallsignError(
       ErrorCode.Config,
-      `${file}: the header must be ` +
-        `'${IMPORT_HEADER.join(',')}', not '${(rows[0] ?? []).join(',')}' (nothing was imported)`,
+      `${file}: the header must name the columns ${REQUIRED_COLUMNS.join(', ')} ` +
+        `(person and note are optional, others are ignored); it lacks ${missing.join(', ')} ` +
+        `in '${(rows[0] ?? []).join(',')}' (nothing was imported)`,
       { details: { line: 1, field: 'header' } },
     );
   }
-  return rows;
+
+  // Columns are taken by name, so a file written by `numbers export` imports as it is.
+  const at = IMPORT_HEADER.map((c) => header.indexOf(c));
+  const projected = rows.slice(1).map((cells) => {
+    if (cells.length === 1 && cells[0]!.trim() === '') return cells;
+    if (cells.length !== header.length) return [];
+    return at.map((i) => (i < 0 ? '' : cells[i]!));
+  });
+  return [[...IMPORT_HEADER], ...projected];
 }
+
+/** Columns an import file must have; `person` and `note` may be absent. */
+const REQUIRED_COLUMNS = ['pool', 'number', 'state'] as const;
 
 /** `parseCsv`, with a quote that never closes named by its line (nothing is imported). */
 function splitCsv(text: string, file: string): string[][] {
@@ -88,7 +101,7 @@ export async function checkImportRows(
     if (cells.length === 1 && cells[0]!.trim() === '') continue;
     const fault = (field: string, message: string) => problems.push({ line, field, message });
     if (cells.length !== IMPORT_HEADER.length) {
-      fault('row', `has ${cells.length} fields, expected ${IMPORT_HEADER.length}`);
+      fault('row', 'has a different number of fields than the header');
       continue;
     }
     const [poolName, rawNumber, state, personText, note] = cells.map((c) => restoreCell(c).trim());

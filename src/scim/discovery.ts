@@ -16,7 +16,6 @@ import {
 export function serviceProviderConfig(baseUrl: string) {
   return {
     schemas: [SCHEMA.ServiceProviderConfig],
-    documentationUri: 'https://github.com/callsign/callsign',
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: MAX_RESULTS },
