@@ -3,6 +3,7 @@
  * measured figures. Figures are reported, not asserted: a slow machine prints a slow figure.
  */
 import { benchAllocation } from './allocation.ts';
+import { benchDelta } from './delta.ts';
 import { benchDirectory } from './directory.ts';
 import { benchExecutor } from './executor.ts';
 import { benchLatency } from './latency.ts';
@@ -64,6 +65,13 @@ report(
   `full read + correlation, ${directory.entries} entries`,
   `${directory.callsignMs} ms, ${directory.ratio}x ldapsearch (${directory.ldapsearchMs} ms)`,
   '<= 1.5x ldapsearch',
+);
+
+const delta = await benchDelta();
+report(
+  `delta of ${delta.changes} changes to ops journaled (${delta.mechanism})`,
+  `${delta.totalMs} ms (read ${delta.readMs}, plan ${delta.planMs})`,
+  '< 2000 ms',
 );
 
 console.log('\n' + rows.join('\n'));
