@@ -5,7 +5,6 @@
  * second mailbox. Errors map onto CallsignError in cupi-errors.ts; 503 is retried with backoff
  * in cupi-client.ts.
  */
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 
@@ -27,6 +26,7 @@ import {
   listExtensions,
   readMailbox,
 } from './cuc-mailbox.ts';
+import { paceOf, readCa } from '../target-config.ts';
 
 export const CucResourceType = {
   /**
@@ -57,10 +57,7 @@ export class CucTarget implements TargetConnector {
 
   constructor(config: CucTargetConfig, options: CucTargetOptions) {
     this.name = config.name;
-    this.pace = {
-      concurrency: config.concurrency,
-      ...(config.ratePerSecond === undefined ? {} : { ratePerSecond: config.ratePerSecond }),
-    };
+    this.pace = paceOf(config);
     this.cupi = new CupiClient({
       target: config.name,
       url: config.url,
@@ -115,15 +112,6 @@ export class CucTarget implements TargetConnector {
 
   async close(): Promise<void> {
     this.cupi.close();
-  }
-}
-
-function readCa(config: CucTargetConfig): string {
-  try {
-    return readFileSync(config.tlsCa ?? '', 'utf8');
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new CallsignError(ErrorCode.Config, `targets.${config.name}.tlsCa: ${reason}`);
   }
 }
 

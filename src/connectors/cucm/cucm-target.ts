@@ -4,7 +4,6 @@
  * lost answer never creates a second user, line or phone. Faults map onto CallsignError in
  * axl-faults.ts; 503 from a busy change queue is retried with backoff in axl-client.ts.
  */
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 
@@ -24,6 +23,7 @@ import { applyLine, lineExists, listLines, readLine } from './cucm-line.ts';
 import { applyPhone, readPhone } from './cucm-phone.ts';
 import { applyRemoteDestination, readRemoteDestination } from './cucm-remote-destination.ts';
 import { applyUser, readUser } from './cucm-user.ts';
+import { paceOf, readCa } from '../target-config.ts';
 
 /** Resource types, in the order a joiner needs them. */
 export const CucmResourceType = {
@@ -60,10 +60,7 @@ export class CucmTarget implements TargetConnector {
 
   constructor(config: CucmTargetConfig, options: CucmTargetOptions) {
     this.name = config.name;
-    this.pace = {
-      concurrency: config.concurrency,
-      ...(config.ratePerSecond === undefined ? {} : { ratePerSecond: config.ratePerSecond }),
-    };
+    this.pace = paceOf(config);
     this.axl = new AxlClient({
       target: config.name,
       url: config.url,
@@ -117,15 +114,6 @@ export class CucmTarget implements TargetConnector {
 
   async close(): Promise<void> {
     this.axl.close();
-  }
-}
-
-function readCa(config: CucmTargetConfig): string {
-  try {
-    return readFileSync(config.tlsCa ?? '', 'utf8');
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new CallsignError(ErrorCode.Config, `targets.${config.name}.tlsCa: ${reason}`);
   }
 }
 

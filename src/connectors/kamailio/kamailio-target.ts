@@ -20,6 +20,7 @@ import { applyAlias, readAlias } from './alias-rows.ts';
 import { KamailioDb } from './kamailio-db.ts';
 import { KamailioRpc } from './kamailio-rpc.ts';
 import { applySubscriber, readSubscriber } from './subscriber-rows.ts';
+import { paceOf } from '../target-config.ts';
 
 export const KamailioResourceType = {
   Subscriber: 'sip-subscriber',
@@ -56,10 +57,7 @@ export class KamailioTarget implements TargetConnector {
   constructor(config: KamailioTargetConfig, options: KamailioTargetOptions = {}) {
     this.name = config.name;
     this.#config = config;
-    this.pace = {
-      concurrency: config.concurrency,
-      ...(config.ratePerSecond === undefined ? {} : { ratePerSecond: config.ratePerSecond }),
-    };
+    this.pace = paceOf(config);
     this.#db = new KamailioDb(config.database);
     this.#rpc =
       config.rpcUrl === undefined

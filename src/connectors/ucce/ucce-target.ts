@@ -11,9 +11,9 @@ import type { ContactCenterTargetConfig } from '../../core/config-types.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type { TargetChange, TargetConnector, TargetPace, TargetResult } from '../types.ts';
-import { readCa } from '../uccx/uccx-target.ts';
 import { CiscoRestClient } from './cisco-rest.ts';
 import { type UcceContext, applyAgent, readAgent } from './ucce-agent.ts';
+import { paceOf, readCa } from '../target-config.ts';
 
 export const UcceResourceType = { Agent: 'ucce-agent' } as const;
 
@@ -35,10 +35,7 @@ export class UcceTarget implements TargetConnector {
 
   constructor(config: ContactCenterTargetConfig, options: UcceTargetOptions) {
     this.name = config.name;
-    this.pace = {
-      concurrency: config.concurrency,
-      ...(config.ratePerSecond === undefined ? {} : { ratePerSecond: config.ratePerSecond }),
-    };
+    this.pace = paceOf(config);
     this.rest = new CiscoRestClient({
       target: config.name,
       product: 'UCCE',

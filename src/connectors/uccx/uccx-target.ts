@@ -4,7 +4,6 @@
  * the CUCM user has an IPCC extension, and Callsign sets its team, resource group and skills
  * (see uccx-agent.ts). Until UCCX has synced the user, apply fails with `waiting`, retryable.
  */
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 
@@ -15,6 +14,7 @@ import type { TargetChange, TargetConnector, TargetPace, TargetResult } from '..
 import { CiscoRestClient } from '../ucce/cisco-rest.ts';
 import { type UccxContext, applyAgent, readAgent } from './uccx-agent.ts';
 import { UccxCatalog } from './uccx-catalog.ts';
+import { paceOf, readCa } from '../target-config.ts';
 
 export const UccxResourceType = { Agent: 'uccx-agent' } as const;
 
@@ -37,10 +37,7 @@ export class UccxTarget implements TargetConnector {
 
   constructor(config: ContactCenterTargetConfig, options: UccxTargetOptions) {
     this.name = config.name;
-    this.pace = {
-      concurrency: config.concurrency,
-      ...(config.ratePerSecond === undefined ? {} : { ratePerSecond: config.ratePerSecond }),
-    };
+    this.pace = paceOf(config);
     this.rest = new CiscoRestClient({
       target: config.name,
       product: 'UCCX',
@@ -78,16 +75,6 @@ export class UccxTarget implements TargetConnector {
 
   async close(): Promise<void> {
     this.rest.close();
-  }
-}
-
-/** Reads the CA file a target's `tlsCa` names, as a config error naming the field. */
-export function readCa(config: { name: string; tlsCa?: string }): string {
-  try {
-    return readFileSync(config.tlsCa ?? '', 'utf8');
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new CallsignError(ErrorCode.Config, `targets.${config.name}.tlsCa: ${reason}`);
   }
 }
 

@@ -21,6 +21,7 @@ import { WebexClient, type WebexClientOptions } from './webex-client.ts';
 import type { WebexContext } from './webex-context.ts';
 import { listNumbers, numberInUse } from './webex-numbers.ts';
 import { applyPerson, readPerson } from './webex-person.ts';
+import { paceOf } from '../target-config.ts';
 
 /** Resource types, in the order a joiner needs them. */
 export const WebexResourceType = {
@@ -50,10 +51,7 @@ export class WebexTarget implements TargetConnector {
 
   constructor(config: WebexTargetConfig, options: WebexTargetOptions) {
     this.name = config.name;
-    this.pace = {
-      concurrency: config.concurrency,
-      ...(config.ratePerSecond === undefined ? {} : { ratePerSecond: config.ratePerSecond }),
-    };
+    this.pace = paceOf(config);
     this.client = new WebexClient({
       target: config.name,
       url: config.url,
