@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { isObject } from './filter-eval.ts';
 import { listResponse, runQuery } from './list-query.ts';
 import { checkRequired, normalizeResource, type ScimDocument } from './normalize.ts';
-import { applyPatch } from './patch.ts';
 import { groupRepresentation, project } from './representation.ts';
 import {
   checkIfMatch,
@@ -21,36 +20,20 @@ import {
   wantsBody,
 } from './request-utils.ts';
 import { badRequest, ScimError, ScimType } from './scim-error.ts';
+import { resourceRoutes } from './resource-routes.ts';
 import type { Routes, ScimContext, ScimRequest, ScimResponse } from './scim-handler.ts';
 import type { Member, StoredGroup } from './scim-store.ts';
 import { GROUP_KIND } from './schemas.ts';
 import { record, represent } from './users.ts';
 
 /** Routes under /Groups. */
-export const groupRoutes: Routes = async (req, ctx) => {
-  const m = /^\/Groups(?:\/([^/]+))?$/i.exec(req.path);
-  if (m === null) return undefined;
-  const id = m[1] === undefined ? undefined : decodeURIComponent(m[1]);
-
-  if (id === undefined || id === '.search') {
-    if (req.method === 'GET' && id === undefined) return list(req, ctx, false);
-    if (req.method === 'POST' && id === '.search') return list(req, ctx, true);
-    if (req.method === 'POST' && id === undefined) return create(req, ctx);
-    throw new ScimError(405, `${req.method} is not allowed on /Groups`);
-  }
-  switch (req.method) {
-    case 'GET':
-      return read(req, ctx, id);
-    case 'PUT':
-      return change(req, ctx, id, (_, body) => normalizeResource(GROUP_KIND, body));
-    case 'PATCH':
-      return change(req, ctx, id, (doc, body) => applyPatch(GROUP_KIND, doc, body));
-    case 'DELETE':
-      return remove(req, ctx, id);
-    default:
-      throw new ScimError(405, `${req.method} is not allowed on /Groups/${id}`);
-  }
-};
+export const groupRoutes: Routes = resourceRoutes('Groups', GROUP_KIND, {
+  list,
+  create,
+  read,
+  change,
+  remove,
+});
 
 async function create(req: ScimRequest, ctx: ScimContext): Promise<ScimResponse> {
   const doc = normalizeResource(GROUP_KIND, jsonBody(req));

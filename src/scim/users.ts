@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import type { FilterNode } from './filter-parser.ts';
 import { listResponse, runQuery } from './list-query.ts';
 import { checkRequired, normalizeResource, type ScimDocument } from './normalize.ts';
-import { applyPatch } from './patch.ts';
 import { project, userRepresentation } from './representation.ts';
 import {
   checkIfMatch,
@@ -22,36 +21,20 @@ import {
   wantsBody,
 } from './request-utils.ts';
 import { ScimError, ScimType } from './scim-error.ts';
+import { resourceRoutes } from './resource-routes.ts';
 import type { Routes, ScimContext, ScimRequest, ScimResponse } from './scim-handler.ts';
 import type { StoredUser } from './scim-store.ts';
 import { SCHEMA, USER_KIND } from './schemas.ts';
 import { toSourceRecord } from './source-records.ts';
 
 /** Routes under /Users. */
-export const userRoutes: Routes = async (req, ctx) => {
-  const m = /^\/Users(?:\/([^/]+))?$/i.exec(req.path);
-  if (m === null) return undefined;
-  const id = m[1] === undefined ? undefined : decodeURIComponent(m[1]);
-
-  if (id === undefined || id === '.search') {
-    if (req.method === 'GET' && id === undefined) return list(req, ctx, false);
-    if (req.method === 'POST' && id === '.search') return list(req, ctx, true);
-    if (req.method === 'POST' && id === undefined) return create(req, ctx);
-    throw new ScimError(405, `${req.method} is not allowed on /Users`);
-  }
-  switch (req.method) {
-    case 'GET':
-      return read(req, ctx, id);
-    case 'PUT':
-      return change(req, ctx, id, (_, body) => normalizeResource(USER_KIND, body));
-    case 'PATCH':
-      return change(req, ctx, id, (doc, body) => applyPatch(USER_KIND, doc, body));
-    case 'DELETE':
-      return remove(req, ctx, id);
-    default:
-      throw new ScimError(405, `${req.method} is not allowed on /Users/${id}`);
-  }
-};
+export const userRoutes: Routes = resourceRoutes('Users', USER_KIND, {
+  list,
+  create,
+  read,
+  change,
+  remove,
+});
 
 async function create(req: ScimRequest, ctx: ScimContext): Promise<ScimResponse> {
   const doc = normalizeResource(USER_KIND, jsonBody(req));
