@@ -29,8 +29,16 @@ deps=(
   'winbind:winbindd'
 )
 search_path="${CALLSIGN_DEPS_PATH:-${PATH}:/usr/sbin:/sbin}"
-default_module_dirs="$(printf '%s:' /usr/lib/*/kamailio/modules /usr/lib/kamailio/modules)"
-module_dirs="${CALLSIGN_DEPS_MODULE_DIRS:-${default_module_dirs}}"
+
+# Kamailio's module folder only exists once kamailio is installed, so it is looked up at each
+# check rather than once at the start (a glob taken before the install stays unexpanded).
+module_dirs_now() {
+  if [[ -n "${CALLSIGN_DEPS_MODULE_DIRS:-}" ]]; then
+    echo "${CALLSIGN_DEPS_MODULE_DIRS}"
+    return
+  fi
+  printf '%s:' /usr/lib/*/kamailio/modules /usr/lib/kamailio/modules
+}
 
 has_file() {
   local name="$1" dirs dir
@@ -39,7 +47,7 @@ has_file() {
     return
   fi
   if [[ "${name}" == @* ]]; then
-    IFS=: read -ra dirs <<< "${module_dirs}"
+    IFS=: read -ra dirs <<< "$(module_dirs_now)"
     name="${name#@}"
   else
     IFS=: read -ra dirs <<< "${search_path}"
