@@ -242,3 +242,36 @@ test('configuration profiles are accepted and compiled once', () => {
   const plan = planPerson({ person: person(), decision, numbers: [ext], links: [], config });
   assert.deepEqual(summary(plan), ['create sip-subscriber 2001 after[]']);
 });
+
+test('write-back to an HR source waits for the hire date; a directory takes it before', () => {
+  const sources = [
+    { name: 'dir', type: 'ldap' },
+    { name: 'hr', type: 'hr-file' },
+  ] as unknown as NonNullable<Parameters<typeof planPerson>[0]['config']>['sources'];
+  const both = { dir: { telephoneNumber: 'did' as const }, hr: { workPhone: 'did' as const } };
+  const preHire = person({
+    attributes: { displayName: 'Ada Lovelace', mail: 'a@example.com', hireDate: '2031-03-02' },
+    sourceLinks: [
+      { source: 'dir', externalId: 'uuid-1' },
+      { source: 'hr', externalId: 'W100' },
+    ],
+  });
+  const planAt = (now: string) =>
+    planPerson({
+      person: preHire,
+      decision: joiner,
+      numbers: [ext, did],
+      links: [],
+      profiles,
+      writeBack: both,
+      config: { profiles: {}, sources },
+      now: new Date(now),
+    }).operations.filter((o) => o.type === 'writeback');
+
+  assert.deepEqual(
+    planAt('2031-03-01T23:00:00Z').map((o) => o.target),
+    ['dir'],
+    'the day before the hire only the directory is written',
+  );
+  assert.deepEqual(planAt('2031-03-02T08:00:00Z').map((o) => o.target).sort(), ['dir', 'hr']);
+});

@@ -37,6 +37,12 @@ export interface PlanInput {
   writeBack?: WriteBackMap;
   /** Alternative to `profiles` + `writeBack`: both are taken (and cached) from it. */
   config?: Pick<CallsignConfig, 'profiles' | 'sources'>;
+  /**
+   * The run's time. With it, write-back to an HR source is left out while the person's
+   * `hireDate` is still to come (HR systems refuse contact data before the hire takes effect);
+   * the next run after the hire date plans it.
+   */
+  now?: Date;
 }
 
 /** Type of write-back operations; their target is the source's name, their key the record id. */
@@ -150,9 +156,11 @@ function desiredOf(
   // Rendering faults hold the person: planning half a profile would delete the rest.
   if (problems.length > 0) return { problems };
 
+  const beforeHire = hireStillToCome(person, input.now);
   for (const link of person.sourceLinks) {
     const map = writeBack[link.source];
     if (map === undefined || wanted.resources.length === 0) continue;
+    if (beforeHire && isHrSource(input.config, link.source)) continue;
     const attributes: Record<string, string> = {};
     // An empty value clears the attribute: the person has no number of that kind.
     for (const [attr, kind] of Object.entries(map)) attributes[attr] = numbers[kind] ?? '';
@@ -167,6 +175,20 @@ function desiredOf(
     });
   }
   return wanted;
+}
+
+function hireStillToCome(person: Person, now: Date | undefined): boolean {
+  const hire = person.attributes.hireDate;
+  if (now === undefined || typeof hire !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(hire)) {
+    return false;
+  }
+  return now.toISOString().slice(0, 10) < hire;
+}
+
+/** Directories take a pre-hire's number (accounts exist before day one); HR systems do not. */
+function isHrSource(config: PlanInput['config'], source: string): boolean {
+  const type = config?.sources.find((s) => s.name === source)?.type;
+  return type !== undefined && type !== 'ldap';
 }
 
 const cache = new WeakMap<object, { profiles: CompiledProfiles; writeBack: WriteBackMap }>();

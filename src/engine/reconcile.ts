@@ -416,6 +416,7 @@ async function planOne(o: {
     numbers: [...numbers, ...o.held.filter((h) => !numbers.includes(h))],
     links: o.links,
     config: engine.config,
+    now: engine.clock(),
   });
   const all = [...problems, ...plan.problems.filter((p) => !problems.includes(p))];
   // Name the person the way an administrator finds them, with the id for the CLI.
