@@ -17,7 +17,7 @@ export function registerAdminCommands(
   _setCode: (c: number) => void,
 ) {
   const withStore = async (opts: Common, fn: (engine: Engine) => Promise<unknown>) => {
-    const engine = await ctx.open({ config: opts.config, connectors: false });
+    const engine = await ctx.open({ config: opts.config, connectors: false, existing: true });
     try {
       const result = await fn(engine);
       if (opts.json && result !== undefined) ctx.out(JSON.stringify(result, null, 2));

@@ -23,7 +23,7 @@ export interface CliContext {
   out: (line: string) => void;
   err: (line: string) => void;
   /** Opens the engine for the command's `--config`; closed by the caller. */
-  open(options: { config?: string; connectors?: boolean }): Promise<Engine>;
+  open(options: { config?: string; connectors?: boolean; existing?: boolean }): Promise<Engine>;
 }
 
 /** Runs the CLI; returns the exit code (see exit-codes.ts and the README's table). */
@@ -39,10 +39,11 @@ export async function main(argv: string[]): Promise<number> {
     actor: `cli:${safeUser()}`,
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
-    open: async ({ config, connectors }) => {
+    open: async ({ config, connectors, existing }) => {
       const global = program.opts<{ config?: string }>().config;
       const path = resolve(config ?? global ?? process.env.CALLSIGN_CONFIG ?? 'callsign.yaml');
-      return openEngine(loadConfig(path), { log, actor: ctx.actor, connectors });
+      const options = { log, actor: ctx.actor, connectors, existingStore: existing };
+      return openEngine(loadConfig(path), options);
     },
   };
 

@@ -14,7 +14,7 @@ import { exampleConfig } from '../core/config.ts';
 import { reconcileNumbers } from '../core/number-reconcile.ts';
 import { openStore } from '../store/open.ts';
 import { ExitCode } from './exit-codes.ts';
-import { main } from './main.ts';
+import { runCli } from './testing/run-cli.ts';
 
 let dir: string;
 let config: string;
@@ -203,21 +203,6 @@ test('reconcile report: unknown here, missing there, two numbers of one kind', a
   ]);
 });
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const writes = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((s: string) => out.push(...lines(s)) > -1) as typeof writes.out;
-  process.stderr.write = ((s: string) => err.push(...lines(s)) > -1) as typeof writes.err;
-  try {
-    const code = await main(['node', 'callsign', ...args, '-c', config]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = writes.out;
-    process.stderr.write = writes.err;
-  }
-}
-
-function lines(s: string): string[] {
-  return s.replace(/\n$/, '').split('\n');
+function cli(...args: string[]) {
+  return runCli(config, ...args);
 }

@@ -12,7 +12,7 @@ import { exampleConfig } from '../core/config.ts';
 import { parseCsv, restoreCell } from '../core/csv.ts';
 import { openStore } from '../store/open.ts';
 import { ExitCode } from './exit-codes.ts';
-import { main } from './main.ts';
+import { runCli } from './testing/run-cli.ts';
 
 let dir: string;
 let config: string;
@@ -191,21 +191,6 @@ test('export writes CSV whose DIDs and names cannot run as formulas', async () =
 });
 
 /** Runs the CLI in-process with `-c config`, collecting what it prints. */
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const writes = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((s: string) => out.push(...lines(s)) > -1) as typeof writes.out;
-  process.stderr.write = ((s: string) => err.push(...lines(s)) > -1) as typeof writes.err;
-  try {
-    const code = await main(['node', 'callsign', ...args, '-c', config]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = writes.out;
-    process.stderr.write = writes.err;
-  }
-}
-
-function lines(s: string): string[] {
-  return s.replace(/\n$/, '').split('\n');
+function cli(...args: string[]) {
+  return runCli(config, ...args);
 }

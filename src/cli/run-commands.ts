@@ -33,7 +33,7 @@ export function registerRunCommands(
   };
   // Rejecting reaches no source or target: it must work while they are unreachable.
   const withStoreOnly = async (opts: RunOptions, fn: (engine: Engine) => Promise<void>) => {
-    const engine = await ctx.open({ config: opts.config, connectors: false });
+    const engine = await ctx.open({ config: opts.config, connectors: false, existing: true });
     try {
       await fn(engine);
     } finally {

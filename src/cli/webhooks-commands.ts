@@ -19,7 +19,7 @@ interface Common {
 /** webhooks deliveries|redeliver. */
 export function registerWebhooksCommands(program: Command, ctx: CliContext) {
   const withEngine = async (opts: Common, fn: (engine: Engine) => Promise<void>) => {
-    const engine = await ctx.open({ config: opts.config, connectors: false });
+    const engine = await ctx.open({ config: opts.config, connectors: false, existing: true });
     try {
       await fn(engine);
     } finally {

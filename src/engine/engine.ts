@@ -44,12 +44,17 @@ export interface OpenEngineOptions {
   actor: string;
   /** Open connectors (sources, targets). Commands that only read the store skip them. */
   connectors?: boolean;
+  /** The store must already exist (commands that read or act on what a sync stored). */
+  existingStore?: boolean;
 }
 
 export async function openEngine(config: CallsignConfig, options: OpenEngineOptions) {
   const baseDir = dirname(config.file);
   const clock = options.clock ?? (() => new Date());
-  const store = await openStore(storeUrl(config.store, baseDir), { log: options.log });
+  const store = await openStore(storeUrl(config.store, baseDir), {
+    log: options.log,
+    mustExist: options.existingStore,
+  });
 
   try {
     const key = loadVaultKey(config.secretKey, { baseDir, create: true });

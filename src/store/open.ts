@@ -2,6 +2,8 @@
  * Opens the store named by a URL and brings its schema up to date. `postgres://` and
  * `postgresql://` open PostgreSQL; `sqlite:PATH`, a plain path or `:memory:` open SQLite.
  */
+import { existsSync } from 'node:fs';
+
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
@@ -17,12 +19,24 @@ export interface OpenStoreOptions {
   log?: Logger;
   /** PostgreSQL connections per process (default 10). */
   poolSize?: number;
+  /**
+   * Refuse to create a SQLite file that is not there: commands that only look at or act on
+   * what a sync stored would otherwise leave an empty store behind a mistyped path.
+   */
+  mustExist?: boolean;
 }
 
 /** Opens the store and applies pending migrations. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const log = options.log ?? pino({ level: 'silent' });
   const target = parseStoreUrl(url);
+  if (options.mustExist && target.dialect === 'sqlite' && !sqliteExists(target.path)) {
+    throw new CallsignError(
+      ErrorCode.NotFound,
+      `No store at ${target.display}: run 'callsign sync' first, or check 'store' in the configuration`,
+      { details: { dialect: 'sqlite', store: target.display, field: 'store' } },
+    );
+  }
 
   const store =
     target.dialect === 'sqlite'
@@ -126,6 +140,10 @@ function errorText(err: unknown): string {
 }
 
 /** Opens the SQLite file; a file that is not a database or cannot be opened is a store error. */
+function sqliteExists(path: string): boolean {
+  return path === ':memory:' || existsSync(path);
+}
+
 function openSqliteOrExplain(path: string, display: string) {
   try {
     return openSqliteDatabase(path);
