@@ -30,11 +30,29 @@ describe('API routes', () => {
     assert.equal(res.status, 200);
     const plan = await res.json();
     assert.equal(plan.mode, 'plan');
+    assert.equal(plan.complete, true);
     assert.equal(plan.plans.length, 2);
     assert.deepEqual(await f.engine.store.listPeople(), []);
     const bad = await f.call('POST', '/api/v1/plans', { token: f.bearer.read, body: { x: 1 } });
     assert.equal(bad.status, 400);
     assert.equal((await bad.json()).error.details.field, 'body.x');
+  });
+
+  it('says at the top when a source was cut short', async () => {
+    const whole = f.engine.sources.get('lab-ldap')!;
+    f.engine.sources.set('lab-ldap', {
+      ...whole,
+      readAll: async () => ({ ...(await whole.readAll()), complete: false }),
+    });
+    try {
+      const res = await f.call('POST', '/api/v1/plans', { token: f.bearer.read });
+      assert.equal(res.status, 200);
+      const plan = await res.json();
+      assert.equal(plan.complete, false);
+      assert.equal(plan.sources[0].complete, false);
+    } finally {
+      f.engine.sources.set('lab-ldap', whole);
+    }
   });
 
   it('journals a sync without running it; the finaliser closes the run', async () => {

@@ -9,6 +9,10 @@ const time: Schema = { type: 'string', format: 'date-time' };
 const int: Schema = { type: 'integer' };
 const bool: Schema = { type: 'boolean' };
 const anyValue: Schema = {};
+const COMPLETE: Schema = {
+  type: 'boolean',
+  description: 'false when a source could not be read whole (see sources[]): nobody leaves from it',
+};
 const strMap: Schema = { type: 'object', properties: {}, additionalProperties: true };
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const list = (name: string): Schema => ({ type: 'array', items: ref(name) });
@@ -74,22 +78,24 @@ export const COMPONENT_SCHEMAS: Record<string, Schema> = {
       runId: str,
       mode: { type: 'string', enum: ['plan', 'sync'] },
       state: str,
+      complete: COMPLETE,
       sources: { type: 'array', items: strMap },
       plans: { type: 'array', items: strMap },
       counts: strMap,
       brake: strMap,
       problems: list('Problem'),
     },
-    ['runId', 'mode', 'state', 'plans'],
+    ['runId', 'mode', 'state', 'complete', 'plans'],
   ),
   SyncResult: obj(
     {
       runId: { description: 'null when nothing changed and no run was recorded' },
       state: str,
+      complete: COMPLETE,
       summary: strMap,
       problems: list('Problem'),
     },
-    ['runId', 'state'],
+    ['runId', 'state', 'complete'],
   ),
   RejectResult: obj({ runId: str, state: str, cancelled: int }, ['runId', 'cancelled']),
   Problem: obj({ source: str, record: str, field: str, message: str }, ['record', 'message']),

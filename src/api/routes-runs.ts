@@ -7,6 +7,11 @@ import { listOf, ref, type ApiDeps, type RouteDef } from './route.ts';
 
 const EMPTY_BODY = { type: 'object', properties: {} } as const;
 
+/** False when a source could not be read whole: no one was taken for a leaver from it. */
+function allRead(report: { sources: { complete: boolean }[] }): boolean {
+  return report.sources.every((s) => s.complete);
+}
+
 /** The run routes. */
 export const runRoutes: RouteDef[] = [
   {
@@ -22,7 +27,7 @@ export const runRoutes: RouteDef[] = [
       const report = await exclusive(deps, () =>
         reconcile(deps.engine, { mode: 'plan', actor: req.actor }),
       );
-      return { body: report };
+      return { body: { complete: allRead(report), ...report } };
     },
   },
   {
@@ -46,6 +51,7 @@ export const runRoutes: RouteDef[] = [
         body: {
           runId: recorded ? report.runId : null,
           state: report.state,
+          complete: allRead(report),
           summary: summaryOf(report),
           problems: report.problems,
         },
