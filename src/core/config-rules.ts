@@ -2,7 +2,8 @@
  * Validation of profiles (resource templates) and rules (CEL selectors). Templates and CEL are
  * compiled here, at load, so a typo is reported with its line before any person is touched.
  */
-import { parse } from '@marcbachmann/cel-js';
+import { Environment, parse } from '@marcbachmann/cel-js';
+import { isMap } from 'yaml';
 import { celRefs } from './cel-refs.ts';
 import type { ConfigReader, MapView } from './config-reader.ts';
 import type {
@@ -10,6 +11,7 @@ import type {
   ProfileConfig,
   ResourceTemplate,
   RuleConfig,
+  SecretFormat,
   TargetConfig,
 } from './config-types.ts';
 import type { NumberKind } from './model.ts';
@@ -36,6 +38,7 @@ export interface RuleContext {
 export function readProfiles(ctx: RuleContext, view: MapView | undefined) {
   const profiles: Record<string, ProfileConfig> = {};
   const kindsUsed = new Map<string, Set<NumberKind>>();
+  const secrets = new Map<string, string>();
   for (const name of view?.entries.keys() ?? []) {
     const profile = view?.map(name, ['resources']);
     if (profile === undefined) continue;
@@ -51,7 +54,9 @@ export function readProfiles(ctx: RuleContext, view: MapView | undefined) {
     for (const item of items) {
       const res = ctx.reader.map(item.node, item.path, item.line, RESOURCE_KEYS);
       const read = res === undefined ? undefined : readResource(ctx, res, used);
-      if (read !== undefined) resources.push(read);
+      if (read === undefined) continue;
+      resources.push(read);
+      checkSecretFormat(secrets, read, res!);
     }
     checkDependencies(resources, profile);
     profiles[name] = { name, resources };
@@ -103,7 +108,7 @@ function readResource(ctx: RuleContext, res: MapView, used: Set<NumberKind>) {
   const target = res.str('target', { required: true });
   const type = res.str('type', { required: true });
   const key = res.str('key', { required: true });
-  const secret = res.bool('secret', false);
+  const { secret, secretFormat } = readSecret(res);
   const dependsOn = res.strings('dependsOn');
   const targetConfig = ctx.targets.find((t) => t.name === target);
   if (target !== undefined && targetConfig === undefined) {
@@ -123,14 +128,40 @@ function readResource(ctx: RuleContext, res: MapView, used: Set<NumberKind>) {
     if (read !== undefined) attributes[name] = read;
   }
   if (target === undefined || type === undefined || key === undefined) return undefined;
-  return { target, type, key, attributes, dependsOn, secret };
+  const read: ResourceTemplate = { target, type, key, attributes, dependsOn, secret };
+  return secretFormat === undefined ? read : { ...read, secretFormat };
+}
+
+/**
+ * A secret is generated once per resource, by its target and type: every profile must ask for
+ * the same kind (a password, or a PIN of one length) for a given target and type.
+ */
+function checkSecretFormat(seen: Map<string, string>, res: ResourceTemplate, view: MapView) {
+  if (!res.secret) return;
+  const kind =
+    res.secretFormat === undefined ? 'a password' : `a PIN of ${res.secretFormat.length} digits`;
+  const id = `${res.target}/${res.type}`;
+  const first = seen.get(id);
+  if (first === undefined) seen.set(id, kind);
+  else if (first !== kind)
+    view.problem('secret', `${id} secrets are ${first} elsewhere, not ${kind}`);
+}
+
+/** `secret: true|false`, or `secret: { pin: N }` for an N-digit PIN (4 to 24 digits). */
+function readSecret(res: MapView): { secret: boolean; secretFormat?: SecretFormat } {
+  if (!isMap(res.value('secret'))) return { secret: res.bool('secret', false) };
+  const view = res.map('secret', ['pin']);
+  if (view === undefined) return { secret: false };
+  if (!view.has('pin')) view.problem('pin', 'is required (the number of digits)');
+  const length = view.num('pin', { default: 6, min: 4, max: 24, integer: true });
+  return { secret: true, secretFormat: { kind: 'pin', length } };
 }
 
 /** `name: "template"` (enforced) or `name: { value: "template", mode: create|enforce }`. */
 function readAttribute(ctx: RuleContext, attrs: MapView, name: string, used: Set<NumberKind>) {
   const plain = ctx.reader.text(attrs.value(name));
   if (plain !== undefined) {
-    checkTemplate(ctx, attrs, name, plain, used);
+    checkTemplate(ctx, attrs, name, plain, used, ATTRIBUTE_ROOTS);
     return { value: plain, mode: 'enforce' } satisfies AttributeTemplate;
   }
   const view = attrs.map(name, ['value', 'mode']);
@@ -141,7 +172,7 @@ function readAttribute(ctx: RuleContext, attrs: MapView, name: string, used: Set
     return undefined;
   }
   if (view === undefined || value === undefined) return undefined;
-  checkTemplate(ctx, view, 'value', value, used);
+  checkTemplate(ctx, view, 'value', value, used, ATTRIBUTE_ROOTS);
   return { value, mode } satisfies AttributeTemplate;
 }
 
@@ -164,6 +195,10 @@ function readRuleNumbers(ctx: RuleContext, view: MapView): Partial<Record<Number
   return numbers;
 }
 
+/** Attributes may also read the emergency data of the person's numbers (`emergency.callback`). */
+const ATTRIBUTE_ROOTS = ['person', 'numbers', 'emergency'] as const;
+const EMERGENCY_FIELDS = ['location', 'elin', 'callback'];
+
 function checkTemplate(
   ctx: RuleContext,
   view: MapView,
@@ -185,7 +220,14 @@ function checkTemplate(
     else if (ref.root === 'numbers' && !KINDS.includes(ref.name as NumberKind)) {
       view.problem(key, `template uses unknown variable ${name}; numbers has extension, did`);
     } else if (ref.root === 'numbers') used.add(ref.name as NumberKind);
-    else if (!ctx.attributes.has(ref.name)) {
+    else if (ref.root === 'emergency') {
+      if (!EMERGENCY_FIELDS.includes(ref.name)) {
+        view.problem(
+          key,
+          `template uses unknown variable ${name}; emergency has location, elin, callback`,
+        );
+      }
+    } else if (!ctx.attributes.has(ref.name)) {
       view.problem(key, `template uses ${name}, which no source maps (${attrList(ctx)})`);
     }
   }
@@ -210,6 +252,23 @@ function checkWhen(ctx: RuleContext, view: MapView, when: string): void {
     if (!ctx.attributes.has(attr)) {
       view.problem('when', `person.${attr} is not an attribute any source maps (${attrList(ctx)})`);
     }
+  }
+  if (refs.unknownNames.length === 0) checkWhenType(view, when);
+}
+
+/** Person attributes are dynamic: only what is certain at load (a string, `"a" + 1`) is refused. */
+const whenTypes = new Environment({ unlistedVariablesAreDyn: false }).registerVariable(
+  'person',
+  'map',
+);
+
+function checkWhenType(view: MapView, when: string): void {
+  const checked = whenTypes.check(when);
+  if (!checked.valid) {
+    const message = checked.error?.message.split('\n')[0] ?? 'does not type-check';
+    view.problem('when', `CEL type error: ${message}`);
+  } else if (checked.type !== 'bool' && checked.type !== 'dyn') {
+    view.problem('when', `must give true or false; this gives a ${checked.type}`);
   }
 }
 

@@ -141,6 +141,20 @@ test('a CEL syntax error is reported at the rule line with its column', () => {
   assert.match(errors[0].message, /^CEL syntax error at column \d+: /);
 });
 
+test('a rule whose condition cannot give true or false is refused at load', () => {
+  const rule = 'person.site == "New York" && person.workerType != "contractor"';
+  for (const [when, message] of [
+    ['person.workerType != "contractor" && "New York"', /^CEL type error: .*bool/],
+    ['person.site + " " + person.workerType', /^must give true or false; this gives a string$/],
+  ] as const) {
+    const text = exampleWith(rule, when);
+    const { errors } = problemsOf(text);
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.equal(errors[0].path, 'rules[0].when');
+    assert.match(errors[0].message, message);
+  }
+});
+
 test('rules and templates may only use attributes sources map', () => {
   let text = exampleWith(
     'person.workerType != "contractor"\n    profile: sip-user\n    numbers: { extension: nyc',

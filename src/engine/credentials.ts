@@ -1,3 +1,4 @@
+import type { CallsignConfig, SecretFormat } from '../core/config-types.ts';
 import { toCallsignError } from '../core/errors.ts';
 import { labelOf } from '../core/planner.ts';
 import type { OperationRecord } from '../store/types.ts';
@@ -14,6 +15,24 @@ export interface Credential {
   sentTo?: string;
   /** `queued`: the mail server could not take it yet; the notification dispatcher retries. */
   mail?: 'sent' | 'queued';
+}
+
+/**
+ * How the secret of a resource is generated: the format its profile resource asks for (a PIN
+ * of N digits), looked up by target and type (the configuration holds every profile to one
+ * format per target and type); undefined means a password.
+ */
+export function secretFormatOf(
+  config: Pick<CallsignConfig, 'profiles'>,
+  resource: { target: string; type: string },
+): SecretFormat | undefined {
+  for (const profile of Object.values(config.profiles)) {
+    for (const res of profile.resources) {
+      if (res.target !== resource.target || res.type !== resource.type) continue;
+      if (res.secretFormat !== undefined) return res.secretFormat;
+    }
+  }
+  return undefined;
 }
 
 /** Secrets created by a run's done operations: mailed to their owner, or returned once. */

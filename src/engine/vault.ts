@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes, randomInt } from 'node:c
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
+import type { SecretFormat } from '../core/config-types.ts';
 import { CallsignError, ErrorCode } from '../core/errors.ts';
 import type { Store } from '../store/types.ts';
 
@@ -23,10 +24,14 @@ export class Vault {
     this.#key = key;
   }
 
-  /** Stores a new random secret under the reference unless one exists; returns whether it did. */
-  async ensure(ref: string): Promise<boolean> {
+  /**
+   * Stores a new random secret under the reference unless one exists; returns whether it did.
+   * The format (a PIN of N digits) applies to a new secret only.
+   */
+  async ensure(ref: string, format?: SecretFormat): Promise<boolean> {
     if (await this.#store.getSecret(ref)) return false;
-    await this.#store.putSecret(ref, this.#encrypt(generatePassword()));
+    const plain = format?.kind === 'pin' ? generatePin(format.length) : generatePassword();
+    await this.#store.putSecret(ref, this.#encrypt(plain));
     return true;
   }
 
@@ -131,6 +136,28 @@ function generatePassword(): string {
   let out = '';
   for (let i = 0; i < 20; i++) out += alphabet[randomInt(alphabet.length)];
   return out;
+}
+
+/**
+ * `length` random digits that are not trivial: voicemail systems refuse (and people guess) one
+ * digit repeated and runs such as 123456 or 987654, so those are drawn again.
+ */
+export function generatePin(length: number): string {
+  if (!Number.isInteger(length) || length < 4) {
+    throw new CallsignError(ErrorCode.Config, `A PIN needs at least 4 digits, not ${length}`);
+  }
+  for (;;) {
+    let pin = '';
+    for (let i = 0; i < length; i++) pin += String(randomInt(10));
+    if (!isTrivialPin(pin)) return pin;
+  }
+}
+
+/** One digit repeated, or each digit one more (or one less) than the one before, 0 after 9. */
+export function isTrivialPin(pin: string): boolean {
+  const digits = [...pin].map(Number);
+  const steps = new Set(digits.slice(1).map((d, i) => (d - digits[i]! + 10) % 10));
+  return steps.size <= 1 && [0, 1, 9].includes([...steps][0] ?? 0);
 }
 
 function toB64(part: string | Buffer): string {

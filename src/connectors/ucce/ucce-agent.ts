@@ -9,6 +9,7 @@
  *   re-read and retried once; if it is stale again the operation fails `throttled`, retryable.
  * - Skill groups: the attribute lists those Callsign manages. Others on the agent are kept; one
  *   Callsign set before and no longer wants (the change's `before`) is removed.
+ * - Agent team (`agentTeam`, a team name): membership lives on the team; see ucce-team.ts.
  * - Delete is deferred by UCCE: the agent and person stay, marked deleted, until the logger
  *   purges them. They leave the lists at once, so this connector treats "deleted but still
  *   present" as absent: read answers null, a second delete is a noop, and a rehire creates a new
@@ -22,6 +23,7 @@ import type { TargetChange, TargetResult } from '../types.ts';
 import type { CiscoRestClient } from './cisco-rest.ts';
 import { apiErrorsOf } from './cisco-rest-errors.ts';
 import { type XmlNode, child, list, textOf } from './cisco-xml.ts';
+import { leaveTeam, placeInTeam } from './ucce-team.ts';
 
 export interface UcceContext {
   target: string;
@@ -37,6 +39,7 @@ export const UCCE_AGENT_ATTRIBUTES = [
   'agentId',
   'description',
   'skillGroups',
+  'agentTeam',
 ] as const;
 
 /** Reads the agent by login name; null when there is none (or it is marked deleted). */
@@ -59,12 +62,17 @@ export async function readAgent(ctx: UcceContext, key: string): Promise<Attribut
 
 export async function applyAgent(ctx: UcceContext, change: TargetChange): Promise<TargetResult> {
   checkAttributes(ctx, change);
-  if (change.action === 'delete') return removeAgent(ctx, change.key);
+  if (change.action === 'delete') return removeAgent(ctx, change);
   const wanted = splitNames(change.attributes.skillGroups);
   const groups = await resolveGroups(ctx, change.key, wanted);
+  const teams = { wanted: change.attributes.agentTeam, previous: change.before?.agentTeam };
 
   const agent = await findAgent(ctx, change.key);
-  if (agent === undefined) return createAgent(ctx, change, groups);
+  if (agent === undefined) {
+    const made = await createAgent(ctx, change, groups);
+    await placeInTeam(ctx, change.key, made.path, teams);
+    return { externalId: idOf(made.path), outcome: 'created' };
+  }
 
   const agentPath = ctx.rest.relative(textOf(agent, 'refURL') ?? '');
   const personPath = ctx.rest.relative(textOf(child(agent, 'person'), 'refURL') ?? '');
@@ -75,15 +83,17 @@ export async function applyAgent(ctx: UcceContext, change: TargetChange): Promis
   const wroteAgent = await putFresh(ctx, agentPath, 'agent', change.key, (doc) =>
     agentChanges(ctx, doc, change.attributes, { groups, dropped }),
   );
+  const wroteTeam = await placeInTeam(ctx, change.key, agentPath, teams);
   const externalId = idOf(agentPath);
-  return { externalId, outcome: wrotePerson || wroteAgent ? 'updated' : 'noop' };
+  const wrote = wrotePerson || wroteAgent || wroteTeam;
+  return { externalId, outcome: wrote ? 'updated' : 'noop' };
 }
 
 async function createAgent(
   ctx: UcceContext,
   change: TargetChange,
   groups: Map<string, string>,
-): Promise<TargetResult> {
+): Promise<{ path: string }> {
   const who = { subject: `agent ${change.key}` };
   const { firstName, lastName, agentId, description } = change.attributes;
   const orphan = await findPerson(ctx, change.key);
@@ -112,15 +122,19 @@ async function createAgent(
     person: { refURL: ctx.rest.url(personPath) },
     skillGroups: { skillGroup: [...groups.values()].map((ref) => ({ refURL: ref })) },
   };
-  const agentPath = await ctx.rest.create('agent', 'agent', body, who);
-  return { externalId: idOf(agentPath), outcome: 'created' };
+  return { path: await ctx.rest.create('agent', 'agent', body, who) };
 }
 
-async function removeAgent(ctx: UcceContext, key: string): Promise<TargetResult> {
+async function removeAgent(ctx: UcceContext, change: TargetChange): Promise<TargetResult> {
+  const key = change.key;
   const agent = await findAgent(ctx, key);
   if (agent === undefined) return { externalId: key, outcome: 'noop' };
   const agentPath = ctx.rest.relative(textOf(agent, 'refURL') ?? '');
   const personPath = ctx.rest.relative(textOf(child(agent, 'person'), 'refURL') ?? '');
+  // UCCE drops a deleted agent's membership itself; leaving first keeps the team right even
+  // when the delete is held back, and a refused team update stops before anything is deleted.
+  const team = change.attributes.agentTeam;
+  if (team !== undefined && team !== '') await leaveTeam(ctx, key, agentPath, team);
   await ctx.rest.delete(agentPath, { subject: `agent ${key}` });
   // The person goes too: Callsign made it for this agent, and a rehire makes a new one.
   if (personPath !== '') await ctx.rest.delete(personPath, { subject: `person ${key}` });
@@ -131,10 +145,10 @@ async function removeAgent(ctx: UcceContext, key: string): Promise<TargetResult>
  * Read, change, PUT with the changeStamp just read. `changes` answers the body to PUT, or
  * undefined when nothing differs. A stale changeStamp is re-read and retried once.
  */
-async function putFresh(
+export async function putFresh(
   ctx: UcceContext,
   path: string,
-  root: 'person' | 'agent',
+  root: 'person' | 'agent' | 'agentTeam',
   key: string,
   changes: (doc: XmlNode) => XmlNode | undefined,
 ): Promise<boolean> {
@@ -227,7 +241,7 @@ async function resolveGroups(
   const out = new Map<string, string>();
   for (const name of names) {
     const found = await search(ctx, 'skillgroup', 'skillGroups', 'skillGroup', name, (g) =>
-      same(textOf(g, 'name'), name),
+      sameName(textOf(g, 'name'), name),
     );
     if (found !== undefined)
       out.set(name, ctx.rest.url(ctx.rest.relative(textOf(found, 'refURL') ?? '')));
@@ -247,19 +261,21 @@ async function resolveGroups(
 
 function findAgent(ctx: UcceContext, key: string): Promise<XmlNode | undefined> {
   return search(ctx, 'agent', 'agents', 'agent', key, (a) =>
-    same(textOf(child(a, 'person'), 'userName'), key),
+    sameName(textOf(child(a, 'person'), 'userName'), key),
   );
 }
 
 function findPerson(ctx: UcceContext, key: string): Promise<XmlNode | undefined> {
-  return search(ctx, 'person', 'persons', 'person', key, (p) => same(textOf(p, 'userName'), key));
+  return search(ctx, 'person', 'persons', 'person', key, (p) =>
+    sameName(textOf(p, 'userName'), key),
+  );
 }
 
 /**
  * Pages through a list filtered by `q` (a substring search over several fields) and keeps the
  * one item that matches exactly: `q=jdoe` also finds `jdoe2` and a Jane Jdoen.
  */
-async function search(
+export async function search(
   ctx: UcceContext,
   kind: string,
   plural: string,
@@ -280,7 +296,7 @@ async function search(
 }
 
 /** Login names and skill group names compare without regard to case, as UCCE does. */
-function same(a: string | undefined, b: string): boolean {
+export function sameName(a: string | undefined, b: string): boolean {
   return a !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 

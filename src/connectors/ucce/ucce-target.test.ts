@@ -2,7 +2,7 @@
  * The UCCE connector against the Configuration API emulator: joiner (person + agent, skill
  * groups by name), ensure on retry, changeStamp on every PUT with stale recovery, a bad skill
  * group refused before anything is written, mover keeping foreign skill groups, leaver with
- * deferred delete, and rehire.
+ * deferred delete, rehire, and agent team membership (join, move with the changeStamp, leave).
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -181,5 +181,52 @@ describe('UcceTarget', () => {
     assert.equal(rehire.outcome, 'created');
     assert.notEqual(rehire.externalId, first.id);
     assert.equal(agentOf('jdoe')?.agentId, '4001', 'the agent id is free again');
+  });
+  it('puts the agent in its team, moves it between teams and takes it out on leave', async () => {
+    emu.addAgentTeam('AT_NYC');
+    emu.addAgentTeam('AT_SFO');
+    const inTeam = { ...joiner, attributes: { ...joiner.attributes, agentTeam: 'AT_NYC' } };
+    assert.equal((await target.apply(inTeam)).outcome, 'created');
+    assert.deepEqual(emu.teamMembers('AT_NYC'), ['jdoe']);
+    assert.equal((await target.apply({ ...inTeam, action: 'update' })).outcome, 'noop');
+
+    // Someone saves the new team just before Callsign: the stale changeStamp is read again.
+    const sfo = [...emu.agentTeams.values()].find((t) => t.name === 'AT_SFO')!;
+    emu.onNextPut = () => {
+      // The first PUT leaves AT_NYC; the second, joining AT_SFO, meets the other save.
+      emu.onNextPut = () => void (sfo.changeStamp += 1);
+    };
+    const moved = await target.apply({
+      action: 'update',
+      type: 'ucce-agent',
+      key: 'jdoe',
+      attributes: { agentTeam: 'AT_SFO' },
+      before: { agentTeam: 'AT_NYC' },
+    });
+    assert.equal(moved.outcome, 'updated');
+    assert.deepEqual(emu.teamMembers('AT_NYC'), [], 'left the old team first');
+    assert.deepEqual(emu.teamMembers('AT_SFO'), ['jdoe']);
+    const refused = emu.requests.filter((r) => r.path.startsWith('agentteam/') && r.status === 400);
+    assert.equal(refused.length, 1, 'one stale changeStamp, read again and retried');
+
+    const unknown = await failure({
+      ...inTeam,
+      action: 'update',
+      attributes: { agentTeam: 'AT_X' },
+    });
+    assert.equal(unknown.code, 'missing_reference');
+    assert.equal(unknown.details.field, 'agentTeam');
+
+    const teamPuts = emu.count('PUT', 'agentteam/');
+    const gone = await target.apply({
+      action: 'delete',
+      type: 'ucce-agent',
+      key: 'jdoe',
+      attributes: { ...joiner.attributes, agentTeam: 'AT_SFO' },
+    });
+    assert.equal(gone.outcome, 'deleted');
+    assert.equal(emu.count('PUT', 'agentteam/'), teamPuts + 1, 'left the team before the delete');
+    assert.deepEqual(emu.teamMembers('AT_SFO'), []);
+    assert.equal(agentOf('jdoe'), undefined);
   });
 });

@@ -53,6 +53,8 @@ export class CucDb {
   readonly templates = new Set<string>(['voicemailusertemplate']);
   /** Shortest PIN the credential policy accepts. */
   minPinLength = 6;
+  /** Refuse trivial PINs: one digit repeated, a run up or down, the user's own extension. */
+  trivialPinCheck = true;
 
   create(template: string, body: Record<string, string>): CucUser {
     if (!this.templates.has(template)) {
@@ -100,6 +102,10 @@ export class CucDb {
     if (pin.length < this.minPinLength) {
       const msg = `PIN must be at least ${this.minPinLength} digits long`;
       throw new CupiFault(400, 'INVALID_PARAMETER', msg);
+    }
+    if (this.trivialPinCheck && trivial(pin, user.fields.DtmfAccessId ?? '')) {
+      // Connection's authentication rule "Check for trivial passwords", on by default.
+      throw new CupiFault(400, 'INVALID_PARAMETER', 'PIN is trivial and does not meet the policy');
     }
     user.pin = pin;
   }
@@ -150,4 +156,13 @@ export class CucDb {
       throw new CupiFault(400, 'DUPLICATE_OBJECT', msg);
     }
   }
+}
+
+/** The trivial PINs the credential policy refuses. */
+function trivial(pin: string, extension: string): boolean {
+  if (pin === extension) return true;
+  if (/^(\d)\1*$/.test(pin)) return true;
+  const up = '01234567890123456789';
+  const down = '98765432109876543210';
+  return up.includes(pin) || down.includes(pin);
 }

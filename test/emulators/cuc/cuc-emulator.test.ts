@@ -149,6 +149,9 @@ describe('Unity Connection CUPI emulator', () => {
     assert.equal(short.status, 400);
     assert.match(short.json.errors.message, /at least 6 digits/);
     assert.equal(emu.db.users.get(id)?.pin, undefined);
+    for (const trivial of ['777777', '345678', '210987']) {
+      assert.equal((await pin(trivial)).status, 400, `${trivial} is trivial`);
+    }
     assert.equal((await pin('482913')).status, 204);
     assert.equal(emu.db.users.get(id)?.pin, '482913');
   });

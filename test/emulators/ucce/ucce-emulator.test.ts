@@ -106,4 +106,38 @@ describe('UCCE Configuration API emulator', () => {
     assert.equal(page.text.match(/<userName>/g)?.length, 1);
     assert.equal(tag(page.text, 'userName'), 'bobby');
   });
+  it("replaces an agent team's members with the changeStamp; one team per agent", async () => {
+    const teamA = emu.addAgentTeam('AT_A');
+    const teamB = emu.addAgentTeam('AT_B');
+    const pid = idOf((await call('POST', 'person', person('jdoe'))).location);
+    const agent = `<agent><person><refURL>/unifiedconfig/config/person/${pid}</refURL></person></agent>`;
+    const aid = idOf((await call('POST', 'agent', agent)).location);
+    const members = (stamp: string, ids: string[]) =>
+      `<agentTeam><changeStamp>${stamp}</changeStamp><agents>` +
+      ids.map((i) => `<agent><refURL>/unifiedconfig/config/agent/${i}</refURL></agent>`).join('') +
+      `</agents></agentTeam>`;
+
+    const listed = await call('GET', 'agentteam?q=AT_');
+    assert.equal(tag(listed.text, 'totalResults'), '2');
+    assert.match(listed.text, /<agentTeams><agentTeam><refURL>/);
+
+    const noStamp = await call('PUT', `agentteam/${teamA}`, members('', [aid]));
+    assert.equal(tag(noStamp.text, 'errorType'), 'invalidInput.missingParameter');
+    assert.equal((await call('PUT', `agentteam/${teamA}`, members('0', [aid]))).status, 200);
+    const got = await call('GET', `agentteam/${teamA}`);
+    assert.equal(tag(got.text, 'changeStamp'), '1');
+    assert.equal(tag(got.text, 'userName'), 'jdoe');
+    const stale = await call('PUT', `agentteam/${teamA}`, members('0', []));
+    assert.equal(tag(stale.text, 'errorType'), 'invalidInput.changeStampMismatch');
+
+    const twice = await call('PUT', `agentteam/${teamB}`, members('0', [aid]));
+    assert.equal(twice.status, 400);
+    assert.equal(tag(twice.text, 'errorType'), 'invalidInput.agentInAnotherTeam');
+    assert.equal(tag(twice.text, 'errorData'), 'agents');
+    const ghost = await call('PUT', `agentteam/${teamB}`, members('0', ['999999']));
+    assert.equal(tag(ghost.text, 'errorType'), 'invalidInput.invalidReference');
+
+    assert.equal((await call('DELETE', `agent/${aid}`)).status, 200);
+    assert.deepEqual(emu.teamMembers('AT_A'), [], 'a deleted agent leaves its team');
+  });
 });

@@ -5,6 +5,9 @@
  * it; login names and agent ids are unique among items not deleted; delete is deferred (the
  * item stays, marked deleted, until `purge()`, and leaves the lists); refusals come as
  * `apiErrors/apiError`. Lists page with startIndex/resultsPerPage and filter with `q`.
+ * Agent teams hold an `agents` list that a PUT replaces whole (with the changeStamp, like every
+ * update); an agent is a member of one team at most, and deleting an agent takes it out of its
+ * team, as the guide says.
  * Test code only.
  */
 import {
@@ -41,10 +44,20 @@ export interface UcceAgent {
   deleted: boolean;
 }
 
+export interface UcceAgentTeam {
+  id: string;
+  changeStamp: number;
+  name: string;
+  description: string;
+  /** Ids of member agents. */
+  agentIds: string[];
+}
+
 export class UcceEmulator extends RestEmulator {
   readonly persons = new Map<string, UccePerson>();
   readonly agents = new Map<string, UcceAgent>();
   readonly skillGroups = new Map<string, { name: string; changeStamp: number }>();
+  readonly agentTeams = new Map<string, UcceAgentTeam>();
   /** Runs once just before the next PUT is checked: another administrator saving first. */
   onNextPut: (() => void) | undefined;
   #nextId = 5000;
@@ -65,6 +78,20 @@ export class UcceEmulator extends RestEmulator {
     return id;
   }
 
+  addAgentTeam(name: string): string {
+    const id = String(this.#nextId++);
+    this.agentTeams.set(id, { id, changeStamp: 0, name, description: '', agentIds: [] });
+    return id;
+  }
+
+  /** The team's member agents by login name, for tests. */
+  teamMembers(name: string): string[] {
+    const team = [...this.agentTeams.values()].find((t) => t.name === name);
+    return (team?.agentIds ?? []).map(
+      (id) => this.persons.get(this.agents.get(id)?.personId ?? '')?.userName ?? `?${id}`,
+    );
+  }
+
   /** Someone else saved the item: its changeStamp moves on. */
   touch(kind: 'agent' | 'person', id: string): void {
     const item = kind === 'agent' ? this.agents.get(id) : this.persons.get(id);
@@ -81,15 +108,17 @@ export class UcceEmulator extends RestEmulator {
     this.persons.clear();
     this.agents.clear();
     this.skillGroups.clear();
+    this.agentTeams.clear();
     this.requests.length = 0;
     this.onNextPut = undefined;
   }
 
   #route(method: string, path: string, query: URLSearchParams, body: string): Reply {
     const [kind, id, ...rest] = path.split('/');
-    if (rest.length > 0 || !['person', 'agent', 'skillgroup'].includes(kind ?? '')) {
+    if (rest.length > 0 || !['person', 'agent', 'skillgroup', 'agentteam'].includes(kind ?? '')) {
       throw notFound(path);
     }
+    if (kind === 'agentteam') return this.#routeTeam(method, id, query, body);
     if (id === undefined) {
       if (method === 'GET') return this.#list(kind!, query);
       if (method === 'POST' && kind === 'person')
@@ -111,6 +140,11 @@ export class UcceEmulator extends RestEmulator {
     if (method === 'DELETE') {
       if (item.deleted) throw notFound(path);
       item.deleted = true; // deferred: the item stays until the purge
+      if (kind === 'agent') {
+        for (const team of this.agentTeams.values()) {
+          team.agentIds = team.agentIds.filter((a) => a !== id);
+        }
+      }
       return { status: 200 };
     }
     if (method === 'PUT') {
@@ -133,6 +167,82 @@ export class UcceEmulator extends RestEmulator {
       return { status: 200 };
     }
     throw new ApiRefusal(405, 'methodNotAllowed', '', `${method} not allowed on ${kind}/${id}`);
+  }
+
+  #routeTeam(method: string, id: string | undefined, query: URLSearchParams, body: string) {
+    if (id === undefined) {
+      if (method === 'GET') return this.#list('agentteam', query);
+      throw new ApiRefusal(405, 'methodNotAllowed', '', `${method} not allowed on agentteam`);
+    }
+    const team = this.agentTeams.get(id);
+    if (team === undefined) throw notFound(`agentteam/${id}`);
+    if (method === 'GET') return ok({ agentTeam: this.#teamXml(team) });
+    if (method !== 'PUT') {
+      throw new ApiRefusal(405, 'methodNotAllowed', '', `${method} not allowed on agentteam/${id}`);
+    }
+    const node = parseBody(body, 'agentTeam');
+    refuseUnknown(node, TEAM_WRITE, 'agentTeam');
+    const hook = this.onNextPut;
+    this.onNextPut = undefined;
+    hook?.();
+    checkStamp(node, team.changeStamp);
+    const name = text(node, 'name') ?? team.name;
+    if (name === '' || name.length > 32) {
+      throw new ApiRefusal(
+        400,
+        'invalidInput.outOfRange',
+        'name',
+        'name must be 1 to 32 characters',
+      );
+    }
+    let agentIds = team.agentIds;
+    if (node.agents !== undefined) {
+      agentIds = [];
+      for (const a of items(node.agents, 'agent')) {
+        const agentId = idOfRef(text(a, 'refURL'));
+        const agent = agentId === undefined ? undefined : this.agents.get(agentId);
+        if (agentId === undefined || agent === undefined || agent.deleted) {
+          const msg = `The agent ${text(a, 'refURL') ?? ''} does not exist`;
+          throw new ApiRefusal(400, 'invalidInput.invalidReference', 'agents', msg);
+        }
+        const other = [...this.agentTeams.values()].find(
+          (t) => t.id !== team.id && t.agentIds.includes(agentId),
+        );
+        if (other !== undefined) {
+          const msg = `Agent ${agent.agentId} is already a member of team ${other.name}`;
+          throw new ApiRefusal(400, 'invalidInput.agentInAnotherTeam', 'agents', msg);
+        }
+        if (!agentIds.includes(agentId)) agentIds.push(agentId);
+      }
+    }
+    team.name = name;
+    team.description = text(node, 'description') ?? team.description;
+    team.agentIds = agentIds;
+    team.changeStamp += 1;
+    return { status: 200 };
+  }
+
+  #teamXml(team: UcceAgentTeam, summary = false): Node {
+    const out: Node = {
+      refURL: `/unifiedconfig/config/agentteam/${team.id}`,
+      changeStamp: String(team.changeStamp),
+      name: team.name,
+      description: team.description,
+    };
+    if (summary) return out;
+    out.agents = {
+      agent: team.agentIds.map((id) => {
+        const a = this.agents.get(id)!;
+        const p = this.persons.get(a.personId);
+        return {
+          refURL: `/unifiedconfig/config/agent/${id}`,
+          agentId: a.agentId,
+          userName: p?.userName ?? '',
+        };
+      }),
+    };
+    out.supervisors = '';
+    return out;
   }
 
   #createPerson(node: Node): Reply {
@@ -305,14 +415,18 @@ export class UcceEmulator extends RestEmulator {
           );
         })
         .map((a) => this.#agentXml(a.id));
+    } else if (kind === 'agentteam') {
+      all = [...this.agentTeams.values()]
+        .filter((t) => match(q, [t.name, t.description]))
+        .map((t) => this.#teamXml(t, true));
     } else {
       all = [...this.skillGroups]
         .filter(([, g]) => match(q, [g.name]))
         .map(([id]) => this.#skillGroupXml(id));
     }
     const page = all.slice(start, start + per);
-    const plural = kind === 'skillgroup' ? 'skillGroups' : `${kind}s`;
-    const single = kind === 'skillgroup' ? 'skillGroup' : kind;
+    const single = kind === 'skillgroup' ? 'skillGroup' : kind === 'agentteam' ? 'agentTeam' : kind;
+    const plural = `${single}s`;
     return ok({
       results: {
         pageInfo: {
@@ -386,6 +500,15 @@ const AGENT_WRITE = [
   'description',
   'person',
   'skillGroups',
+] as const;
+
+const TEAM_WRITE = [
+  'refURL',
+  'changeStamp',
+  'name',
+  'description',
+  'agents',
+  'supervisors',
 ] as const;
 
 /** A PUT must name the changeStamp it read; a stale one means someone saved in between. */

@@ -124,3 +124,41 @@ describe('UCCX Admin API emulator', () => {
     assert.equal((await call('GET', 'skill')).status, 200);
   });
 });
+
+describe('UCCX emulator following CUCM', () => {
+  it('syncs users with an IPCC extension in, follows a new extension, and drops leavers', async () => {
+    let now = Date.parse('2031-05-01T09:00:00Z');
+    const users = [
+      { userID: 'ana', extension: '6001', firstName: 'Ana' },
+      { userID: 'bo', extension: '' },
+    ];
+    const emu = new UccxEmulator({
+      clock: () => new Date(now),
+      cucm: { users: () => users, syncDelayMs: 10_000 },
+    });
+    const base = await emu.start();
+    const get = async (id: string) => {
+      const res = await fetch(`${base}/resource/${id}`, { headers: { Authorization: AUTH } });
+      return { status: res.status, text: await res.text() };
+    };
+    try {
+      assert.equal((await get('ana')).status, 404, 'not before the sync delay');
+      now += 10_000;
+      const ana = await get('ana');
+      assert.equal(ana.status, 200);
+      assert.match(ana.text, /<extension>6001<\/extension>/);
+      assert.equal((await get('bo')).status, 404, 'no IPCC extension, no resource');
+
+      users[0]!.extension = '7001';
+      assert.match((await get('ana')).text, /<extension>7001<\/extension>/);
+
+      users.splice(0, 1);
+      assert.equal((await get('ana')).status, 200, 'removal waits for the next sync too');
+      now += 10_000;
+      assert.equal((await get('ana')).status, 404);
+      assert.equal(emu.resources.size, 0);
+    } finally {
+      await emu.stop();
+    }
+  });
+});

@@ -29,9 +29,24 @@ export interface UccxResource {
   skills: Map<string, number>;
 }
 
+/** A CUCM end user as UCCX's sync sees it: only those with an IPCC extension matter. */
+export interface CucmAgentUser {
+  userID: string;
+  extension: string;
+  firstName?: string;
+  lastName?: string;
+}
+
 export interface UccxEmulatorOptions {
   clock?: () => Date;
   accounts?: { username: string; password: string }[];
+  /**
+   * Where "CUCM" is read from, the way UCCX's own AXL sync reads end users with an IPCC
+   * extension: a user that appears becomes a resource `syncDelayMs` later, one whose IPCC
+   * extension is gone loses its resource as late, and a changed extension follows. Without it,
+   * tests feed users by hand with `syncUser`.
+   */
+  cucm?: { users: () => Iterable<CucmAgentUser>; syncDelayMs?: number };
 }
 
 export class UccxEmulator extends RestEmulator {
@@ -41,7 +56,10 @@ export class UccxEmulator extends RestEmulator {
   readonly resources = new Map<string, UccxResource>();
   /** Users CUCM gave an IPCC extension, not yet synced: visible from `at`. */
   readonly pending = new Map<string, { at: number; resource: UccxResource }>();
+  /** Resources whose user left CUCM's agent list: removed from `at`. */
+  readonly leaving = new Map<string, number>();
   readonly #clock: () => Date;
+  readonly #cucm: UccxEmulatorOptions['cucm'];
   #nextId = 100;
 
   constructor(options: UccxEmulatorOptions = {}) {
@@ -50,6 +68,7 @@ export class UccxEmulator extends RestEmulator {
       (req) => this.#route(req.method, req.path, req.body),
     );
     this.#clock = options.clock ?? (() => new Date());
+    this.#cucm = options.cucm;
   }
 
   /** Adds a skill, team or resource group directly (the admin pages); returns its id. */
@@ -90,7 +109,13 @@ export class UccxEmulator extends RestEmulator {
     this.resourceGroups.clear();
     this.resources.clear();
     this.pending.clear();
+    this.leaving.clear();
     this.requests.length = 0;
+  }
+
+  /** Runs UCCX's periodic sync now (it also runs before every request). */
+  syncNow(): void {
+    this.#sync();
   }
 
   #route(method: string, path: string, body: string): Reply {
@@ -118,10 +143,42 @@ export class UccxEmulator extends RestEmulator {
 
   #sync(): void {
     const now = this.#clock().getTime();
+    if (this.#cucm !== undefined) this.#readCucm(now);
+    for (const [userID, at] of this.leaving) {
+      if (at > now) continue;
+      this.resources.delete(userID);
+      this.leaving.delete(userID);
+    }
     for (const [userID, p] of this.pending) {
       if (p.at > now) continue;
       this.resources.set(userID, p.resource);
       this.pending.delete(userID);
+    }
+  }
+
+  /** What UCCX's periodic AXL read of CUCM would find; changes land after the delay. */
+  #readCucm(now: number): void {
+    const delay = this.#cucm?.syncDelayMs ?? 0;
+    const agents = new Map<string, CucmAgentUser>();
+    for (const user of this.#cucm?.users() ?? []) {
+      if (user.extension !== '') agents.set(user.userID, user);
+    }
+    for (const [userID, user] of agents) {
+      this.leaving.delete(userID);
+      const resource = this.resources.get(userID);
+      const pending = this.pending.get(userID);
+      if (resource !== undefined) {
+        resource.extension = user.extension;
+        resource.firstName = user.firstName ?? resource.firstName;
+        resource.lastName = user.lastName ?? resource.lastName;
+      } else if (pending === undefined) this.syncUser(user, delay);
+      else pending.resource.extension = user.extension;
+    }
+    for (const userID of this.pending.keys()) {
+      if (!agents.has(userID)) this.pending.delete(userID);
+    }
+    for (const userID of this.resources.keys()) {
+      if (!agents.has(userID) && !this.leaving.has(userID)) this.leaving.set(userID, now + delay);
     }
   }
 
