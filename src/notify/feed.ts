@@ -14,6 +14,8 @@ import type { Person } from '../core/model.ts';
 import { labelOf } from '../core/planner.ts';
 import type { EngineEvents } from '../engine/events.ts';
 import type { OperationRecord, Store } from '../store/types.ts';
+import type { NotifyEventData, NotifyWebhookType } from '../webhooks/event-types.ts';
+import type { NewEvent } from '../webhooks/outbox.ts';
 import type { MessageVars, NotifyOutbox } from './outbox.ts';
 import { resolveRecipient } from './recipients.ts';
 import { pickVars, renderMessage } from './render.ts';
@@ -27,6 +29,8 @@ export interface NotifyFeedOptions {
   log: Logger;
   /** Called after a message was journaled, so the dispatcher sends it now. */
   onEnqueued?: () => void;
+  /** The webhook outbox, for rules that name webhooks (signed and retried by its dispatcher). */
+  webhooks?: { enqueue(event: NewEvent): Promise<string | undefined> };
 }
 
 /** One event to announce. */
@@ -70,6 +74,8 @@ export class NotifyFeed {
     for (const [index, rule] of config.rules.entries()) {
       if (rule.on !== input.event) continue;
       const template = config.templates[rule.template];
+      const hooked = await this.#toWebhooks(input, index, rule);
+      if (hooked !== undefined) ids.push(hooked);
       for (const who of rule.to) {
         const resolved = await resolveRecipient(who, input.person, this.#o);
         const vars = pickVars(template, input.vars);
@@ -102,6 +108,49 @@ export class NotifyFeed {
     }
     if (ids.length > 0) this.#o.onEnqueued?.();
     return ids;
+  }
+
+  /**
+   * Journals the rendered message as one webhook event for the webhooks the rule names; the
+   * webhook dispatcher signs, sends and retries it. A template that does not render is logged
+   * and not sent (the mail side journals the same fault as failed).
+   */
+  async #toWebhooks(
+    input: NotifyInput,
+    index: number,
+    rule: NotificationsConfig['rules'][number],
+  ): Promise<string | undefined> {
+    const hooks = rule.webhooks ?? [];
+    // Credentials never leave by webhook (validation refuses it; this keeps it so).
+    if (hooks.length === 0 || input.secretRef !== undefined) return undefined;
+    const outbox = this.#o.webhooks;
+    const template = this.#o.config.templates[rule.template];
+    if (outbox === undefined || template === undefined) {
+      this.#o.log.warn({ event: input.event, webhooks: hooks }, 'notification webhooks not wired');
+      return undefined;
+    }
+    let rendered: { subject: string; text: string };
+    try {
+      rendered = renderMessage(rule.template, template, pickVars(template, input.vars));
+    } catch (err) {
+      const reason = toCallsignError(err).message;
+      this.#o.log.warn({ event: input.event, reason }, 'notification not sendable');
+      return undefined;
+    }
+    const data: NotifyEventData = {
+      event: input.event,
+      template: rule.template,
+      subject: rendered.subject,
+      text: rendered.text,
+      ...(input.person === undefined ? {} : { personId: input.person.id }),
+    };
+    return outbox.enqueue({
+      key: `notify:${input.key}:${index}`,
+      type: `notify.${input.event}` as NotifyWebhookType,
+      occurredAt: this.#o.clock(),
+      data,
+      webhooks: hooks,
+    });
   }
 
   /** Announces settled runs not announced yet; returns how many messages were journaled. */

@@ -16,6 +16,7 @@ import { NotifyDispatcher, type NotifyDispatcherOptions, type SecretSource } fro
 import { NotifyFeed } from './feed.ts';
 import { notifyOutboxOf, type NotifyOutbox } from './outbox.ts';
 import { smtpSender, type MailSender } from './smtp.ts';
+import { webhookOutboxOf } from '../webhooks/outbox.ts';
 
 export interface NotifierOptions {
   /** Replaces the SMTP sender (tests). */
@@ -67,6 +68,10 @@ export function notifierOf(engine: Engine, options: NotifierOptions = {}): Notif
     clock: engine.clock,
     log,
     onEnqueued: () => dispatcher.wake(),
+    // Rules may name webhooks: their deliveries go through the webhook outbox and dispatcher.
+    ...(config.rules.some((r) => (r.webhooks ?? []).length > 0)
+      ? { webhooks: webhookOutboxOf(engine.store) }
+      : {}),
   });
   return { config, outbox, feed, dispatcher };
 }

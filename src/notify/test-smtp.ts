@@ -33,6 +33,8 @@ export class TestSmtpServer {
   readonly received: ReceivedMail[] = [];
   /** Recipient address → SMTP reply code given at RCPT TO (451, 550…). */
   readonly refuse = new Map<string, number>();
+  /** Recipient address → SMTP reply code given after DATA (the message was sent, then refused). */
+  readonly refuseData = new Map<string, number>();
   readonly #o: TestSmtpOptions;
   #server: SMTPServer | undefined;
   #port = 0;
@@ -71,6 +73,13 @@ export class TestSmtpServer {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
+          const refused = session.envelope.rcptTo
+            .map((r) => this.refuseData.get(r.address))
+            .find((code) => code !== undefined);
+          if (refused !== undefined) {
+            const text = refused < 500 ? 'Queue full, try later' : 'Message rejected by policy';
+            return done(Object.assign(new Error(text), { responseCode: refused }));
+          }
           const raw = Buffer.concat(chunks).toString('utf8');
           simpleParser(raw).then(
             (mail) => {

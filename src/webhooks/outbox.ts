@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import { CallsignError, ErrorCode } from '../core/errors.ts';
 import type { StoreContext } from '../store/context.ts';
 import type { Store } from '../store/types.ts';
-import type { WebhookEventBody, WebhookEventType } from './event-types.ts';
+import type { NotifyWebhookType, WebhookEventBody, WebhookEventType } from './event-types.ts';
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
 
@@ -44,7 +44,7 @@ export interface PendingDelivery extends DeliveryRecord {
 export interface NewEvent {
   /** Unique per event: a second enqueue with the same key does nothing. */
   key: string;
-  type: WebhookEventType;
+  type: WebhookEventType | NotifyWebhookType;
   occurredAt: Date;
   data: WebhookEventBody['data'];
   webhooks: readonly string[];

@@ -46,24 +46,69 @@ export async function readTasks(
   if (config.pollQuery !== undefined) terms.push(config.pollQuery);
   // Ordered by update time then sys_id so that paging is stable and the cursor only grows.
   const query = `${terms.join('^')}^ORDERBYsys_updated_on^ORDERBYsys_id`;
-  const fields = ['sys_id', 'number', 'state', 'sys_updated_on', 'request_item'];
 
   const batch: TaskBatch = { tasks: [], records: [], problems: [], cursor };
-  for await (const row of client.list(config.table, { query, fields }, signal)) {
-    const task: PickedTask = {
-      sysId: text(row.sys_id),
-      number: text(row.number),
-      state: text(row.state),
-      updatedOn: text(row.sys_updated_on),
-      missing: [],
-    };
-    if (batch.cursor === undefined || task.updatedOn > batch.cursor) batch.cursor = task.updatedOn;
-    batch.tasks.push(task);
-    const record = await recordOf({ config, client, task, itemId: text(row.request_item) });
-    if (record !== undefined) batch.records.push(record);
-    else batch.problems.push(problemOf(config.name, task));
+  for await (const row of client.list(config.table, { query, fields: TASK_FIELDS }, signal)) {
+    const updatedOn = text(row.sys_updated_on);
+    if (batch.cursor === undefined || updatedOn > batch.cursor) batch.cursor = updatedOn;
+    await addTask(config, client, row, batch);
   }
   return batch;
+}
+
+/**
+ * One task by sys_id, read from the instance (a pushed notice is only a hint: its body is not
+ * trusted). Empty when the task does not exist, is not active or is not assigned to the group.
+ * The cursor is left undefined: the poll still reads everything since its own cursor.
+ */
+export async function readTask(
+  config: ServiceNowSourceConfig,
+  client: TableClient,
+  sysId: string,
+): Promise<TaskBatch & { skipped?: string }> {
+  const batch: TaskBatch & { skipped?: string } = {
+    tasks: [],
+    records: [],
+    problems: [],
+    cursor: undefined,
+  };
+  const row = await client.get(config.table, sysId, {
+    fields: [...TASK_FIELDS, 'assignment_group', 'active'],
+  });
+  if (row === null) batch.skipped = `task ${sysId} does not exist`;
+  else if (text(row.assignment_group) !== config.assignmentGroup) {
+    batch.skipped = `task ${text(row.number)} is not assigned to the group`;
+  } else if (text(row.active) !== 'true') batch.skipped = `task ${text(row.number)} is not active`;
+  else if (config.pollQuery !== undefined) {
+    // The poll's extra query decides which tasks are ours; the hint must not widen it.
+    const query = `sys_id=${sysId}^${config.pollQuery}`;
+    let matches = false;
+    for await (const _ of client.list(config.table, { query, fields: ['sys_id'] })) matches = true;
+    if (!matches) batch.skipped = `task ${text(row.number)} does not match pollQuery`;
+  }
+  if (row !== null && batch.skipped === undefined) await addTask(config, client, row, batch);
+  return batch;
+}
+
+const TASK_FIELDS = ['sys_id', 'number', 'state', 'sys_updated_on', 'request_item'];
+
+async function addTask(
+  config: ServiceNowSourceConfig,
+  client: TableClient,
+  row: TableRecord,
+  batch: TaskBatch,
+): Promise<void> {
+  const task: PickedTask = {
+    sysId: text(row.sys_id),
+    number: text(row.number),
+    state: text(row.state),
+    updatedOn: text(row.sys_updated_on),
+    missing: [],
+  };
+  batch.tasks.push(task);
+  const record = await recordOf({ config, client, task, itemId: text(row.request_item) });
+  if (record !== undefined) batch.records.push(record);
+  else batch.problems.push(problemOf(config.name, task));
 }
 
 async function recordOf(options: {

@@ -12,7 +12,7 @@ import { reconcile, type RunReport } from '../../engine/reconcile.ts';
 import { toCallsignError } from '../../core/errors.ts';
 import type { RecordProblem } from '../../core/model.ts';
 import type { ServiceNowSource } from './servicenow-source.ts';
-import { problemOf, type PickedTask } from './task-read.ts';
+import { problemOf, readTask, type PickedTask, type TaskBatch } from './task-read.ts';
 import { TaskState, updateTask } from './task-update.ts';
 import { outcomeOf, type OpenTask } from './task-outcome.ts';
 
@@ -40,10 +40,47 @@ export class TicketDesk {
 
   /** One poll: read, pick up, plan and run, then settle every open task. */
   async poll(signal?: AbortSignal): Promise<DeskReport> {
+    return exclusive(this.#source.name, async () => {
+      const cursorKey = `servicenow:${this.#source.name}:cursor`;
+      const cursor = await this.#engine.store.getState(cursorKey);
+      const batch = await this.#source.readTasks(cursor, signal);
+      const report = await this.#work(batch);
+      if (batch.cursor !== undefined) await this.#engine.store.setState(cursorKey, batch.cursor);
+      await this.settle(report);
+      return report;
+    });
+  }
+
+  /**
+   * A notice from the instance (a business rule's outbound REST call) that a task was assigned
+   * to the group. The notice is only a hint: the task is read by sys_id through the Table API
+   * and worked only if the instance says it is active and the group's; a task already being
+   * worked is not planned again, so repeated notices do it once. The poll's cursor is left
+   * alone. `skipped` says why nothing was done.
+   */
+  async hint(sysId: string): Promise<DeskReport & { skipped?: string }> {
+    return exclusive(this.#source.name, async () => {
+      const source = this.#source;
+      const batch = await readTask(source.config, source.client, sysId);
+      if (batch.skipped !== undefined) {
+        return { read: 0, closed: [], open: [], problems: [], skipped: batch.skipped };
+      }
+      const open = await this.#open();
+      if (open[sysId] !== undefined) {
+        const number = batch.tasks[0]?.number ?? sysId;
+        const skipped = `task ${number} is already being worked`;
+        return { read: 1, closed: [], open: [number], problems: [], skipped };
+      }
+      const report = await this.#work(batch);
+      await this.settle(report);
+      return report;
+    });
+  }
+
+  /** Picks up, plans and runs the fresh tasks of a batch; records them as open. */
+  async #work(batch: TaskBatch): Promise<DeskReport> {
     const { store } = this.#engine;
     const name = this.#source.name;
-    const cursorKey = `servicenow:${name}:cursor`;
-    const batch = await this.#source.readTasks(await store.getState(cursorKey), signal);
     const open = await this.#open();
     const report: DeskReport = { read: batch.tasks.length, closed: [], open: [], problems: [] };
 
@@ -91,9 +128,6 @@ export class TicketDesk {
       }
     }
     await this.#saveOpen(open);
-    if (batch.cursor !== undefined) await store.setState(cursorKey, batch.cursor);
-
-    await this.settle(report);
     return report;
   }
 
@@ -146,6 +180,21 @@ export class TicketDesk {
     const key = `servicenow:${this.#source.name}:open`;
     await this.#engine.store.setState(key, JSON.stringify(open));
   }
+}
+
+/**
+ * Polls and hints of one source run one at a time in this process: both read and rewrite the
+ * open tasks, and a task seen by both must be planned once.
+ */
+const running = new Map<string, Promise<unknown>>();
+
+function exclusive<T>(source: string, fn: () => Promise<T>): Promise<T> {
+  const next = (running.get(source) ?? Promise.resolve()).then(fn, fn);
+  running.set(
+    source,
+    next.catch(() => undefined),
+  );
+  return next;
 }
 
 function ref(task: PickedTask): Pick<OpenTask, 'number' | 'userSysId' | 'kind'> {
