@@ -27,16 +27,17 @@ export const HR_FILE_KEYS = [
   'workday',
 ] as const;
 
-const WORKER_TYPES = ['employee', 'contractor', 'intern'] as const;
+export const WORKER_TYPES = ['employee', 'contractor', 'intern'] as const;
 /** Tokens YYYY, MM, DD, M, D with `-`, `/`, `.` or space between them. */
 const DATE_FORMAT = /^(YYYY|MM|DD|M|D|[-./ ])+$/;
 
 /** Reads one hr-file source; `name` has been checked for uniqueness by the caller. */
 export function readHrFile(
   view: MapView,
-  options: { name: string | undefined; baseDir: string; correlation: string[] },
+  options: { name: string | undefined; baseDir: string; correlation: string[]; pathless?: boolean },
 ): HrFileSourceConfig {
-  const path = view.str('path', { required: true }) ?? '';
+  // Sources read over HTTPS (config-hr-https.ts) share the mapping and have no path.
+  const path = options.pathless === true ? '' : (view.str('path', { required: true }) ?? '');
   const format = view.str('format');
   if (format !== undefined && format !== 'csv' && format !== 'json') {
     view.problem('format', `must be csv or json, not ${JSON.stringify(format)}`);
@@ -185,7 +186,7 @@ function derivedAttributes(source: HrFileSourceConfig): Record<string, string> {
   return out;
 }
 
-function strings(view: MapView, key: string): Record<string, string> {
+export function strings(view: MapView, key: string): Record<string, string> {
   const map = view.map(key);
   const out: Record<string, string> = {};
   for (const name of map?.entries.keys() ?? []) {

@@ -8,7 +8,8 @@
  */
 import { normalizeKey } from '../../core/correlate.ts';
 import type { RecordProblem, Snapshot } from '../../core/model.ts';
-import type { MappedRow } from './hr-rows.ts';
+import type { RawRow } from './hr-read.ts';
+import { rowMapper, type HrRowRules, type MappedRow } from './hr-rows.ts';
 
 export interface BatchOptions {
   source: string;
@@ -16,6 +17,29 @@ export interface BatchOptions {
   personKey?: string;
   /** Rows carry `managerId`. */
   managers: boolean;
+}
+
+/**
+ * Maps every row read (from a file or an API) by the source's rules and settles them: the one
+ * path all HR readers share. `mapped` is returned for the caller's counts.
+ */
+export async function snapshotOfRows(
+  rules: HrRowRules,
+  rows: AsyncIterable<RawRow> | Iterable<RawRow>,
+): Promise<{ snapshot: Snapshot; mapped: MappedRow[] }> {
+  const map = rowMapper(rules);
+  const mapped: MappedRow[] = [];
+  for await (const row of rows) mapped.push(map(row));
+  const personKey =
+    rules.keys?.personKey === undefined
+      ? undefined
+      : Object.entries(rules.columns).find(([, c]) => c === rules.keys?.personKey)?.[0];
+  const snapshot = settleRows(mapped, {
+    source: rules.name,
+    managers: rules.manager !== undefined,
+    ...(personKey === undefined ? {} : { personKey }),
+  });
+  return { snapshot, mapped };
 }
 
 /** The snapshot of one complete read; every row is emitted or named in `problems`. */

@@ -12,9 +12,8 @@ import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Snapshot } from '../../core/model.ts';
 import type { SourceCapabilities, SourceConnector, WriteBackValues } from '../types.ts';
 import { WorkdayWriteBack, type WorkerFacts } from '../workday/workday-writeback.ts';
-import { settleRows } from './hr-batch.ts';
+import { snapshotOfRows } from './hr-batch.ts';
 import { chooseFile, readCsv, readJson, type RawRow } from './hr-read.ts';
-import { rowMapper, type MappedRow } from './hr-rows.ts';
 
 export interface HrFileSourceOptions {
   log?: Logger;
@@ -67,19 +66,7 @@ export class HrFileSource implements SourceConnector {
     const { file, format } = await chooseFile(config.path, config.format);
     const rows: AsyncIterable<RawRow> =
       format === 'csv' ? readCsv(file, requiredColumns(config), signal) : readJson(file);
-    const map = rowMapper(config);
-    const mapped: MappedRow[] = [];
-    for await (const row of rows) mapped.push(map(row));
-
-    const personKey =
-      config.keys?.personKey === undefined
-        ? undefined
-        : Object.entries(config.columns).find(([, c]) => c === config.keys?.personKey)?.[0];
-    const snapshot = settleRows(mapped, {
-      source: config.name,
-      managers: config.manager !== undefined,
-      ...(personKey === undefined ? {} : { personKey }),
-    });
+    const { snapshot, mapped } = await snapshotOfRows(config, rows);
     this.#facts = new Map(
       snapshot.records.map((r) => [
         r.externalId,

@@ -157,7 +157,7 @@ function drained(parser: NodeJS.WritableStream & { destroyed: boolean }): Promis
   });
 }
 
-function checkHeader(file: string, header: string[], required: readonly string[]): void {
+export function checkHeader(file: string, header: string[], required: readonly string[]): void {
   const missing = [...new Set(required)].filter((c) => !header.includes(c));
   const twice = header.filter((h, i) => header.indexOf(h) !== i);
   if (missing.length === 0 && twice.length === 0) return;

@@ -29,13 +29,31 @@ export interface MappedRow {
   problems: RecordProblem[];
 }
 
+/**
+ * What the row rules read of a source's configuration. The file source passes its own; the API
+ * sources (Workday, SuccessFactors) pass fixed names for the values their readers put in rows.
+ */
+export type HrRowRules = Pick<
+  HrFileSourceConfig,
+  | 'name'
+  | 'columns'
+  | 'keys'
+  | 'status'
+  | 'dates'
+  | 'workerType'
+  | 'country'
+  | 'phone'
+  | 'manager'
+  | 'provisionDaysBeforeStart'
+>;
+
 /** Maps rows of one source; build once per read (compiles the date format). */
-export function rowMapper(config: HrFileSourceConfig): (row: RawRow) => MappedRow {
+export function rowMapper(config: HrRowRules): (row: RawRow) => MappedRow {
   const parseDate = compileDateFormat(config.dates?.format ?? 'YYYY-MM-DD');
   return (row) => mapRow(config, parseDate, row);
 }
 
-function mapRow(config: HrFileSourceConfig, parseDate: DateParser, row: RawRow): MappedRow {
+function mapRow(config: HrRowRules, parseDate: DateParser, row: RawRow): MappedRow {
   const value = (column: string | undefined) =>
     column === undefined ? '' : (row.values[column] ?? '').trim();
   const workerId = value(config.columns.workerId);
@@ -128,7 +146,7 @@ function mapRow(config: HrFileSourceConfig, parseDate: DateParser, row: RawRow):
 type Note = (field: string | undefined, message: string, extra: Partial<RecordProblem>) => void;
 
 function countryOf(
-  config: HrFileSourceConfig,
+  config: HrRowRules,
   value: (column: string | undefined) => string,
   note: Note,
   drop: (field: string, message: string) => void,

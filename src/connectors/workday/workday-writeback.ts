@@ -175,7 +175,7 @@ const NO_AREA_CODE: ReadonlySet<string> = new Set([
 ]);
 
 /** Workday names a phone's country by ISO alpha-3; the countries Callsign sees most. */
-const ISO3: Readonly<Record<string, string>> = {
+export const ISO3: Readonly<Record<string, string>> = {
   US: 'USA',
   CA: 'CAN',
   GB: 'GBR',

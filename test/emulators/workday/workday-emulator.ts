@@ -144,7 +144,7 @@ export async function startWorkdayEmulator(options: {
   };
 }
 
-function soap(body: string): string {
+export function soap(body: string): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>` +
     `<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"` +
@@ -152,7 +152,7 @@ function soap(body: string): string {
   );
 }
 
-function fault(code: string, message: string, detail = ''): string {
+export function fault(code: string, message: string, detail = ''): string {
   return (
     `<SOAP-ENV:Fault xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/">` +
     `<faultcode>SOAP-ENV:${code}</faultcode><faultstring>${esc(message)}</faultstring>` +
@@ -160,7 +160,7 @@ function fault(code: string, message: string, detail = ''): string {
   );
 }
 
-function validation(message: string, xpath: string): string {
+export function validation(message: string, xpath: string): string {
   return fault(
     'Client.validationError',
     `Validation error occurred. ${message}`,
