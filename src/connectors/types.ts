@@ -38,6 +38,11 @@ export interface SourceConnector {
   readAll(signal?: AbortSignal): Promise<Snapshot>;
   readChanges?(cursor: string | undefined, signal?: AbortSignal): Promise<ChangeBatch>;
   /**
+   * Calls `onChange` soon after the source changes, until the signal aborts (LDAP Content Sync
+   * persist). A doorbell only: the daemon then polls early and reads with `readChanges`.
+   */
+  watch?(onChange: () => void, signal: AbortSignal): void;
+  /**
    * Writes values to the record (null clears the attribute). Values are canonical; the
    * connector formats them for each attribute's syntax.
    */

@@ -38,6 +38,9 @@ export async function runForever(
   const desks = [...engine.sources.values()]
     .filter((s): s is ServiceNowSource => s instanceof ServiceNowSource)
     .map((source) => new TicketDesk(engine, source, { events: options.events }));
+  // Sources that announce their changes (LDAP Content Sync) cut the wait between polls short.
+  let wake = new AbortController();
+  for (const source of engine.sources.values()) source.watch?.(() => wake.abort(), stop.signal);
 
   try {
     while (!stop.signal.aborted) {
@@ -73,7 +76,10 @@ export async function runForever(
           }
         }
       }
-      await sleep(options.intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
+      const until = AbortSignal.any([stop.signal, wake.signal]);
+      await sleep(options.intervalMs, undefined, { signal: until }).catch(() => undefined);
+      // A change announced during the run above has already ended this wait: none is lost.
+      if (wake.signal.aborted) wake = new AbortController();
     }
   } finally {
     process.off('SIGINT', onSignal);

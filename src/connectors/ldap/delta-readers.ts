@@ -3,6 +3,7 @@
  * mechanism is one module and one import here.
  */
 import './delta-ad.ts';
+import './delta-content-sync.ts';
 import './delta-timestamp.ts';
 
 export {};

@@ -26,6 +26,11 @@ export interface DeltaPage {
 export interface DeltaReaderContext {
   /** A bound client; the reader must not unbind it. */
   client: Client;
+  /**
+   * The bind password, for a reader that must open its own connection (content-sync: ldapts
+   * cannot read Sync responses). Never logged.
+   */
+  password?: string;
   config: LdapSourceConfig;
   /** Attributes the mapping needs (id, mapped attributes, disabled detection). */
   attributes: string[];
