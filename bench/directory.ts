@@ -12,9 +12,12 @@ import { generateLabPeople, startSlapd } from '../src/lab/slapd.ts';
 
 const ENTRIES = Number(process.env.CALLSIGN_BENCH_ENTRIES ?? 100_000);
 const PAGE = 1000;
+/** Connections Callsign reads with (`parallelReads`); ldapsearch always uses one. */
+const PARALLEL = Number(process.env.CALLSIGN_BENCH_PARALLEL_READS ?? 1);
 
 export async function benchDirectory(): Promise<{
   entries: number;
+  parallelReads: number;
   ldapsearchMs: number;
   callsignMs: number;
   ratio: number;
@@ -66,6 +69,7 @@ export async function benchDirectory(): Promise<{
         baseDn: slapd.peopleDn,
         filter: '(objectClass=inetOrgPerson)',
         pageSize: PAGE,
+        parallelReads: PARALLEL,
         idAttribute: 'entryUUID',
         attributes: {
           employeeId: 'employeeNumber',
@@ -98,6 +102,7 @@ export async function benchDirectory(): Promise<{
     }
     return {
       entries: ENTRIES,
+      parallelReads: PARALLEL,
       ldapsearchMs: Math.round(ldapsearchMs),
       callsignMs: Math.round(callsignMs),
       ratio: Math.round((callsignMs / ldapsearchMs) * 100) / 100,

@@ -3,6 +3,7 @@
  * measured figures. Figures are reported, not asserted: a slow machine prints a slow figure.
  */
 import { benchAllocation } from './allocation.ts';
+import { benchCisco } from './cisco.ts';
 import { benchDelta } from './delta.ts';
 import { benchDirectory } from './directory.ts';
 import { benchExecutor } from './executor.ts';
@@ -72,6 +73,13 @@ report(
   `delta of ${delta.changes} changes to ops journaled (${delta.mechanism})`,
   `${delta.totalMs} ms (read ${delta.readMs}, plan ${delta.planMs})`,
   '< 2000 ms',
+);
+
+const cisco = await benchCisco();
+report(
+  `Cisco on-boarding, ${cisco.people} people at 10 AXL writes/s`,
+  `${cisco.elapsedSeconds} s for ${cisco.axlWrites} writes, ${cisco.ratio}x, peak ${cisco.maxWritesInOneSecond}/s`,
+  `<= 1.1x writes/10 (${cisco.allowedSeconds} s)`,
 );
 
 console.log('\n' + rows.join('\n'));

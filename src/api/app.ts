@@ -14,6 +14,8 @@ import type { MetricsRecorder } from './metrics.ts';
 import { API_BASE, openApiDocument } from './openapi.ts';
 import type { ApiDeps, ApiRequest, RouteDef } from './route.ts';
 import { adminRoutes } from './routes-admin.ts';
+import { hrPushRoutes } from './routes-hr-push.ts';
+import { serviceNowRoutes } from './routes-servicenow.ts';
 import { numberRoutes } from './routes-numbers.ts';
 import { operationRoutes } from './routes-operations.ts';
 import { peopleRoutes } from './routes-people.ts';
@@ -30,6 +32,8 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...numberRoutes,
   ...adminRoutes,
   ...webhookRoutes,
+  ...hrPushRoutes,
+  ...serviceNowRoutes,
 ];
 
 /** The framework-free SCIM handler of src/scim (`createScimHandler(deps)`). */

@@ -139,7 +139,11 @@ describe('API number import, reconcile, report and export', () => {
     assert.match(res.headers.get('content-type') ?? '', /^text\/csv/);
     assert.match(res.headers.get('content-disposition') ?? '', /^attachment; filename=/);
     const lines = (await res.text()).trimEnd().split('\r\n');
-    assert.equal(lines[0], 'pool,kind,number,state,person,person_name,until,note,updated_at');
+    assert.equal(
+      lines[0],
+      'pool,kind,number,state,person,person_name,until,note,updated_at,forward_to,pinned_to,' +
+        'emergency_location,emergency_elin,emergency_callback',
+    );
     const row = lines.find((l) => l.startsWith('nyc-ext,extension,2520,'));
     assert.ok(row?.includes(`"'=HYPERLINK(""http://x"")"`), row);
     const bad = await f.call('GET', '/api/v1/numbers/export?state=gone', { token: f.bearer.read });

@@ -1,4 +1,6 @@
 /** The number inventory: twins of `callsign numbers …`. */
+import { CallsignError, ErrorCode } from '../core/errors.ts';
+import { checkEmergency } from '../core/pool-leaver-config.ts';
 import type { NumberState } from '../store/types.ts';
 import { listOf, ref, type RouteDef } from './route.ts';
 import { numberSyncRoutes } from './routes-number-sync.ts';
@@ -12,6 +14,7 @@ const NUMBER_STATES = [
   'held',
   'blocked',
   'retired',
+  'forwarding',
 ] as const;
 
 const REASON: ObjectSchema = {
@@ -129,6 +132,49 @@ export const numberRoutes: RouteDef[] = [
         actor,
         body.reason as string | undefined,
       ),
+  }),
+  numberAction({
+    verb: 'pin',
+    summary: 'Pin a number to a person: they always get it, nobody else does',
+    body: {
+      type: 'object',
+      properties: { personId: { type: 'string', minLength: 1 } },
+      required: ['personId'],
+    },
+    act: ({ engine }, pool, value, body, actor) =>
+      engine.store.pinNumber(pool, value, body.personId as string, actor),
+  }),
+  numberAction({
+    verb: 'unpin',
+    summary: 'Remove a pin; a number kept only by the pin becomes available',
+    body: REASON,
+    act: ({ engine }, pool, value, body, actor) =>
+      engine.store.unpinNumber(pool, value, body.reason as string, actor),
+  }),
+  numberAction({
+    verb: 'emergency',
+    summary: "Set (or with clear: true, forget) the number's own emergency data",
+    body: {
+      type: 'object',
+      properties: {
+        location: { type: 'string', maxLength: 500, description: 'dispatchable location' },
+        elin: { type: 'string', maxLength: 32, description: 'ELIN, E.164' },
+        callback: { type: 'string', maxLength: 32, description: 'callback number, E.164' },
+        clear: { type: 'boolean', description: "forget the number's own data" },
+      },
+    },
+    act: ({ engine }, pool, value, body, actor) => {
+      const region = engine.config.pools.find((p) => p.name === pool)?.region;
+      if (body.clear === true) return engine.store.setNumberEmergency(pool, value, null, actor);
+      const checked = checkEmergency(body as Record<string, string>, region);
+      if ('problems' in checked) {
+        const [first] = checked.problems;
+        throw new CallsignError(ErrorCode.BadRecord, `${first!.field}: ${first!.message}`, {
+          details: { field: first!.field },
+        });
+      }
+      return engine.store.setNumberEmergency(pool, value, checked.emergency, actor);
+    },
   }),
   ...numberSyncRoutes,
 ];

@@ -180,6 +180,11 @@ test('export writes CSV whose DIDs and names cannot run as formulas', async () =
     'until',
     'note',
     'updated_at',
+    'forward_to',
+    'pinned_to',
+    'emergency_location',
+    'emergency_elin',
+    'emergency_callback',
   ]);
   assert.equal(rows[1]![2], "'+12125550100");
   assert.equal(rows[1]![5], 'Alice');

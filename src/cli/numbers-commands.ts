@@ -16,6 +16,7 @@ import { exportNumbersCsv, poolReports } from '../engine/number-inventory.ts';
 import { NUMBER_STATES } from '../store/number-queries.ts';
 import type { NumberQuery, NumberRecord, NumberState, Store } from '../store/types.ts';
 import type { CliContext } from './main.ts';
+import { registerPinCommands } from './number-pin-commands.ts';
 import { registerNumberSyncCommands } from './number-sync-commands.ts';
 
 interface Common {
@@ -59,10 +60,10 @@ export function registerNumbersCommands(
       .option('--prefix <chars>', 'only numbers starting with these characters (+1212, 20)')
       .option('--json', 'print as JSON')
       .action((opts: Filters) =>
-        run(opts, async ({ store }) => {
+        run(opts, async ({ store, config }) => {
           const list = await store.searchNumbers(query(opts));
           if (opts.json) return list;
-          for (const n of list) ctx.out(describe(n));
+          for (const n of list) ctx.out(describe(n) + extras(n, config.pools));
           return undefined;
         }),
       );
@@ -152,6 +153,7 @@ export function registerNumbersCommands(
       }),
     );
 
+  registerPinCommands({ target, cmd, run, canonical }, ctx);
   registerReportCommands(cmd, run, ctx);
   registerNumberSyncCommands(cmd, ctx, setCode);
 }
@@ -266,6 +268,24 @@ function describe(n: NumberRecord): string {
   const note = n.note === undefined ? '' : `  (${n.note})`;
   const outside = n.outOfRange ? '  out of range' : '';
   return `${n.pool}  ${n.value}  ${n.state}${person}${until}${note}${outside}`;
+}
+
+/** Forward, pin and emergency data (the number's own, else its site's, marked so). */
+function extras(n: NumberRecord, pools: readonly PoolConfig[]): string {
+  const parts: string[] = [];
+  if (n.forward !== undefined) {
+    const ext = n.forward.extension === undefined ? '' : ` (${n.forward.extension})`;
+    parts.push(`forwards to ${n.forward.to}${ext} [${n.forward.via}]`);
+  }
+  if (n.pinnedTo !== undefined) parts.push(`pinned to ${n.pinnedTo}`);
+  const site = pools.find((p) => p.name === n.pool)?.emergency;
+  const e = n.emergency ?? site;
+  if (e !== undefined) {
+    const fields = [e.location, e.elin && `ELIN ${e.elin}`, e.callback && `callback ${e.callback}`];
+    const whose = n.emergency === undefined ? ' (site)' : '';
+    parts.push(`emergency${whose}: ${fields.filter(Boolean).join(', ')}`);
+  }
+  return parts.map((p) => `  ${p}`).join('');
 }
 
 async function findNumber(store: Store, pool: string, value: string) {

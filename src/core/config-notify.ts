@@ -44,7 +44,13 @@ export interface NotifyTemplateConfig {
 
 export interface NotifyRule {
   on: NotifyEvent;
+  /** Mail recipients; may be empty when the rule has webhooks. */
   to: NotifyRecipient[];
+  /**
+   * Names of configured webhooks (the `webhooks:` section) that get the rendered message as a
+   * signed `notify.<event>` delivery, through the webhook outbox.
+   */
+  webhooks?: string[];
   template: string;
   /** `pool-low` only: announce when fewer numbers than this are free. */
   below?: number;
@@ -121,7 +127,7 @@ const MAIL = /^[^\s@<>"]+@[^\s@<>"]+$/;
 export function readNotifications(
   reader: ConfigReader,
   top: MapView,
-  ctx: { baseDir: string; attributes: ReadonlySet<string> },
+  ctx: { baseDir: string; attributes: ReadonlySet<string>; webhooks?: readonly string[] },
 ): NotificationsConfig | undefined {
   const view = top.map('notifications', KEYS);
   if (view === undefined) return undefined;
@@ -130,7 +136,12 @@ export function readNotifications(
   const team = view.str('team');
   if (team !== undefined && !MAIL.test(team)) view.problem('team', 'must be a mail address');
   const compiled = readTemplates(reader, view);
-  const rules = readRulesList(reader, view, { compiled, attributes: ctx.attributes, team });
+  const rules = readRulesList(reader, view, {
+    compiled,
+    attributes: ctx.attributes,
+    team,
+    webhooks: ctx.webhooks ?? [],
+  });
   if (smtp === undefined) return undefined;
 
   return {
@@ -241,12 +252,23 @@ function readTemplates(reader: ConfigReader, view: MapView): Map<string, LoadedT
 function readRulesList(
   reader: ConfigReader,
   view: MapView,
-  ctx: { compiled: Map<string, LoadedTemplate>; attributes: ReadonlySet<string>; team?: string },
+  ctx: {
+    compiled: Map<string, LoadedTemplate>;
+    attributes: ReadonlySet<string>;
+    team?: string;
+    webhooks: readonly string[];
+  },
 ): NotifyRule[] {
   const out: NotifyRule[] = [];
   const items = reader.list(view.value('rules'), view.pathOf('rules'), view.keyLine('rules'));
   for (const item of items) {
-    const r = reader.map(item.node, item.path, item.line, ['on', 'to', 'template', 'below']);
+    const r = reader.map(item.node, item.path, item.line, [
+      'on',
+      'to',
+      'webhooks',
+      'template',
+      'below',
+    ]);
     if (r === undefined) continue;
     const on = r.str('on', { required: true });
     const to = r.strings('to');
@@ -258,8 +280,12 @@ function readRulesList(
     if (on === undefined || template === undefined) continue;
     const event = on as NotifyEvent;
 
-    if (to.length === 0) r.problem('to', 'is required: person, manager, team or an address');
+    const hooks = r.strings('webhooks');
+    if (to.length === 0 && hooks.length === 0) {
+      r.problem('to', 'is required: person, manager, team or an address (or name webhooks)');
+    }
     for (const who of to) recipientProblem(r, event, who, ctx.team);
+    webhookProblems(r, event, hooks, ctx.webhooks);
     if (r.has('below') && event !== 'pool-low') r.problem('below', 'is for pool-low rules');
     const loaded = ctx.compiled.get(template);
     if (loaded === undefined) {
@@ -275,10 +301,28 @@ function readRulesList(
       on: event,
       to: to as NotifyRecipient[],
       template,
+      ...(hooks.length === 0 ? {} : { webhooks: hooks }),
       ...(below === undefined ? {} : { below }),
     });
   }
   return out;
+}
+
+function webhookProblems(
+  r: MapView,
+  event: NotifyEvent,
+  hooks: string[],
+  known: readonly string[],
+) {
+  if (hooks.length === 0) return;
+  // A webhook body is stored in the outbox and seen by another system: never a secret.
+  if (event === 'credentials') {
+    r.problem('webhooks', 'credentials go to the person by mail only, never to a webhook');
+    return;
+  }
+  for (const name of hooks) {
+    if (!known.includes(name)) r.problem('webhooks', `webhook '${name}' is not in webhooks:`);
+  }
 }
 
 function recipientProblem(r: MapView, event: NotifyEvent, who: string, team?: string) {

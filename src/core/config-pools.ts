@@ -10,6 +10,7 @@ import type { PoolConfig } from './config-types.ts';
 import type { NumberKind } from './model.ts';
 import { MAX_POOL_SIZE } from './pools.ts';
 import { checkMappings, readPolicy } from './number-pool-config.ts';
+import { readLeaverAndEmergency } from './pool-leaver-config.ts';
 
 const POOL_KEYS = [
   'kind',
@@ -23,6 +24,8 @@ const POOL_KEYS = [
   'extensionFrom',
   'department',
   'role',
+  'leaverForward',
+  'emergency',
 ] as const;
 const POOL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -87,6 +90,7 @@ function readPool(name: string, view: MapView): PoolConfig | undefined {
   if (region !== undefined) pool.region = region;
   if (!checkRange(pool, view, range)) return undefined;
   readPolicy(pool, view);
+  readLeaverAndEmergency(pool, view);
 
   for (const value of exclude) {
     const fault = valueFault(pool, value) ?? outside(pool, value);

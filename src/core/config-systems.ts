@@ -16,6 +16,8 @@ import type {
   WebexTargetConfig,
 } from './config-types.ts';
 import { HR_FILE_KEYS, readHrFile } from './config-hr.ts';
+import { HR_API_KEYS, readHrApi } from './config-hr-api.ts';
+import { HR_HTTPS_KEYS, HR_PUSH_KEYS, readHrHttps, readHrPush } from './config-hr-https.ts';
 import { readServiceNow, SERVICENOW_KEYS } from './config-servicenow.ts';
 import type { NumberKind } from './model.ts';
 import { anchorSecretRef, secretRefKind } from './secrets.ts';
@@ -37,6 +39,8 @@ const LDAP_KEYS = [
   'baseDn',
   'filter',
   'pageSize',
+  'parallelReads',
+  'partitionAttribute',
   'idAttribute',
   'attributes',
   'disabled',
@@ -83,6 +87,7 @@ const TARGET_KEYS: Record<string, readonly string[]> = {
     'username',
     'password',
     'tlsCa',
+    'schema',
     'timeoutMs',
     'concurrency',
     'ratePerSecond',
@@ -109,6 +114,7 @@ const TARGET_KEYS: Record<string, readonly string[]> = {
     'orgId',
     'locationId',
     'licenses',
+    'tlsCa',
     'timeoutMs',
     'concurrency',
     'ratePerSecond',
@@ -137,6 +143,30 @@ export function readSources(ctx: SystemsContext): SourceConfig[] {
       out.push(readHrFile(view, { name, baseDir: ctx.baseDir, correlation }));
       continue;
     }
+    if (type === 'hr-https') {
+      const view = ctx.reader.map(item.node, item.path, item.line, HR_HTTPS_KEYS);
+      if (view === undefined) continue;
+      const correlation = plainStrings(ctx.top.value('correlation'));
+      const name = uniqueName(ctx, view);
+      out.push(readHrHttps(view, { name, baseDir: ctx.baseDir, correlation }));
+      continue;
+    }
+    if (type === 'hr-push') {
+      const view = ctx.reader.map(item.node, item.path, item.line, HR_PUSH_KEYS);
+      if (view === undefined) continue;
+      const correlation = plainStrings(ctx.top.value('correlation'));
+      const name = uniqueName(ctx, view);
+      out.push(readHrPush(view, { name, baseDir: ctx.baseDir, correlation }));
+      continue;
+    }
+    if (type === 'workday' || type === 'successfactors') {
+      const view = ctx.reader.map(item.node, item.path, item.line, HR_API_KEYS[type]);
+      if (view === undefined) continue;
+      const correlation = plainStrings(ctx.top.value('correlation'));
+      const name = uniqueName(ctx, view);
+      out.push(readHrApi(view, type, { name, baseDir: ctx.baseDir, correlation }));
+      continue;
+    }
     if (type === 'servicenow') {
       const view = ctx.reader.map(item.node, item.path, item.line, SERVICENOW_KEYS);
       if (view === undefined) continue;
@@ -145,7 +175,8 @@ export function readSources(ctx: SystemsContext): SourceConfig[] {
       continue;
     }
     if (type !== 'ldap') {
-      const msg = `must be ldap, scim, hr-file or servicenow, not ${JSON.stringify(type)}`;
+      const kinds = 'ldap, scim, hr-file, hr-https, hr-push, workday, successfactors or servicenow';
+      const msg = `must be ${kinds}, not ${JSON.stringify(type)}`;
       ctx.reader.add(item.line, `${item.path}.type`, msg);
       continue;
     }
@@ -237,6 +268,7 @@ function readCucm(
   const username = view.str('username', { required: true });
   const password = readSecret(view, 'password', ctx.baseDir);
   const tlsCa = view.str('tlsCa');
+  const schema = view.str('schema');
   const timeoutMs = view.num('timeoutMs', { default: 30000, min: 1, integer: true });
   if (url === undefined || username === undefined || password === undefined) return undefined;
   const ca =
@@ -245,7 +277,11 @@ function readCucm(
       : {
           tlsCa: isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa),
         };
-  return { type: 'cucm', url, version, username, password, timeoutMs, ...ca };
+  const xsd =
+    schema === undefined
+      ? {}
+      : { schema: isAbsolute(schema) ? schema : resolve(ctx.baseDir, schema) };
+  return { type: 'cucm', url, version, username, password, timeoutMs, ...ca, ...xsd };
 }
 
 /** Webex People API: bearer token reference, calling location and licences for new people. */
@@ -262,10 +298,13 @@ function readWebex(
   const licenses = view.strings('licenses');
   if (licenses.length === 0) view.problem('licenses', 'list the licence ids (a Webex Calling one)');
   const orgId = view.str('orgId');
+  const tlsCa = view.str('tlsCa');
   const timeoutMs = view.num('timeoutMs', { default: 30000, min: 1, integer: true });
   if (token === undefined || locationId === undefined) return undefined;
+  const ca =
+    tlsCa === undefined ? {} : { tlsCa: isAbsolute(tlsCa) ? tlsCa : resolve(ctx.baseDir, tlsCa) };
   const org = orgId === undefined ? {} : { orgId };
-  return { type: 'webex', url, token, locationId, licenses, timeoutMs, ...org };
+  return { type: 'webex', url, token, locationId, licenses, timeoutMs, ...org, ...ca };
 }
 
 /** A UCCX Admin API or UCCE Configuration API endpoint. */
@@ -346,6 +385,7 @@ function readLdap(ctx: SystemsContext, view: MapView): LdapSourceConfig {
     fullEverySeconds: view.num('fullEverySeconds', { default: 3600, min: 1, integer: true }),
   };
   if (disabled !== undefined) source.disabled = disabled;
+  readPartitioning(view, source);
   const groups = readGroups(view);
   if (groups !== undefined) source.groups = groups;
   source.missingGraceSeconds = view.num('missingGraceSeconds', {
@@ -361,6 +401,26 @@ function readLdap(ctx: SystemsContext, view: MapView): LdapSourceConfig {
   // Kept even when incomplete (the file is refused anyway) so that rules checked against its
   // attributes do not report a cascade of follow-on errors.
   return source;
+}
+
+/** `parallelReads` and the attribute that splits the read (see connectors/ldap/partitions.ts). */
+function readPartitioning(view: MapView, source: LdapSourceConfig): void {
+  if (view.has('parallelReads')) {
+    source.parallelReads = view.num('parallelReads', {
+      default: 1,
+      min: 1,
+      max: 36,
+      integer: true,
+    });
+  }
+  const attribute = view.str('partitionAttribute');
+  if (attribute === undefined) return;
+  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(attribute)) {
+    view.problem('partitionAttribute', 'must be an attribute name');
+  } else if (/^(entryuuid|objectguid|objectsid|usnchanged)$/i.test(attribute)) {
+    view.problem('partitionAttribute', 'needs an attribute with substring matching (cn, uid)');
+  }
+  source.partitionAttribute = attribute;
 }
 
 /** A SCIM source: people come from the SCIM service's own tables, mapped by `attributes`. */

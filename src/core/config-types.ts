@@ -3,9 +3,12 @@
  * this, naming file, line and field in every error. Secrets stay as references (`env:NAME`,
  * `file:/path`) until a connector resolves them with `resolveSecret`.
  */
-import type { NumberKind } from './model.ts';
+import type { EmergencyInfo, NumberKind } from './model.ts';
+import type { LeaverForwardConfig } from './pool-leaver-config.ts';
 import type { NotificationsConfig } from './config-notify.ts';
 import type { ServiceNowSourceConfig } from './config-servicenow.ts';
+import type { SuccessFactorsSourceConfig, WorkdaySourceConfig } from './config-hr-api.ts';
+import type { HrHttpsSourceConfig, HrPushSourceConfig } from './config-hr-https.ts';
 
 /** `env:NAME` or `file:/path`. Inline secrets are refused by validation. */
 export type SecretRef = string;
@@ -21,6 +24,13 @@ export interface LdapSourceConfig {
   /** LDAP filter selecting people. */
   filter: string;
   pageSize: number;
+  /**
+   * Connections a full read uses at once, each reading the entries whose `partitionAttribute`
+   * starts with its share of characters (1 to 36; default 1, one paged search).
+   */
+  parallelReads?: number;
+  /** Attribute that splits a parallel read; needs a substring rule (default `cn`). */
+  partitionAttribute?: string;
   /** Stable identifier attribute: `entryUUID` (OpenLDAP) or `objectGUID` (AD). */
   idAttribute: string;
   /** Callsign attribute name → LDAP attribute name. */
@@ -154,8 +164,15 @@ export interface WorkdayConfig {
 }
 
 export type SourceConfig =
-  LdapSourceConfig | ScimSourceConfig | HrFileSourceConfig | ServiceNowSourceConfig;
-export type { ServiceNowSourceConfig };
+  | LdapSourceConfig
+  | ScimSourceConfig
+  | HrFileSourceConfig
+  | ServiceNowSourceConfig
+  | HrHttpsSourceConfig
+  | HrPushSourceConfig
+  | WorkdaySourceConfig
+  | SuccessFactorsSourceConfig;
+export type { ServiceNowSourceConfig, HrHttpsSourceConfig, HrPushSourceConfig };
 
 /** Cisco Unified CM over AXL (SOAP); see src/connectors/cucm. */
 export interface CucmTargetConfig {
@@ -170,9 +187,15 @@ export interface CucmTargetConfig {
   password: SecretRef;
   /** PEM file of the CA that signed the server's certificate (absolute after loading). */
   tlsCa?: string;
+  /**
+   * The customer's own AXL schema (AXLSoap.xsd, absolute after loading): every request is
+   * validated against it before it is sent. Cisco's XSD is not shipped with Callsign.
+   */
+  schema?: string;
   /** One request's limit; default 30 000. */
   timeoutMs?: number;
   concurrency: number;
+  /** AXL writes per second (reads are not counted); absent means unlimited. */
   ratePerSecond?: number;
 }
 
@@ -235,6 +258,8 @@ export interface WebexTargetConfig {
   locationId: string;
   /** Licence ids every person gets; a Webex Calling licence among them. */
   licenses: string[];
+  /** PEM file of a CA to trust instead of the system's (a TLS-inspecting proxy's). */
+  tlsCa?: string;
   /** One request's limit; default 30 000. */
   timeoutMs?: number;
   concurrency: number;
@@ -279,6 +304,10 @@ export interface PoolConfig {
    */
   department?: string;
   role?: string;
+  /** DID pools: a leaver's number rings their manager or an announcement first (issue 4). */
+  leaverForward?: LeaverForwardConfig;
+  /** The site's emergency location and callback number; a number may override it. */
+  emergency?: EmergencyInfo;
 }
 
 /** An attribute template; `mode: create` sets it only when the resource is created. */
@@ -297,6 +326,17 @@ export interface ResourceTemplate {
   dependsOn: string[];
   /** The resource gets a generated secret (SIP password), stored encrypted. */
   secret: boolean;
+  /** How the secret is generated; absent: a 20-character password. */
+  secretFormat?: SecretFormat;
+}
+
+/**
+ * A generated secret that is not a password: `{ pin: N }` in the file asks for N digits
+ * (a voicemail PIN), never trivial (one digit repeated, an ascending or descending run).
+ */
+export interface SecretFormat {
+  kind: 'pin';
+  length: number;
 }
 
 export interface ProfileConfig {

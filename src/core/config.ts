@@ -79,6 +79,7 @@ export function parseConfig(text: string, file: string): CallsignConfig {
       top.problem('correlation', `${key} is not an attribute any source maps`);
     }
   }
+  const webhooks = readWebhooks(reader, top, baseDir);
   const config: CallsignConfig = {
     file: resolve(file),
     store: readStore(top, baseDir),
@@ -92,8 +93,12 @@ export function parseConfig(text: string, file: string): CallsignConfig {
     safety: readSafety(top),
     engine: readEngine(top),
     api: readApi(top, baseDir),
-    webhooks: readWebhooks(reader, top, baseDir),
-    notifications: readNotifications(reader, top, { baseDir, attributes }),
+    webhooks,
+    notifications: readNotifications(reader, top, {
+      baseDir,
+      attributes,
+      webhooks: webhooks.map((w) => w.name),
+    }),
   };
   if (reader.problems.length > 0) throw fail(reader);
   return config;

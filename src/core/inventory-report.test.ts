@@ -104,7 +104,7 @@ test('formatted lines name the pool, the counts, the forecast and the flag', () 
   });
   assert.deepEqual(formatInventoryReport(reports), [
     'nyc (extension): 1 free of 100 usable, 99.0% assigned  LOW STOCK',
-    '  available 1, reserved 0, assigned 99, quarantined 0, held 0, blocked 0, retired 0',
+    '  available 1, reserved 0, assigned 99, quarantined 0, held 0, blocked 0, retired 0, forwarding 0',
     '  forecast: no allocations in the window (last 30 days)',
   ]);
 });
@@ -118,6 +118,7 @@ function pool(name: string, counts: Partial<PoolUsage['counts']>): PoolUsage {
     held: 0,
     blocked: 0,
     retired: 0,
+    forwarding: 0,
     ...counts,
   };
   const total = Object.values(full).reduce((a, b) => a + b, 0);

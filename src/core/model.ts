@@ -96,6 +96,30 @@ export interface HeldNumber {
   kind: NumberKind;
   /** Canonical value: digits for extensions, E.164 for DIDs. */
   value: string;
+  /** The number's emergency data: its own override, else its pool's (site's). */
+  emergency?: EmergencyInfo;
+}
+
+/**
+ * Where emergency services are sent for calls from a number, and the number they call back.
+ * `location` is dispatchable location text; `elin` an Emergency Location Identification Number
+ * (E.164); `callback` the emergency callback number (E.164).
+ */
+export interface EmergencyInfo {
+  location?: string;
+  elin?: string;
+  callback?: string;
+}
+
+/**
+ * Where a leaver's number rings until `until` (ISO): the manager's number (`via: manager`, with
+ * their extension when they have one) or the configured announcement.
+ */
+export interface NumberForward {
+  to: string;
+  extension?: string;
+  via: 'manager' | 'announcement';
+  until: string;
 }
 
 /** What a profile wants on a target, after templates are rendered. */

@@ -27,12 +27,22 @@ export function diff(o: {
   for (const l of links) linked.set(idOf(l), l);
   const why = `${decision.lifecycle}: rule ${decision.rule ?? '(none)'}`;
 
+  const wantedIds = new Set<string>();
+  for (const res of o.wanted.resources) wantedIds.add(idOf(res));
+  // A forward holds the DID the person's own alias needs (a rehire): it goes before anything.
+  for (const link of links) {
+    if (link.type !== FORWARD || wantedIds.has(idOf(link))) continue;
+    ops.push(deleteOf(personId, link, [], 'forward ended'));
+  }
+  const forwardDeletes = ops.map((_, i) => i);
+
   // Make before break: what is new or changed first, so a mover is never left without a line.
   const placed = new Map<string, number>();
   const writebacks: Wanted['resources'] = [];
+  const forwards: Wanted['resources'] = [];
   for (const res of o.wanted.resources) {
-    if (res.type === WRITEBACK) {
-      writebacks.push(res);
+    if (res.type === WRITEBACK || res.type === FORWARD) {
+      (res.type === WRITEBACK ? writebacks : forwards).push(res);
       continue;
     }
     const link = linked.get(idOf(res));
@@ -55,11 +65,9 @@ export function diff(o: {
   const resourceOps = ops.map((_, i) => i);
 
   // Dependents first: a write-back is cleared, an alias removed, before what they point at.
-  const wantedIds = new Set<string>();
-  for (const res of o.wanted.resources) wantedIds.add(idOf(res));
   const gone: { link: Link; rank: number }[] = [];
   for (const link of links) {
-    if (wantedIds.has(idOf(link))) continue;
+    if (wantedIds.has(idOf(link)) || link.type === FORWARD) continue;
     const rank = link.type === WRITEBACK ? Infinity : (o.rank.get(link.type) ?? 0);
     gone.push({ link, rank });
   }
@@ -70,17 +78,25 @@ export function diff(o: {
     const { link, rank } = gone[g];
     const after: number[] = [];
     for (let d = 0; d < g; d++) if (gone[d].rank > rank) after.push(deletes[d]);
-    ops.push({
-      personId,
-      action: 'delete',
-      target: link.target,
-      type: link.type,
-      key: link.key,
-      attributes: { ...link.attributes },
-      after,
-      reason,
-    });
+    ops.push(deleteOf(personId, link, after, reason));
     deletes.push(ops.length - 1);
+  }
+
+  // A leaver's forward takes the DID once their own alias is gone (break before make).
+  for (const res of forwards) {
+    const link = linked.get(idOf(res));
+    const changed =
+      link === undefined ? { attributes: { ...res.attributes } } : changedAttributes(res, link);
+    if (changed === undefined) continue;
+    const action = link === undefined ? 'create' : 'update';
+    const base = { personId, target: res.target, type: res.type, key: res.key };
+    ops.push({
+      ...base,
+      action,
+      after: [...deletes],
+      reason: 'leaver: number forwarded',
+      ...changed,
+    });
   }
 
   // Write-back last among changes: the number goes to the directory once the line works.
@@ -104,7 +120,7 @@ export function diff(o: {
   }
 
   // A number is released only after every resource and write-back that carried it is gone.
-  const releaseAfter = [...deletes, ...writeOps];
+  const releaseAfter = [...forwardDeletes, ...deletes, ...writeOps];
   for (const number of o.input.numbers) {
     const key = `${number.pool}:${number.value}`;
     if (o.wanted.numbers.has(key)) continue;
@@ -123,6 +139,13 @@ export function diff(o: {
 }
 
 const WRITEBACK = 'writeback';
+const FORWARD = 'did-forward';
+
+function deleteOf(personId: string, link: Link, after: number[], reason: string) {
+  const { target, type, key } = link;
+  const attributes = { ...link.attributes };
+  return { personId, action: 'delete' as const, target, type, key, attributes, after, reason };
+}
 
 function idOf(r: { target: string; type: string; key: string }): string {
   return `${r.target}\u0000${r.type}\u0000${r.key}`;

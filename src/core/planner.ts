@@ -7,8 +7,10 @@
 import type { CallsignConfig, ProfileConfig } from './config-types.ts';
 import type {
   Decision,
+  EmergencyInfo,
   HeldNumber,
   Link,
+  NumberForward,
   NumberKind,
   Person,
   PersonPlan,
@@ -43,7 +45,24 @@ export interface PlanInput {
    * the next run after the hire date plans it.
    */
   now?: Date;
+  /**
+   * A leaver's numbers still forwarding (their pool's `leaverForward`, not yet ended): each
+   * stays theirs and a `did-forward` resource keeps ringing the target on every target named.
+   * Absent or empty for anyone else: a forward no longer wanted is removed, and its number
+   * released once it is gone.
+   */
+  forwards?: PlannedForward[];
 }
+
+/** One forward a leaver's plan keeps, and the targets that carry it. */
+export interface PlannedForward {
+  number: HeldNumber;
+  forward: NumberForward;
+  targets: string[];
+}
+
+/** Type of the resource that makes a leaver's DID ring elsewhere; keyed by the DID. */
+export const FORWARD_TYPE = 'did-forward';
 
 /** Type of write-back operations; their target is the source's name, their key the record id. */
 export const WRITEBACK_TYPE = 'writeback';
@@ -68,11 +87,13 @@ export function planPerson(input: PlanInput): PersonPlan {
 
   const { profiles, writeBack } = resolveInputs(input);
   const leaving = decision.lifecycle === 'leaver' || person.status !== 'active';
-  const wanted = leaving ? emptyWanted() : desiredOf(input, profiles, writeBack);
+  const wanted = leaving ? forwardsWanted(input) : desiredOf(input, profiles, writeBack);
   if ('problems' in wanted) return { ...plan, problems: wanted.problems };
 
   plan.operations = diff({ input, wanted, rank: profiles.rank, leaving });
-  const keepsNothing = wanted.resources.length === 0 && wanted.numbers.size === 0;
+  // A forward is what is left of a leaver: it does not count as keeping them provisioned.
+  const kept = wanted.resources.filter((r) => r.type !== FORWARD_TYPE);
+  const keepsNothing = kept.length === 0 && (leaving || wanted.numbers.size === 0);
   plan.deprovision = keepsNothing && plan.operations.length > 0;
   return plan;
 }
@@ -91,6 +112,44 @@ function emptyWanted(): Wanted {
   return { resources: [], numbers: new Set() };
 }
 
+/** A leaver keeps only their forwards: the number, and a forward on each target carrying it. */
+function forwardsWanted(input: PlanInput): Wanted {
+  const wanted = emptyWanted();
+  for (const { number, forward, targets } of input.forwards ?? []) {
+    wanted.numbers.add(`${number.pool}:${number.value}`);
+    const attributes: Record<string, string> = {
+      to: forward.to,
+      via: forward.via,
+      until: forward.until,
+    };
+    if (forward.extension !== undefined) attributes.extension = forward.extension;
+    for (const target of targets) {
+      wanted.resources.push({
+        target,
+        type: FORWARD_TYPE,
+        key: number.value,
+        attributes,
+        createOnly: [],
+        dependsOn: [],
+        rank: 0,
+      });
+    }
+  }
+  return wanted;
+}
+
+/**
+ * The emergency data templates see as `emergency.*`: the DID's, else the extension's; empty
+ * values when neither has any, so `{{emergency.callback | default:...}}` can choose.
+ */
+function emergencyVars(numbers: readonly HeldNumber[]): Record<string, string> {
+  const info: EmergencyInfo =
+    numbers.find((n) => n.kind === 'did' && n.emergency)?.emergency ??
+    numbers.find((n) => n.emergency)?.emergency ??
+    {};
+  return { location: info.location ?? '', elin: info.elin ?? '', callback: info.callback ?? '' };
+}
+
 function desiredOf(
   input: PlanInput,
   profiles: CompiledProfiles,
@@ -107,6 +166,7 @@ function desiredOf(
   }
 
   const numbers: Partial<Record<NumberKind, string>> = {};
+  const used: HeldNumber[] = [];
   for (const need of decision.numbers) {
     const held = input.numbers.find((n) => n.pool === need.pool && n.kind === need.kind);
     if (held === undefined) {
@@ -114,10 +174,11 @@ function desiredOf(
       return { problems: [{ source: 'planner', record: id, field: need.kind, message }] };
     }
     numbers[need.kind] = held.value;
+    used.push(held);
     wanted.numbers.add(`${held.pool}:${held.value}`);
   }
 
-  const vars = { person: person.attributes, numbers };
+  const vars = { person: person.attributes, numbers, extra: { emergency: emergencyVars(used) } };
   const problems: RecordProblem[] = [];
   for (const res of resources) {
     const where = `profile ${decision.profile}, ${res.target}/${res.type}`;

@@ -11,6 +11,15 @@ import { UccxTarget } from '../connectors/uccx/uccx-target.ts';
 import { WebexTarget } from '../connectors/webex/webex-target.ts';
 import { KamailioTarget } from '../connectors/kamailio/kamailio-target.ts';
 import { HrFileSource } from '../connectors/hr/hr-file-source.ts';
+import {
+  secretRefOf,
+  type SuccessFactorsSourceConfig,
+  type WorkdaySourceConfig,
+} from '../core/config-hr-api.ts';
+import { SuccessFactorsSource } from '../connectors/successfactors/successfactors-source.ts';
+import { WorkdaySource } from '../connectors/workday/workday-source.ts';
+import { HrHttpsSource } from '../connectors/hr/hr-https-source.ts';
+import { HrPushSource } from '../connectors/hr/hr-push-source.ts';
 import { LdapSource } from '../connectors/ldap/ldap-source.ts';
 import { ScimSource } from '../connectors/scim/scim-source.ts';
 import { ServiceNowSource } from '../connectors/servicenow/servicenow-source.ts';
@@ -119,6 +128,15 @@ function makeSource(
     );
     return new HrFileSource({ ...config, path }, { log: hrLog, workdayPassword });
   }
+  if (config.type === 'hr-push') return new HrPushSource(config, store);
+  if (config.type === 'hr-https') {
+    const hrLog = log.child({ connector: config.name });
+    return new HrHttpsSource(config, { password: secretFor(config, baseDir), log: hrLog });
+  }
+  if (config.type === 'workday') return new WorkdaySource(config, hrApi(config, baseDir, log));
+  if (config.type === 'successfactors') {
+    return new SuccessFactorsSource(config, hrApi(config, baseDir, log));
+  }
   if (config.type === 'servicenow') {
     const ref = 'token' in config.auth ? config.auth.token : config.auth.password;
     const secret = secretFor({ name: config.name, password: ref }, baseDir);
@@ -162,6 +180,17 @@ function makeTarget(config: TargetConfig, baseDir: string, log: Logger): TargetC
 }
 
 export { poolDefinition } from '../core/pools.ts';
+
+/** The resolved secret and a logger of a Workday or SuccessFactors source. */
+function hrApi(
+  config: WorkdaySourceConfig | SuccessFactorsSourceConfig,
+  baseDir: string,
+  log: Logger,
+) {
+  const ref = config.type === 'workday' ? config.password : secretRefOf(config.auth);
+  const secret = secretFor({ name: config.name, password: ref }, baseDir);
+  return { secret, log: log.child({ connector: config.name }) };
+}
 
 /** Resolves a source's password, naming the configuration field when it cannot. */
 function secretFor(

@@ -113,6 +113,11 @@ export const EXPORT_HEADER = [
   'until',
   'note',
   'updated_at',
+  'forward_to',
+  'pinned_to',
+  'emergency_location',
+  'emergency_elin',
+  'emergency_callback',
 ] as const;
 
 /** The inventory (or the part `query` selects) as CSV guarded against formulas; and its size. */
@@ -122,17 +127,27 @@ export async function exportNumbersCsv(
 ): Promise<{ csv: string; count: number }> {
   const list = await engine.store.searchNumbers(query);
   const names = new Map((await engine.store.listPeople()).map((p) => [p.id, p.attributes]));
-  const rows = list.map((n) => [
-    n.pool,
-    n.kind,
-    n.value,
-    n.state,
-    n.personId,
-    displayName(names.get(n.personId ?? '')),
-    n.availableAt,
-    n.note,
-    n.updatedAt,
-  ]);
+  const sites = new Map(engine.config.pools.map((p) => [p.name, p.emergency]));
+  const rows = list.map((n) => {
+    // The emergency data in force: the number's own, else its pool's (site's).
+    const emergency = n.emergency ?? sites.get(n.pool);
+    return [
+      n.pool,
+      n.kind,
+      n.value,
+      n.state,
+      n.personId,
+      displayName(names.get(n.personId ?? '')),
+      n.availableAt,
+      n.note,
+      n.updatedAt,
+      n.forward?.to,
+      n.pinnedTo,
+      emergency?.location,
+      emergency?.elin,
+      emergency?.callback,
+    ];
+  });
   return { csv: toCsv([EXPORT_HEADER, ...rows]), count: list.length };
 }
 

@@ -19,6 +19,7 @@ function usage(pool: string, free: number, total = 100, blocked = 0): PoolUsage 
     held: 0,
     blocked,
     retired: 0,
+    forwarding: 0,
   };
   return { pool, kind: 'extension', total, counts, free };
 }

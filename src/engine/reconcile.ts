@@ -15,12 +15,14 @@ import type {
 } from '../core/model.ts';
 import { labelOf, planPerson } from '../core/planner.ts';
 import { compileRules, type CompiledRules } from '../core/rules.ts';
-import type { RunState } from '../store/types.ts';
+import type { NumberRecord, RunState } from '../store/types.ts';
 import type { Engine } from './engine.ts';
 import type { EngineEvents } from './events.ts';
 import { allocateFree, peekUnpromised } from './allocate.ts';
-import { handOutCredentials, type Credential } from './credentials.ts';
+import { handOutCredentials, secretFormatOf, type Credential } from './credentials.ts';
 import { Executor } from './executor.ts';
+import { leaverForwards } from './leaver-forward.ts';
+import { withEmergency } from './number-emergency.ts';
 import { brakeCheck, withoutOpen, type BrakeVerdict } from './plan-guards.ts';
 import { secretRef } from './vault.ts';
 import { mergePerson, pendingMissing, readSources, type SourceReport } from './observe.ts';
@@ -131,13 +133,19 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
   const numbers = options.changes
     ? undefined
     : groupBy(
-        (await store.listNumbers()).filter((n) => n.state === 'assigned' && n.personId),
+        (await store.listNumbers()).filter(
+          (n) => (n.state === 'assigned' || n.state === 'forwarding') && n.personId,
+        ),
         (n) => n.personId!,
       );
   const heldBy = async (id: string): Promise<HeldNumber[]> =>
     numbers === undefined
       ? store.numbersOf(id)
-      : (numbers.get(id) ?? []).map((n) => ({ pool: n.pool, kind: n.kind, value: n.value }));
+      : (numbers.get(id) ?? []).filter((n) => n.state === 'assigned').map(heldOf);
+  const forwardingOf = async (id: string) =>
+    numbers === undefined
+      ? store.searchNumbers({ personId: id, state: 'forwarding' })
+      : (numbers.get(id) ?? []).filter((n) => n.state === 'forwarding');
 
   // Operations journaled earlier and not finished: not planned again, and failures are shown.
   const unfinished = await store.listOperations({
@@ -206,6 +214,7 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
       sync,
       links: await linksOf(id),
       held: await heldBy(id),
+      forwarding: await forwardingOf(id),
       actor: options.actor,
       promised,
     });
@@ -260,7 +269,9 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
     summary: {},
   });
   for (const op of ops) {
-    if (op.secret && op.action === 'create') await engine.vault.ensure(secretRef(op));
+    if (op.secret && op.action === 'create') {
+      await engine.vault.ensure(secretRef(op), secretFormatOf(engine.config, op));
+    }
   }
   if (report.brake) {
     await store.journal(runId, ops, 'held');
@@ -361,6 +372,8 @@ async function planOne(o: {
   sync: boolean;
   links: Link[];
   held: HeldNumber[];
+  /** The person's numbers still forwarding after they left. */
+  forwarding: NumberRecord[];
   actor: string;
   /** Dry run: numbers already shown for other people, by pool. */
   promised: Map<string, string[]>;
@@ -410,10 +423,19 @@ async function planOne(o: {
       deprovision: false,
     };
   }
+  const leaving = lifecycle === 'leaver' || person.status !== 'active';
+  const kept = await leaverForwards({ ...o, leaving, person });
+  const fresh = new Set(numbers.filter((n) => !o.held.includes(n)));
   const plan = planPerson({
     person,
     decision,
-    numbers: [...numbers, ...o.held.filter((h) => !numbers.includes(h))],
+    numbers: await withEmergency(
+      engine.config,
+      engine.store,
+      distinct([...numbers, ...o.held, ...kept.numbers]),
+      fresh,
+    ),
+    forwards: kept.forwards,
     links: o.links,
     config: engine.config,
     now: engine.clock(),
@@ -490,6 +512,23 @@ function keysOf(person: Person, keys: string[]): Record<string, string> {
     if (typeof v === 'string' && v !== '') out[k] = v;
   }
   return out;
+}
+
+function heldOf(n: NumberRecord): HeldNumber {
+  const held: HeldNumber = { pool: n.pool, kind: n.kind, value: n.value };
+  if (n.emergency !== undefined) held.emergency = n.emergency;
+  return held;
+}
+
+/** The numbers once each (a rehire's allocation returns a number also listed as forwarding). */
+function distinct(list: HeldNumber[]): HeldNumber[] {
+  const seen = new Set<string>();
+  return list.filter((n) => {
+    const key = `${n.pool}:${n.value}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {

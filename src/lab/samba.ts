@@ -5,7 +5,17 @@
  * (scripts/install-system-deps.sh); `sambaUnavailable()` says why a test must skip.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,11 +32,14 @@ import { adoptTlsKeys, copyTemplate, run, type SambaTools } from './samba/templa
 export interface StartSambaDcOptions {
   /** Folder for the domain's databases, config, pid and logs; a temporary one if absent. */
   dir?: string;
+  /** Server certificate, key and CA (PEM) for ldaps:// on 636, instead of Samba's own. */
+  tls?: { certFile: string; keyFile: string; caFile: string };
 }
 
 /** A running lab domain controller. */
 export interface SambaDc {
   url: 'ldap://127.0.0.1:389';
+  ldapsUrl: 'ldaps://127.0.0.1:636';
   /** Kerberos realm, e.g. CALLSIGN.TEST. */
   realm: string;
   /** The domain naming context, e.g. DC=callsign,DC=test. */
@@ -72,6 +85,7 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
     }
     const { domain, template } = await copyTemplate(tools, dir);
     const conf = join(dir, 'etc', 'smb.conf');
+    if (options.tls !== undefined) useTlsFiles(conf, dir, options.tls);
     const out = openSync(join(dir, 'log', 'samba.out'), 'a');
     // Interactive mode keeps samba in the foreground and ends it when its stdin closes, so the
     // DC dies with the test process even when that is killed. Its own process group lets
@@ -97,6 +111,7 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
     process.once('exit', onExit);
     return {
       url,
+      ldapsUrl: 'ldaps://127.0.0.1:636',
       realm: domain.realm,
       baseDn: domain.baseDn,
       adminDn,
@@ -120,6 +135,26 @@ export async function startSambaDc(options: StartSambaDcOptions = {}): Promise<S
 }
 
 const PORTS = [389, 636, 3268];
+
+/**
+ * Points the DC's TLS at the given certificate and key. Samba refuses a key file others can
+ * read, so the key is copied into the DC's folder with mode 0600.
+ */
+function useTlsFiles(conf: string, dir: string, tls: NonNullable<StartSambaDcOptions['tls']>) {
+  const keyFile = join(dir, 'private', 'lab-tls.key');
+  copyFileSync(tls.keyFile, keyFile);
+  chmodSync(keyFile, 0o600);
+  const settings = [
+    '\ttls enabled = yes',
+    `\ttls keyfile = ${keyFile}`,
+    `\ttls certfile = ${tls.certFile}`,
+    `\ttls cafile = ${tls.caFile}`,
+  ];
+  const text = readFileSync(conf, 'utf8').replace(/^\[global\]\s*$/m, (g) =>
+    [g, ...settings].join('\n'),
+  );
+  writeFileSync(conf, text, { mode: 0o644 });
+}
 
 function findSamba(): SambaTools | undefined {
   const dirs = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];

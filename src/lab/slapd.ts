@@ -48,6 +48,8 @@ export interface StartSlapdOptions {
   tlsPort?: number;
   /** Groups under `ou=Groups,<suffix>` (groupOfNames), readable by the service account. */
   groups?: LabGroup[];
+  /** The memberof overlay, for groups added over LDAP after start (see LabLayout). */
+  memberOf?: boolean;
 }
 
 /** A running lab server. */
@@ -165,6 +167,7 @@ function prepare(dir: string, suffix: string, options: StartSlapdOptions, tools:
   };
   if (options.tls !== undefined) layout.tls = options.tls;
   if (options.groups !== undefined) layout.groups = options.groups;
+  if (options.memberOf === true) layout.memberOf = true;
   if (tools.modulePath !== undefined) layout.modulePath = tools.modulePath;
   writeFileSync(join(dir, 'config.ldif'), configLdif(layout), { mode: 0o600 });
   writeFileSync(join(dir, 'data.ldif'), dataLdif(layout, options.people ?? []), { mode: 0o600 });

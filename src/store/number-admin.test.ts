@@ -291,6 +291,7 @@ for (const name of ['sqlite', 'postgres'] as const) {
           held: 0,
           blocked: 0,
           retired: 0,
+          forwarding: 0,
         });
         assert.equal((await s.poolUsage(new Date(T0.getTime() + 10 * DAY)))[0]?.free, 2);
       }),

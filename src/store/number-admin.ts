@@ -203,7 +203,7 @@ async function freeAgain(
 }
 
 /** The row, locked until commit on PostgreSQL; `not_found` naming pool and value. */
-async function lockNumber(
+export async function lockNumber(
   ctx: StoreContext,
   db: Kysely<Database>,
   pool: string,
@@ -225,13 +225,13 @@ async function lockNumber(
 }
 
 /** What allocation could give anyone: available, or quarantined or reserved past its time. */
-function isFree(row: Row, now: Date): boolean {
+export function isFree(row: Row, now: Date): boolean {
   if (row.state === 'available') return true;
   if (row.state !== 'quarantined' && row.state !== 'reserved') return false;
   return row.available_at !== null && row.available_at <= now.toISOString();
 }
 
-async function requirePerson(db: Kysely<Database>, personId: string): Promise<void> {
+export async function requirePerson(db: Kysely<Database>, personId: string): Promise<void> {
   const found = await db
     .selectFrom('people')
     .select('id')

@@ -15,6 +15,7 @@ export const NUMBER_STATES = [
   'reserved',
   'assigned',
   'quarantined',
+  'forwarding',
   'held',
   'blocked',
   'retired',

@@ -55,7 +55,10 @@ export async function mappedFrom(db: Kysely<Database>, didPool: string) {
   return undefined;
 }
 
-/** The person's number, else a live reservation for them, else their own quarantined one. */
+/**
+ * The person's number, else their number still forwarding (a rehire during a leaver forward),
+ * else a live reservation for them (a pin is one), else their own quarantined one.
+ */
 export async function pickOwn(
   db: Kysely<Database>,
   q: { pool: string; personId: string; now: Date; lock: boolean },
@@ -66,7 +69,7 @@ export async function pickOwn(
     .select(['value', 'state', 'available_at'])
     .where('pool', '=', q.pool)
     .where('person_id', '=', q.personId)
-    .where('state', 'in', ['assigned', 'reserved', 'quarantined'])
+    .where('state', 'in', ['assigned', 'forwarding', 'reserved', 'quarantined'])
     .orderBy('updated_at', 'desc')
     .$if(q.lock, (b) => b.forUpdate().skipLocked())
     .execute();
@@ -74,7 +77,7 @@ export async function pickOwn(
   const live = own.filter(
     (r) => r.state !== 'reserved' || r.available_at === null || r.available_at > now,
   );
-  for (const state of ['assigned', 'reserved', 'quarantined']) {
+  for (const state of ['assigned', 'forwarding', 'reserved', 'quarantined']) {
     const mine = live.find((r) => r.state === state);
     if (mine !== undefined) return { value: mine.value, state: mine.state };
   }
@@ -94,6 +97,7 @@ export async function assignRow(
       person_id: a.personId,
       available_at: null,
       note: null,
+      forward: null,
       updated_at: at,
     })
     .where('pool', '=', a.pool)

@@ -15,6 +15,7 @@ import type { HeldNumber, NumberKind } from '../core/model.ts';
 import { isUniqueViolation, type StoreContext } from './context.ts';
 import { allocatePair, RetryPair } from './number-mapping.ts';
 import { pickFree } from './number-policy.ts';
+import { PIN_NOTE } from './number-pins.ts';
 import { applyPoolDefinition } from './number-range.ts';
 import {
   assignRow,
@@ -85,7 +86,10 @@ export async function peekNumber(
   return pick === undefined ? undefined : { pool, kind: row.kind as NumberKind, value: pick.value };
 }
 
-/** Quarantines an assigned number until now + the pool's quarantine; idempotent otherwise. */
+/**
+ * Quarantines an assigned or forwarding number until now + the pool's quarantine (a pinned one
+ * is reserved for its holder instead); idempotent otherwise.
+ */
 export async function releaseNumber(
   ctx: StoreContext,
   request: { pool: string; value: string; now: Date; actor: string; reason?: string },
@@ -99,15 +103,22 @@ export async function releaseNumber(
       .executeTakeFirst();
     if (poolRow === undefined) throw missingPool(pool);
     const row = await findNumber(db, pool, value);
-    if (row.state !== 'assigned') return;
+    if (row.state !== 'assigned' && row.state !== 'forwarding') return;
 
-    const availableAt = new Date(now.getTime() + Number(poolRow.quarantine_days) * DAY_MS);
+    // A number pinned to its holder goes back to them, reserved; any other waits out quarantine.
+    const pinned = row.pinned_to !== null && row.pinned_to === row.person_id;
+    const availableAt = pinned
+      ? null
+      : new Date(now.getTime() + Number(poolRow.quarantine_days) * DAY_MS);
+    const state = pinned ? 'reserved' : 'quarantined';
     await db
       .updateTable('numbers')
       .set({
-        state: 'quarantined',
-        available_at: availableAt.toISOString(),
+        state,
+        available_at: availableAt?.toISOString() ?? null,
         released_at: now.toISOString(),
+        forward: null,
+        ...(pinned ? { note: PIN_NOTE } : {}),
         updated_at: now.toISOString(),
       })
       .where('pool', '=', pool)
@@ -120,7 +131,7 @@ export async function releaseNumber(
       action: 'number.released',
       subject: `number:${pool}:${value}`,
       before: { state: row.state },
-      after: { state: 'quarantined', availableAt, ...(reason === undefined ? {} : { reason }) },
+      after: { state, availableAt, ...(reason === undefined ? {} : { reason }) },
     });
   });
 }
@@ -155,13 +166,17 @@ export async function holdNumber(
 export async function numbersOf(ctx: StoreContext, personId: string): Promise<HeldNumber[]> {
   const rows = await ctx.db
     .selectFrom('numbers')
-    .select(['pool', 'kind', 'value'])
+    .select(['pool', 'kind', 'value', 'emergency'])
     .where('person_id', '=', personId)
     .where('state', '=', 'assigned')
     .orderBy('pool')
     .orderBy('position')
     .execute();
-  return rows.map((r) => ({ pool: r.pool, kind: r.kind as NumberKind, value: r.value }));
+  return rows.map((r) => {
+    const held: HeldNumber = { pool: r.pool, kind: r.kind as NumberKind, value: r.value };
+    if (r.emergency !== null) held.emergency = JSON.parse(r.emergency);
+    return held;
+  });
 }
 
 export async function listNumbers(ctx: StoreContext, pool?: string): Promise<NumberRecord[]> {

@@ -69,6 +69,9 @@ export function toNumber(row: Selectable<NumbersTable>): NumberRecord {
   if (row.person_id !== null) record.personId = row.person_id;
   if (row.available_at !== null) record.availableAt = row.available_at;
   if (Number(row.in_range) === 0) record.outOfRange = true;
+  if (row.forward !== null) record.forward = JSON.parse(row.forward);
+  if (row.emergency !== null) record.emergency = JSON.parse(row.emergency);
+  if (row.pinned_to !== null) record.pinnedTo = row.pinned_to;
   return record;
 }
 

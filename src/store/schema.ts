@@ -82,6 +82,12 @@ export interface NumbersTable {
   in_range: Generated<number>;
   /** Migration 0006: last release, for least-recently-used allocation. */
   released_at: Generated<string | null>;
+  /** Migration 0008: JSON NumberForward while the number is `forwarding`. */
+  forward: Generated<string | null>;
+  /** Migration 0008: JSON EmergencyInfo overriding the pool's. */
+  emergency: Generated<string | null>;
+  /** Migration 0008: the person the number is pinned to. */
+  pinned_to: Generated<string | null>;
 }
 
 export interface RunsTable {

@@ -6,12 +6,20 @@
 import { Migrator } from 'kysely';
 
 import { CallsignError, ErrorCode } from '../core/errors.ts';
-import type { HeldNumber, Link, Person, PlannedOperation } from '../core/model.ts';
+import type {
+  EmergencyInfo,
+  HeldNumber,
+  Link,
+  NumberForward,
+  Person,
+  PlannedOperation,
+} from '../core/model.ts';
 import { WriteBatch } from './completion-batch.ts';
 import type { StoreContext } from './context.ts';
 import { migrationProvider } from './migrations/index.ts';
 import * as numberAdmin from './number-admin.ts';
 import { importNumbers } from './number-import.ts';
+import * as numberPins from './number-pins.ts';
 import * as numberQueries from './number-queries.ts';
 import * as numbers from './numbers.ts';
 import * as operations from './operations.ts';
@@ -171,6 +179,22 @@ export class SqlStore implements Store {
 
   importNumbers(rows: readonly NumberImportRow[], actor: string, now: Date): Promise<number> {
     return importNumbers(this.#ctx, rows, actor, now);
+  }
+
+  pinNumber(pool: string, value: string, personId: string, actor: string): Promise<void> {
+    return numberPins.pinNumber(this.#ctx, { pool, value, personId, actor });
+  }
+
+  unpinNumber(pool: string, value: string, reason: string, actor: string): Promise<void> {
+    return numberPins.unpinNumber(this.#ctx, { pool, value, reason, actor });
+  }
+
+  setNumberEmergency(pool: string, value: string, emergency: EmergencyInfo | null, actor: string) {
+    return numberPins.setNumberEmergency(this.#ctx, { pool, value, emergency, actor });
+  }
+
+  forwardNumber(pool: string, value: string, forward: NumberForward, now: Date, actor: string) {
+    return numberPins.forwardNumber(this.#ctx, { pool, value, forward, now, actor });
   }
 
   searchNumbers(query: NumberQuery): Promise<NumberRecord[]> {

@@ -5,7 +5,9 @@
  */
 import type {
   Attributes,
+  EmergencyInfo,
   HeldNumber,
+  NumberForward,
   Link,
   NumberKind,
   Person,
@@ -65,9 +67,19 @@ export interface ClaimOptions {
   limit: number;
 }
 
-/** `retired`: free once, but the pool's range no longer holds it; never allocated again. */
+/**
+ * `retired`: free once, but the pool's range no longer holds it; never allocated again.
+ * `forwarding`: a leaver's number still ringing their manager or an announcement until its end.
+ */
 export type NumberState =
-  'available' | 'assigned' | 'quarantined' | 'reserved' | 'held' | 'blocked' | 'retired';
+  | 'available'
+  | 'assigned'
+  | 'quarantined'
+  | 'reserved'
+  | 'held'
+  | 'blocked'
+  | 'retired'
+  | 'forwarding';
 
 export interface NumberRecord {
   pool: string;
@@ -85,6 +97,12 @@ export interface NumberRecord {
   updatedAt: string;
   /** True when the pool's current range no longer holds the number (kept while in use). */
   outOfRange?: boolean;
+  /** While `forwarding`: where the number rings, and until when. */
+  forward?: NumberForward;
+  /** This number's own emergency data (the pool's applies when absent). */
+  emergency?: EmergencyInfo;
+  /** The person the number is pinned to. */
+  pinnedTo?: string;
 }
 
 /** What `Store.reserveNumber` records with a reservation. */
@@ -260,8 +278,9 @@ export interface Store {
     skip?: readonly string[],
   ): Promise<HeldNumber | undefined>;
   /**
-   * Moves the person's number to quarantine until now + quarantineDays; does nothing to a number
-   * that is not assigned. `reason` goes into the audit entry.
+   * Moves the person's number (assigned or forwarding) to quarantine until now +
+   * quarantineDays, or keeps it reserved for them when it is pinned to them; does nothing to a
+   * number in another state. `reason` goes into the audit entry.
    */
   releaseNumber(
     pool: string,
@@ -305,6 +324,33 @@ export interface Store {
    * row given is applied or none (a row that fails inside aborts all, naming the row).
    */
   importNumbers(rows: readonly NumberImportRow[], actor: string, now: Date): Promise<number>;
+  /**
+   * Pins a number to a person: allocation gives it to them first and to nobody else; a free
+   * number is reserved for them at once, and a release keeps it reserved for them instead of
+   * quarantining it. Refused (`state`) when someone else holds it, naming both people.
+   */
+  pinNumber(pool: string, value: string, personId: string, actor: string): Promise<void>;
+  /** Removes the pin; a number only reserved by the pin becomes available. */
+  unpinNumber(pool: string, value: string, reason: string, actor: string): Promise<void>;
+  /** Sets (or with null clears) the number's own emergency data. */
+  setNumberEmergency(
+    pool: string,
+    value: string,
+    emergency: EmergencyInfo | null,
+    actor: string,
+  ): Promise<void>;
+  /**
+   * assigned → forwarding (a leaver's number ringing elsewhere until `forward.until`); on a
+   * forwarding number, changes where it rings. The person stays on the number, so a rehire gets
+   * it back. `state` error for any other state.
+   */
+  forwardNumber(
+    pool: string,
+    value: string,
+    forward: NumberForward,
+    now: Date,
+    actor: string,
+  ): Promise<void>;
   /** Numbers matching every given filter, in pool and allocation order. */
   searchNumbers(query: NumberQuery): Promise<NumberRecord[]>;
   /** Every pool's numbers counted by state; `now` decides which quarantines have lapsed. */

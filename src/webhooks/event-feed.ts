@@ -1,18 +1,20 @@
 /**
  * Turns what happens into outbox events. Operation events come from the executor's typed events
- * (`operation:done`, `operation:retry`, `operation:failed`) of this process; run events come from
- * the runs table, which every process writes (a `callsign approve` from a shell, a `sync` of
- * another engine), scanned every few seconds. Each event has a key that names it once
- * (`op:<id>:<attempt>:<kind>`, `run:<id>:<state>`), so a scan that sees a run again, or two
- * processes that both see it, journal it once.
+ * (`operation:done`, `operation:retry`, `operation:failed`) of this process, `pool.low` from the
+ * pool watch's `pool:low`; run events come from the runs table, which every process writes (a
+ * `callsign approve` from a shell, a `sync` of another engine), scanned every few seconds. Each
+ * event has a key that names it once (`op:<id>:<attempt>:<kind>`, `run:<id>:<state>`,
+ * `pool:<name>:low:<at>`), so a scan that sees a run again, or two processes that both see it,
+ * journal it once.
  */
 import type { Logger } from 'pino';
 
 import { redact } from '../core/secrets.ts';
-import type { EngineEvents } from '../engine/events.ts';
+import type { EngineEventMap, EngineEvents } from '../engine/events.ts';
 import type { OperationRecord, RunRecord, Store } from '../store/types.ts';
 import type {
   OperationEventData,
+  PoolLowEventData,
   RunEventData,
   WebhookEventBody,
   WebhookEventType,
@@ -70,6 +72,7 @@ export class WebhookEventFeed {
           error: { code: error.code, message: error.message, retryable: error.retryable },
         }),
       ),
+      events.on('pool:low', (e) => this.#poolLow(e)),
     ];
     return () => offs.forEach((off) => off());
   }
@@ -114,6 +117,19 @@ export class WebhookEventFeed {
     };
     const kind = type.slice('operation.'.length);
     await this.#enqueue(`op:${op.id}:${op.attempts}:${kind}`, type, this.#o.clock(), data);
+  }
+
+  async #poolLow(e: EngineEventMap['pool:low']): Promise<void> {
+    const data: PoolLowEventData = {
+      pool: e.pool,
+      kind: e.kind,
+      free: e.free,
+      total: e.total,
+      threshold: e.threshold,
+    };
+    // PoolWatch emits once per crossing; the time in the key keeps two crossings apart while a
+    // second process seeing the same crossing at the same check still journals it once.
+    await this.#enqueue(`pool:${e.pool}:low:${e.at.toISOString()}`, 'pool.low', e.at, data);
   }
 
   async #enqueue(

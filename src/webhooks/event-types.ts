@@ -13,6 +13,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'run.rejected',
   'run.finished',
   'run.failed',
+  'pool.low',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -28,10 +29,33 @@ export function isWebhookEventType(value: string): value is WebhookEventType {
  */
 export interface WebhookEventBody {
   id: string;
-  type: WebhookEventType;
+  type: WebhookEventType | NotifyWebhookType;
   /** ISO 8601, UTC. */
   occurredAt: string;
-  data: OperationEventData | RunEventData;
+  data: OperationEventData | RunEventData | PoolLowEventData | NotifyEventData;
+}
+
+/**
+ * Types of the deliveries a notification rule sends to the webhooks it names (`webhooks:` in a
+ * rule of `notifications:`). They go to those webhooks whatever their `events:` say.
+ */
+export const NOTIFY_WEBHOOK_TYPES = [
+  'notify.provisioned',
+  'notify.failed',
+  'notify.deprovisioned',
+  'notify.pool-low',
+] as const;
+
+export type NotifyWebhookType = (typeof NOTIFY_WEBHOOK_TYPES)[number];
+
+/** `notify.*` data: the rule's template rendered, as the mail would read. */
+export interface NotifyEventData {
+  /** The notification event (`provisioned`, `pool-low`...). */
+  event: string;
+  template: string;
+  subject: string;
+  text: string;
+  personId?: string;
 }
 
 /** `operation.*` data: what was done, to what, and how it ended; never attributes. */
@@ -62,4 +86,17 @@ export interface RunEventData {
   startedAt: string;
   finishedAt?: string;
   summary: Record<string, unknown>;
+}
+
+/**
+ * `pool.low` data: a pool has just fallen under its low-stock threshold. Sent once per crossing:
+ * again only after the pool recovered and ran low once more.
+ */
+export interface PoolLowEventData {
+  pool: string;
+  kind: string;
+  free: number;
+  total: number;
+  /** A count of free numbers (`below`) or a share of the usable ones (`percent`). */
+  threshold: { below: number } | { percent: number };
 }

@@ -2,14 +2,26 @@
  * One AXL endpoint: POSTs envelopes with Basic auth, keeps the session cookie Unified CM hands
  * out (JSESSIONIDSSO) so later requests skip the password check, keeps connections alive, and
  * backs off when a write meets HTTP 503 (the change-notification queue is deep: nothing was
- * committed, so the same request can be sent again).
+ * committed, so the same request can be sent again). Writes are paced to the target's
+ * `ratePerSecond` (axl-pace.ts); with a customer schema, each request is validated before it
+ * goes (axl-schema-check.ts). A certificate the client does not trust fails at once, naming
+ * the target; an https:// URL is never retried over plain HTTP.
  */
 import http from 'node:http';
 import https from 'node:https';
 
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
+import { tlsTrustProblem } from '../target-config.ts';
 import { type AxlCallContext, faultError, notXmlError, statusError } from './axl-faults.ts';
-import { type AxlNode, buildEnvelope, parseResponse, soapAction } from './axl-xml.ts';
+import { isAxlWrite, WritePacer } from './axl-pace.ts';
+import type { AxlSchemaCheck } from './axl-schema-check.ts';
+import {
+  type AxlNode,
+  buildEnvelope,
+  buildOperation,
+  parseResponse,
+  soapAction,
+} from './axl-xml.ts';
 
 export interface AxlClientOptions {
   /** Connector name, for messages. */
@@ -29,6 +41,10 @@ export interface AxlClientOptions {
   /** First wait after a 503, doubled each time; default 500 ms. */
   busyBaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** AXL writes started per second (reads are not limited); absent means unlimited. */
+  writesPerSecond?: number;
+  /** The customer's AXL schema: every request is validated against it before it is sent. */
+  schema?: AxlSchemaCheck;
 }
 
 /** What one call names, for errors: the record and the references it makes. */
@@ -41,6 +57,7 @@ export class AxlClient {
   readonly #options: AxlClientOptions;
   readonly #url: URL;
   readonly #agent: http.Agent;
+  readonly #pacer: WritePacer | undefined;
   #cookie: string | undefined;
   /** Requests sent with the password rather than the session cookie (for tests). */
   basicAuthRequests = 0;
@@ -54,6 +71,8 @@ export class AxlClient {
       this.#url.protocol === 'https:'
         ? new https.Agent({ ...agentOptions, ...ca })
         : new http.Agent(agentOptions);
+    const rate = options.writesPerSecond;
+    this.#pacer = rate !== undefined && rate > 0 ? new WritePacer(rate) : undefined;
   }
 
   /** Runs one operation and returns its response element's children. */
@@ -61,9 +80,17 @@ export class AxlClient {
     const ctx: AxlCallContext = { target: this.#options.target, operation, ...subject };
     const attempts = this.#options.busyAttempts ?? 4;
     const base = this.#options.busyBaseMs ?? 500;
+    const schema = this.#options.schema;
+    if (schema !== undefined) {
+      schema.check(ctx, buildOperation(this.#options.version, operation, body));
+    }
+    const write = isAxlWrite(operation);
     for (let attempt = 1; ; attempt += 1) {
+      // A retried write is another write: it waits for a turn of its own.
+      const sent = write ? await this.#pacer?.turn() : undefined;
       try {
-        return await this.#once(ctx, buildEnvelope(this.#options.version, operation, body));
+        const envelope = buildEnvelope(this.#options.version, operation, body);
+        return await this.#once(ctx, envelope, sent);
       } catch (err) {
         const busy = err instanceof CallsignError && err.code === ErrorCode.Throttled;
         const wait = Math.min(base * 2 ** (attempt - 1), 30_000);
@@ -81,15 +108,16 @@ export class AxlClient {
 
   close(): void {
     this.#agent.destroy();
+    this.#options.schema?.close();
   }
 
-  async #once(ctx: AxlCallContext, envelope: string): Promise<AxlNode> {
+  async #once(ctx: AxlCallContext, envelope: string, sent?: () => void): Promise<AxlNode> {
     const withCookie = this.#cookie !== undefined;
-    const answer = await this.#post(ctx, envelope);
+    const answer = await this.#post(ctx, envelope, sent);
     if (answer.status === 401 && withCookie) {
       // The session ended (30 minutes idle, or a restart): log in again once.
       this.#cookie = undefined;
-      return this.#once(ctx, envelope);
+      return this.#once(ctx, envelope, sent);
     }
     if (answer.status !== 200 && answer.status !== 500) throw statusError(ctx, answer.status);
 
@@ -109,6 +137,7 @@ export class AxlClient {
   #post(
     ctx: AxlCallContext,
     envelope: string,
+    sent?: () => void,
   ): Promise<{ status: number; contentType: string; text: string }> {
     const payload = Buffer.from(envelope, 'utf8');
     const headers: Record<string, string> = {
@@ -145,6 +174,7 @@ export class AxlClient {
         req.destroy(new Error(`no answer within ${this.#options.timeoutMs} ms`));
       });
       req.on('error', (err) => reject(unreachable(ctx, err)));
+      if (sent !== undefined) req.on('finish', sent);
       req.end(payload);
     });
   }
@@ -158,6 +188,16 @@ export class AxlClient {
 }
 
 function unreachable(ctx: AxlCallContext, err: Error): CallsignError {
+  const tls = tlsTrustProblem(err);
+  if (tls !== undefined) {
+    // Nothing was sent: the handshake failed before the request. A retry cannot help.
+    const msg = `Unified CM '${ctx.target}' (${ctx.operation}): ${tls}`;
+    return new CallsignError(ErrorCode.Auth, msg, {
+      cause: err,
+      retryable: false,
+      details: { target: ctx.target, operation: ctx.operation, tls: true },
+    });
+  }
   // A write may have been committed before the answer was lost: the retry reads first.
   const msg = `Unified CM '${ctx.target}' did not answer ${ctx.operation}: ${err.message}`;
   return new CallsignError(ErrorCode.Unavailable, msg, {

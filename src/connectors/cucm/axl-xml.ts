@@ -32,6 +32,17 @@ export function buildEnvelope(version: string, operation: string, body: AxlNode)
   return `<?xml version="1.0" encoding="UTF-8"?>${builder.build(doc)}`;
 }
 
+/**
+ * The operation element alone, `<ns:addLine xmlns:ns="…/14.0">…</ns:addLine>`, as the AXL
+ * schema declares it: what a customer's own AXL XSD validates.
+ */
+export function buildOperation(version: string, operation: string, body: AxlNode): string {
+  const doc = {
+    [`ns:${operation}`]: { '@_xmlns:ns': axlNamespace(version), ...withoutUndefined(body) },
+  };
+  return `<?xml version="1.0" encoding="UTF-8"?>${builder.build(doc)}`;
+}
+
 /** What a response document holds: the operation's answer or a SOAP fault. */
 export type ParsedResponse =
   | { kind: 'answer'; operation: string; body: AxlNode }

@@ -154,7 +154,8 @@ describe('CucmTarget extensions, forwards, remote destinations, apply', () => {
     await t.apply(update(dn, { callForwardAll: '+14085550111', callForwardNoAnswer: '8000' }));
     // A second phone (someone else's shared appearance) keeps the line in use.
     await t.apply(user('other'));
-    await t.apply(phone('SEP0000000B0002', 'other', { line1: '5002@Internal_PT' }));
+    const shared = { line1: '5002@Internal_PT', sharedLines: 'true' };
+    await t.apply(phone('SEP0000000B0002', 'other', shared));
 
     await t.apply(del(phone('SEP0000000B0001', 'leaver')));
     await assert.rejects(t.apply(del(dn)), (e) => codeOf(e) === 'state');

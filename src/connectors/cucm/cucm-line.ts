@@ -9,7 +9,7 @@
  */
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
-import type { PlatformNumber, TargetChange, TargetResult } from '../types.ts';
+import type { TargetChange, TargetResult } from '../types.ts';
 import { type AxlNode, child, list, textOf, uuidOf } from './axl-xml.ts';
 import {
   checkAttributes,
@@ -120,22 +120,6 @@ export async function lineExists(ctx: CucmContext, pattern: string): Promise<boo
   return list(child(answer, 'return'), 'line').length > 0;
 }
 
-/** Every line, a page of `first` at a time with `skip`. */
-export async function* listLines(ctx: CucmContext, page: number): AsyncIterable<PlatformNumber> {
-  for (let skip = 0; ; skip += page) {
-    const body = {
-      searchCriteria: { pattern: '%' },
-      returnedTags: { pattern: '', description: '', alertingName: '', routePartitionName: '' },
-      skip: String(skip),
-      first: String(page),
-    };
-    const answer = await ctx.axl.call('listLine', body, { subject: 'lines' });
-    const lines = list(child(answer, 'return'), 'line');
-    for (const line of lines) yield platformNumber(line);
-    if (lines.length < page) return;
-  }
-}
-
 async function getLine(
   ctx: CucmContext,
   dirn: DirnKey,
@@ -190,17 +174,4 @@ function returnedTags(): AxlNode {
   for (const field of LINE_FIELDS) tags[field] = '';
   for (const kind of LINE_FORWARDS) tags[kind] = { destination: '' };
   return tags;
-}
-
-/** `\+14085550100` (AXL escapes the plus) is a DID; digits alone an extension. */
-function platformNumber(line: AxlNode): PlatformNumber {
-  const pattern = textOf(line.pattern) ?? '';
-  const partition = textOf(line.routePartitionName) ?? '';
-  const did = /^\\?\+\d+$/.test(pattern);
-  const value = did ? `+${pattern.replace(/^\\?\+/, '')}` : pattern;
-  const owner = textOf(line.alertingName) || textOf(line.description) || undefined;
-  const held: PlatformNumber = { value, kind: did ? 'did' : 'extension' };
-  if (owner !== undefined) held.owner = owner;
-  else held.owner = formatDirn({ pattern, partition });
-  return held;
 }

@@ -5,6 +5,8 @@
  * never the whole `lines` list). With an owner, the device is also merged into the owner's
  * associated devices. A desk phone whose MAC address is not known yet waits: the operation
  * fails with code `waiting` and the person's line and softphone go ahead.
+ * A line already on a phone another user owns is not put on this one (it would become a shared
+ * line silently) unless the phone says `sharedLines: 'true'`; see cucm-shared-line.ts.
  * After an updatePhone (lines or settings changed) the phone is sent applyPhone: AXL writes only
  * the database, and a registered phone keeps its old configuration (no new line button) until
  * it is told to apply the change or is reset. applyPhone is the gentler of the two: the phone
@@ -23,6 +25,7 @@ import {
   parseDirn,
   removeOrNoop,
 } from './cucm-context.ts';
+import { refuseSharedLines } from './cucm-shared-line.ts';
 import { associateDevice } from './cucm-user.ts';
 
 /** Fields updatePhone may change in place. */
@@ -54,7 +57,7 @@ export async function readPhone(ctx: CucmContext, name: string): Promise<Attribu
 
 /** Adds, updates or removes a phone so it matches the change. */
 export async function applyPhone(ctx: CucmContext, change: TargetChange): Promise<TargetResult> {
-  checkAttributes(ctx, change, (n) => known(n) || n === 'associate');
+  checkAttributes(ctx, change, (n) => known(n) || n === 'associate' || n === 'sharedLines');
   const name = change.key;
   if (change.action === 'delete') {
     // A phone that waited for its MAC address was never added.
@@ -126,6 +129,9 @@ async function addPhone(ctx: CucmContext, change: TargetChange): Promise<TargetR
     ownerUserName: attrs.ownerUserName,
   };
   if (attrs.product === undefined) throw missingField(ctx, change, 'product');
+  if (attrs.sharedLines !== 'true') {
+    await refuseSharedLines(ctx, change.key, attrs.ownerUserName ?? '', lines);
+  }
   const answer = await ctx.axl.call(
     'addPhone',
     { phone },
@@ -173,6 +179,9 @@ async function updatePhone(
   if (Object.keys(body).length === 1) return { externalId: current.uuid, outcome: 'noop' };
 
   const attrs = { ...current.fields, ...change.attributes };
+  if (attrs.sharedLines !== 'true') {
+    await refuseSharedLines(ctx, change.key, attrs.ownerUserName ?? '', differ);
+  }
   await ctx.axl.call('updatePhone', body, {
     subject: `phone ${change.key}`,
     references: references(attrs, differ),

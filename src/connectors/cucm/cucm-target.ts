@@ -18,12 +18,20 @@ import type {
   TargetResult,
 } from '../types.ts';
 import { AxlClient, type AxlClientOptions } from './axl-client.ts';
+import { AxlSchemaCheck } from './axl-schema-check.ts';
 import type { CucmContext } from './cucm-context.ts';
-import { applyLine, lineExists, listLines, readLine } from './cucm-line.ts';
+import {
+  type CucmPhoneRow,
+  type CucmUserRow,
+  listNumbers,
+  listPhones,
+  listUsers,
+} from './cucm-inventory.ts';
+import { applyLine, lineExists, readLine } from './cucm-line.ts';
 import { applyPhone, readPhone } from './cucm-phone.ts';
 import { applyRemoteDestination, readRemoteDestination } from './cucm-remote-destination.ts';
 import { applyUser, readUser } from './cucm-user.ts';
-import { paceOf, readCa } from '../target-config.ts';
+import { readCa } from '../target-config.ts';
 
 /** Resource types, in the order a joiner needs them. */
 export const CucmResourceType = {
@@ -60,7 +68,9 @@ export class CucmTarget implements TargetConnector {
 
   constructor(config: CucmTargetConfig, options: CucmTargetOptions) {
     this.name = config.name;
-    this.pace = paceOf(config);
+    // `ratePerSecond` counts AXL writes, paced in the client; the executor bounds only how many
+    // operations run at once, so reads never use up the write allowance.
+    this.pace = { concurrency: config.concurrency };
     this.axl = new AxlClient({
       target: config.name,
       url: config.url,
@@ -70,6 +80,10 @@ export class CucmTarget implements TargetConnector {
       ...(config.tlsCa === undefined ? {} : { ca: readCa(config) }),
       timeoutMs: config.timeoutMs ?? 30_000,
       maxSockets: config.concurrency,
+      ...(config.ratePerSecond === undefined ? {} : { writesPerSecond: config.ratePerSecond }),
+      ...(config.schema === undefined
+        ? {}
+        : { schema: new AxlSchemaCheck(config.name, config.schema) }),
       ...options.busy,
     });
     const log = (options.log ?? pino({ level: 'silent' })).child({ target: config.name });
@@ -107,9 +121,22 @@ export class CucmTarget implements TargetConnector {
     return lineExists(this.#ctx, pattern);
   }
 
-  /** Every directory number, paged with listLine skip/first. */
+  /**
+   * Every directory number, paged with listLine skip/first; the owner is the end user whose
+   * primary extension it is (from listUser), else the line's alerting name or description.
+   */
   listNumbers(): AsyncIterable<PlatformNumber> {
-    return listLines(this.#ctx, this.#pageSize);
+    return listNumbers(this.#ctx, this.#pageSize);
+  }
+
+  /** Every end user, paged with listUser. */
+  listUsers(): AsyncIterable<CucmUserRow> {
+    return listUsers(this.#ctx, this.#pageSize);
+  }
+
+  /** Every phone, paged with listPhone. */
+  listPhones(): AsyncIterable<CucmPhoneRow> {
+    return listPhones(this.#ctx, this.#pageSize);
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@ import type {
   TargetResult,
 } from '../types.ts';
 import { applyAlias, readAlias } from './alias-rows.ts';
+import { applyForward, readForward } from './forward-rows.ts';
 import { KamailioDb } from './kamailio-db.ts';
 import { KamailioRpc } from './kamailio-rpc.ts';
 import { applySubscriber, readSubscriber } from './subscriber-rows.ts';
@@ -25,6 +26,7 @@ import { paceOf } from '../target-config.ts';
 export const KamailioResourceType = {
   Subscriber: 'sip-subscriber',
   Alias: 'sip-alias',
+  Forward: 'did-forward',
 } as const;
 
 export interface KamailioTargetOptions {
@@ -40,6 +42,8 @@ export interface KamailioTargetOptions {
  *   secret is the SIP password.
  * - `sip-alias`, key = DID in E.164 (`+19085550100`, stored with the `+`). Attributes:
  *   `username` (the extension it rings), `domain`.
+ * - `did-forward`, key = DID: a leaver's DID ringing `extension` (else `to`) for a while; the
+ *   same `dbaliases` row as the alias (see forward-rows.ts).
  */
 /** Rows read per query by `listNumbers`. */
 const LIST_PAGE = 500;
@@ -47,7 +51,11 @@ const LIST_PAGE = 500;
 export class KamailioTarget implements TargetConnector {
   readonly name: string;
   readonly kind = 'kamailio';
-  readonly resourceTypes = [KamailioResourceType.Subscriber, KamailioResourceType.Alias] as const;
+  readonly resourceTypes = [
+    KamailioResourceType.Subscriber,
+    KamailioResourceType.Alias,
+    KamailioResourceType.Forward,
+  ] as const;
   readonly pace: TargetPace;
   readonly #config: KamailioTargetConfig;
   readonly #db: KamailioDb;
@@ -70,6 +78,7 @@ export class KamailioTarget implements TargetConnector {
     const context = this.#context();
     if (type === KamailioResourceType.Subscriber) return readSubscriber(context, key);
     if (type === KamailioResourceType.Alias) return readAlias(context, key);
+    if (type === KamailioResourceType.Forward) return readForward(context, key);
     throw unknownType(this.name, type);
   }
 
@@ -80,6 +89,8 @@ export class KamailioTarget implements TargetConnector {
       result = await applySubscriber(context, change);
     } else if (change.type === KamailioResourceType.Alias) {
       result = applyAlias(context, change);
+    } else if (change.type === KamailioResourceType.Forward) {
+      result = applyForward(context, change);
     } else {
       throw unknownType(this.name, change.type);
     }
@@ -150,7 +161,7 @@ function optionalFetch(impl: typeof fetch | undefined): { fetch?: typeof fetch }
 function unknownType(target: string, type: string): CallsignError {
   return new CallsignError(
     ErrorCode.Rejected,
-    `Target '${target}' has no resource type '${type}' (sip-subscriber, sip-alias)`,
+    `Target '${target}' has no resource type '${type}' (sip-subscriber, sip-alias, did-forward)`,
     { details: { target, type } },
   );
 }

@@ -11,7 +11,11 @@ import { Attribute, Change, Client } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
 import type { SourceRecord } from '../../core/model.ts';
+import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import { sambaUnavailable, startSambaDc, type SambaDc } from '../../lab/samba.ts';
+import { makeTestCa, type TestCa } from '../../lab/test-ca.ts';
+import { connectLdap } from './connect.ts';
+import { readInChainMemberships } from './groups.ts';
 import { LdapSource } from './ldap-source.ts';
 
 const unavailable = sambaUnavailable();
@@ -22,11 +26,15 @@ if (unavailable !== undefined && process.env.CI === 'true') {
 
 describe('LdapSource on a Samba AD domain controller', { skip }, () => {
   let dc: SambaDc;
+  let ca: TestCa;
+  let stranger: TestCa;
   let staffDn: string;
   const guids = new Map<string, string>();
 
   before(async () => {
-    dc = await startSambaDc();
+    ca = await makeTestCa({ name: 'Callsign AD Test CA' });
+    stranger = await makeTestCa({ name: 'Some Other CA' });
+    dc = await startSambaDc({ tls: ca });
     staffDn = `OU=Staff,${dc.baseDn}`;
     await dc.tool(['ou', 'create', staffDn]);
     for (const name of ['alice', 'bob', 'erin', 'frank', 'mover']) await createUser(name);
@@ -45,6 +53,85 @@ describe('LdapSource on a Samba AD domain controller', { skip }, () => {
 
   after(async () => {
     await dc?.stop();
+    ca?.remove();
+    stranger?.remove();
+  });
+
+  it('reads people over LDAPS with the CA that signed the DC certificate', async () => {
+    const snapshot = await withSource({ url: dc.ldapsUrl, tlsCa: ca.caFile }, (source) =>
+      source.readAll(),
+    );
+    assert.equal(snapshot.complete, true);
+    assert.ok(snapshot.records.some((r) => r.attributes.username === 'alice'));
+  });
+
+  it('refuses LDAPS when the DC certificate is not signed by the configured CA', async () => {
+    const error = await withSource({ url: dc.ldapsUrl, tlsCa: stranger.caFile }, (source) =>
+      source.readAll().then(
+        () => undefined,
+        (err: unknown) => err,
+      ),
+    );
+    assert.ok(error instanceof CallsignError, String(error));
+    assert.equal(error.code, ErrorCode.Auth);
+    assert.match(error.message, /TLS certificate of ldaps:\/\/127\.0\.0\.1:636/);
+  });
+
+  it('resolves nested groups on the DC with the in-chain matching rule, cycles included', async () => {
+    // alice ∈ cc-tier1 ∈ cc-agents ∈ all-staff; erin ∈ loop-b ∈ loop-a ∈ loop-b (a cycle).
+    const groupDn = (cn: string) => `CN=${cn},${staffDn}`;
+    const userDn = (cn: string) => `CN=${cn},${staffDn}`;
+    await ldap(async (client) => {
+      for (const cn of ['cc-tier1', 'cc-agents', 'all-staff', 'loop-a', 'loop-b']) {
+        await client.add(groupDn(cn), { objectClass: ['top', 'group'], sAMAccountName: cn });
+      }
+      const members: [string, string][] = [
+        ['cc-tier1', userDn('alice')],
+        ['cc-agents', groupDn('cc-tier1')],
+        ['all-staff', groupDn('cc-agents')],
+        ['loop-a', groupDn('loop-b')],
+        ['loop-b', groupDn('loop-a')],
+        ['loop-b', userDn('erin')],
+      ];
+      for (const [group, member] of members) {
+        const modification = new Attribute({ type: 'member', values: [member] });
+        await client.modify(groupDn(group), new Change({ operation: 'add', modification }));
+      }
+    });
+
+    const client = await connectLdap(config({}), dc.adminPassword);
+    try {
+      const chain = await readInChainMemberships(client, {
+        baseDn: staffDn,
+        filter: config({}).filter,
+        pageSize: 2,
+        groups: ['all-staff', 'loop-a'].map(groupDn),
+      });
+      const alice = [...chain].find(([dn]) => dn.startsWith('cn=alice,'))?.[1];
+      assert.deepEqual(
+        alice?.map((dn) => dn.split(',')[0]),
+        ['cn=all-staff'],
+      );
+      const erin = [...chain].find(([dn]) => dn.startsWith('cn=erin,'))?.[1];
+      assert.deepEqual(
+        erin?.map((dn) => dn.split(',')[0]),
+        ['cn=loop-a'],
+      );
+      assert.equal(chain.size, 2, 'only the members in chain, not bob or carol');
+    } finally {
+      await client.unbind();
+    }
+
+    for (const memberOf of [true, false]) {
+      const groups = { attribute: 'groups', memberOf, nested: true, baseDn: staffDn };
+      const snapshot = await withSource({ groups }, (source) => source.readAll());
+      assert.equal(snapshot.complete, true);
+      const of = (name: string) =>
+        snapshot.records.find((r) => r.attributes.username === name)?.attributes.groups;
+      assert.deepEqual(of('alice'), ['all-staff', 'cc-agents', 'cc-tier1'], `memberOf ${memberOf}`);
+      assert.deepEqual(of('erin'), ['loop-a', 'loop-b']);
+      assert.deepEqual(of('bob'), []);
+    }
   });
 
   it('reads people keyed by canonical objectGUID, disabled by userAccountControl', async () => {

@@ -12,6 +12,7 @@ import { Client } from 'ldapts';
 import type { LdapSourceConfig } from '../../core/config-types.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import { toLdapCallsignError } from './ldap-errors.ts';
+import { attachTap, PagingTap } from './paged-search.ts';
 
 export type LdapConnectConfig = Pick<
   LdapSourceConfig,
@@ -28,14 +29,18 @@ export async function connectLdap(config: LdapConnectConfig, password: string): 
   const ca = readCa(tlsCa, url);
   const secure = url.toLowerCase().startsWith('ldaps:');
   const once = singleUse();
+  const tap = new PagingTap();
+  const tapped = tapSockets(tap);
   const client = new Client({
     url,
     timeout: timeoutMs,
     connectTimeout: timeoutMs,
     ...(secure ? { tlsOptions: ca === undefined ? {} : { ca } } : {}),
-    createConnection: once(netConnect),
-    ...(secure ? { createSecureConnection: once(tlsConnect) } : {}),
+    createConnection: tapped(once(netConnect)),
+    // StartTLS wraps the socket already opened, so its factory is not single-use.
+    createSecureConnection: tapped(secure ? once(tlsConnect) : tlsConnect),
   });
+  attachTap(client, tap);
 
   let step = secure ? 'TLS connection' : 'connection';
   try {
@@ -96,6 +101,25 @@ function readCa(file: string | undefined, url: string): Buffer | undefined {
     throw new CallsignError(ErrorCode.Config, message, { cause: err, details });
   }
 }
+
+/**
+ * Wraps socket factories so that the paging tap sees the bytes ldapts reads. A plain socket
+ * that StartTLS later wraps stops feeding the tap once encrypted: TLS socket data is LDAP again.
+ */
+function tapSockets(tap: PagingTap) {
+  return <F extends (...args: never[]) => Socket>(factory: F): F =>
+    ((...args: Parameters<F>) => {
+      const socket = factory(...args);
+      socket.on('data', (chunk: Buffer) => {
+        if (!upgraded.has(socket)) tap.onData(chunk);
+      });
+      const wrapped = (args[0] as { socket?: Socket } | undefined)?.socket;
+      if (wrapped !== undefined) upgraded.add(wrapped);
+      return socket;
+    }) as F;
+}
+
+const upgraded = new WeakSet<Socket>();
 
 /**
  * Wraps socket factories so that only the first call opens a connection; later calls give a

@@ -29,12 +29,12 @@ export const UAC_ACCOUNT_DISABLE = 0x2;
 
 /** Maps an entry: externalId from the id attribute, mapped attributes, disabled state. */
 export function mapEntry(entry: RawEntry, mapping: EntryMapping): MappedEntry {
-  const values = lowerCaseKeys(entry);
+  const values = caseless(entry);
   const problems: RecordProblem[] = [];
   const problem = (field: string, message: string) =>
     problems.push({ source: mapping.name, record: entry.dn, field, message });
 
-  const externalId = readId(values[mapping.idAttribute.toLowerCase()], mapping.idAttribute);
+  const externalId = readId(values(mapping.idAttribute), mapping.idAttribute);
   if (typeof externalId !== 'string') {
     problem(mapping.idAttribute, externalId.problem);
     return { problems };
@@ -42,17 +42,18 @@ export function mapEntry(entry: RawEntry, mapping: EntryMapping): MappedEntry {
 
   const attributes: Attributes = {};
   for (const [name, ldapName] of Object.entries(mapping.attributes)) {
-    const raw = values[ldapName.toLowerCase()];
-    const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    const raw = values(ldapName);
+    if (raw === undefined) continue;
+    const list = Array.isArray(raw) ? raw : [raw];
     const texts: string[] = [];
-    list.forEach((item, i) => {
-      const text = toText(item, ldapName);
+    for (let i = 0; i < list.length; i++) {
+      const text = toText(list[i]!, ldapName);
       if (typeof text === 'string') texts.push(text);
       else {
         const which = list.length > 1 ? `value ${i + 1} of ${ldapName}` : ldapName;
         problem(ldapName, `${which} (mapped to ${name}) ${text.problem}; left out`);
       }
-    });
+    }
     if (texts.length > 0) attributes[name] = texts.length === 1 ? texts[0]! : texts;
   }
 
@@ -89,10 +90,20 @@ export function isObjectGuid(attribute: string): boolean {
 
 type Raw = RawEntry[string] | undefined;
 
-function lowerCaseKeys(entry: RawEntry): Record<string, Raw> {
-  const out: Record<string, Raw> = {};
-  for (const [key, value] of Object.entries(entry)) out[key.toLowerCase()] = value;
-  return out;
+type Lookup = (attribute: string) => Raw;
+
+/**
+ * Attribute lookup ignoring case. Servers mostly answer with the names as asked, so the exact
+ * name is tried first and the keys are lower-cased only when that misses.
+ */
+function caseless(entry: RawEntry): Lookup {
+  let lower: Map<string, Raw> | undefined;
+  return (attribute) => {
+    const exact = entry[attribute];
+    if (exact !== undefined) return exact;
+    lower ??= new Map(Object.entries(entry).map(([k, v]) => [k.toLowerCase(), v]));
+    return lower.get(attribute.toLowerCase());
+  };
 }
 
 function readId(raw: Raw, attribute: string): string | { problem: string } {
@@ -147,19 +158,19 @@ function toText(value: string | Buffer, attribute: string): string | { problem: 
 }
 
 function isDisabled(
-  values: Record<string, Raw>,
+  values: Lookup,
   rule: EntryMapping['disabled'],
 ): { value: boolean; field: string; problem?: string } {
   if (rule === undefined) return { value: false, field: '' };
 
   if ('attribute' in rule) {
-    const present = asStrings(values[rule.attribute.toLowerCase()]).map((v) => v.toLowerCase());
+    const present = asStrings(values(rule.attribute)).map((v) => v.toLowerCase());
     const wanted = new Set(rule.values.map((v) => v.toLowerCase()));
     return { value: present.some((v) => wanted.has(v)), field: rule.attribute };
   }
 
   const field = 'userAccountControl';
-  const raw = asStrings(values[field.toLowerCase()]);
+  const raw = asStrings(values(field));
   if (raw.length === 0) return { value: false, field };
   // A broken value leaves the person active: guessing "disabled" would de-provision them.
   if (raw.length > 1 || !/^-?[0-9]+$/.test(raw[0]!.trim())) {

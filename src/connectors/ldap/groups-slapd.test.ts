@@ -1,10 +1,13 @@
 /**
  * Groups and bad input on a real slapd: a 3,000-member group read completely through the normal
  * path, nested groups with a cycle, a failed group read that leaves the snapshot incomplete,
- * and entries whose mapped values are not UTF-8, binary, huge, or whose id is missing.
+ * entries whose mapped values are not UTF-8, binary, huge, or whose id is missing, and memberOf
+ * as the memberof overlay maintains it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+
+import { Attribute, Change, Client } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
 import { findSlapd, generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
@@ -185,5 +188,76 @@ describe('bad input on a real slapd', { skip }, () => {
         message: 'Entry has no employeeNumber',
       },
     ]);
+  });
+});
+
+describe('memberOf from the memberof overlay of a real slapd', { skip }, () => {
+  let lab: SlapdLab;
+  const groupDn = (cn: string) => `cn=${cn},ou=Groups,${lab.suffix}`;
+
+  before(async () => {
+    lab = await startSlapd({ people: generateLabPeople(20), memberOf: true });
+    // Added over LDAP so that the overlay writes memberOf (slapadd bypasses overlays).
+    await asAdmin(async (client) => {
+      const personDn = async (n: number) => lab.people.personDn(uid(n));
+      const groups: [string, string[]][] = [
+        ['cc-agents', [await personDn(1), await personDn(2)]],
+        ['support', [groupDn('cc-agents'), await personDn(3)]],
+      ];
+      for (const [cn, member] of groups) {
+        await client.add(groupDn(cn), { objectClass: 'groupOfNames', cn, member });
+      }
+    });
+  });
+  after(async () => lab?.stop());
+
+  async function asAdmin(work: (client: Client) => Promise<void>) {
+    const client = new Client({ url: lab.url, timeout: 5000 });
+    try {
+      await client.bind(lab.adminDn, lab.adminPassword);
+      await work(client);
+    } finally {
+      await client.unbind();
+    }
+  }
+
+  async function groupsByUid(nested: boolean) {
+    const groups = {
+      attribute: 'groups',
+      memberOf: true,
+      nested,
+      baseDn: `ou=Groups,${lab.suffix}`,
+    };
+    const source = new LdapSource(config(lab, { groups }), { password: lab.servicePassword });
+    const snapshot = await source.readAll();
+    await source.close();
+    assert.equal(snapshot.complete, true);
+    return new Map(snapshot.records.map((r) => [r.attributes.username, r.attributes.groups]));
+  }
+
+  it('reads direct groups from memberOf, and nested ones through the group graph', async () => {
+    const direct = await groupsByUid(false);
+    assert.deepEqual(direct.get(uid(1)), ['cc-agents']);
+    assert.deepEqual(direct.get(uid(3)), ['support']);
+    assert.deepEqual(direct.get(uid(4)), []);
+    const nested = await groupsByUid(true);
+    assert.deepEqual(nested.get(uid(1)), ['cc-agents', 'support']);
+    assert.deepEqual(nested.get(uid(3)), ['support']);
+  });
+
+  it('follows the overlay when a member leaves a group', async () => {
+    const personDn = await lab.people.personDn(uid(2));
+    await asAdmin((client) =>
+      client.modify(
+        groupDn('cc-agents'),
+        new Change({
+          operation: 'delete',
+          modification: new Attribute({ type: 'member', values: [personDn] }),
+        }),
+      ),
+    );
+    const direct = await groupsByUid(false);
+    assert.deepEqual(direct.get(uid(2)), []);
+    assert.deepEqual(direct.get(uid(1)), ['cc-agents']);
   });
 });

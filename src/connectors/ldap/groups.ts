@@ -5,11 +5,12 @@
  * those, with cycles cut. Big groups come back from AD in ranges (`member;range=0-1499`), which
  * are followed until the last one (`member;range=1500-*`).
  */
-import type { Client } from 'ldapts';
+import { AndFilter, ExtensibleFilter, FilterParser, type Client } from 'ldapts';
 
 import type { LdapGroupsConfig } from '../../core/config-types.ts';
 import { normalizeDn, parseDn } from './dn.ts';
 import type { RawEntry } from './entry-mapper.ts';
+import { pagedSearch } from './paged-search.ts';
 
 /** What a ranged read needs from a client: a base search (ldapts's Client fits). */
 export interface RangeClient {
@@ -23,6 +24,8 @@ export interface RangeClient {
 export interface GroupGraph {
   names: Map<string, string>;
   parents: Map<string, string[]>;
+  /** Nested memberships the server resolved (AD in-chain); replaces the walk when present. */
+  inChain?: Map<string, string[]>;
 }
 
 /** Groups of AD (`group`) and OpenLDAP (`groupOfNames`, `groupOfUniqueNames`). */
@@ -77,15 +80,13 @@ export async function readGroupGraph(
   options: { baseDn: string; filter?: string; pageSize: number },
 ): Promise<GroupGraph> {
   const groups: { dn: string; cn?: string; members: string[] }[] = [];
-  const pager = client.searchPaginated(options.baseDn, {
-    scope: 'sub',
+  const pager = pagedSearch(client, options.baseDn, {
     filter: options.filter ?? DEFAULT_GROUP_FILTER,
     attributes: ['cn', ...MEMBER_ATTRIBUTES],
-    paged: { pageSize: options.pageSize },
+    pageSize: options.pageSize,
   });
   for await (const page of pager) {
-    for (const raw of page.searchEntries) {
-      const entry = raw as RawEntry;
+    for (const entry of page) {
       const members: string[] = [];
       for (const attribute of MEMBER_ATTRIBUTES) {
         members.push(...(await readRangedValues(client, entry, attribute)));
@@ -95,6 +96,45 @@ export async function readGroupGraph(
     }
   }
   return buildGroupGraph(groups);
+}
+
+/** AD's LDAP_MATCHING_RULE_IN_CHAIN: matches through any depth of nested membership. */
+export const IN_CHAIN_RULE = '1.2.840.113556.1.4.1941';
+
+/**
+ * On AD, the groups each person belongs to at any depth, from the server: one search per group
+ * for the people under baseDn (and the people filter) that are members of it in chain. The DC
+ * resolves nesting and cycles itself. Returns person DN (normalised) → group DNs (normalised).
+ */
+export async function readInChainMemberships(
+  client: Client,
+  options: { baseDn: string; filter: string; pageSize: number; groups: Iterable<string> },
+): Promise<Map<string, string[]>> {
+  const people = FilterParser.parseString(options.filter);
+  const memberships = new Map<string, string[]>();
+  for (const spelled of options.groups) {
+    const group = safeNormalize(spelled);
+    const inChain = new ExtensibleFilter({
+      matchType: 'memberOf',
+      rule: IN_CHAIN_RULE,
+      value: spelled,
+    });
+    const filter = new AndFilter({ filters: [people, inChain] });
+    const pager = pagedSearch(client, options.baseDn, {
+      filter,
+      attributes: ['1.1'],
+      pageSize: options.pageSize,
+    });
+    for await (const page of pager) {
+      for (const entry of page) {
+        const dn = safeNormalize(entry.dn);
+        const list = memberships.get(dn);
+        if (list === undefined) memberships.set(dn, [group]);
+        else list.push(group);
+      }
+    }
+  }
+  return memberships;
 }
 
 /** Builds the graph from group entries, after their member values are complete. */
@@ -118,7 +158,8 @@ export function buildGroupGraph(groups: { dn: string; cn?: string; members: stri
 
 /**
  * The sorted group names of one person. `memberOf` gives the direct groups when configured;
- * otherwise the graph does. Nested groups walk the graph upwards; a cycle ends the walk.
+ * otherwise the graph does. Nested groups come from the server's in-chain answer when the
+ * graph holds one, else from walking the graph upwards; a cycle ends the walk.
  */
 export function personGroups(options: {
   dn: string;
@@ -127,13 +168,17 @@ export function personGroups(options: {
   config: LdapGroupsConfig;
 }): string[] {
   const { dn, memberOf, graph, config } = options;
+  const inChain = graph?.inChain;
   // The DNs as the server spelled them, so that names keep their case.
   const spelled = new Map((memberOf ?? []).map((group) => [safeNormalize(group), group]));
   const direct = config.memberOf
     ? [...spelled.keys()]
     : (graph?.parents.get(safeNormalize(dn)) ?? []);
   const seen = new Set<string>(direct);
-  const queue = [...direct];
+  if (config.nested && inChain !== undefined) {
+    for (const group of inChain.get(safeNormalize(dn)) ?? []) seen.add(group);
+  }
+  const queue = inChain === undefined ? [...direct] : [];
   while (config.nested && graph !== undefined && queue.length > 0) {
     for (const parent of graph.parents.get(queue.shift()!) ?? []) {
       if (seen.has(parent)) continue;

@@ -17,11 +17,20 @@ import type {
 } from '../types.ts';
 import { connectLdap } from './connect.ts';
 import { chooseMechanism, deltaReaders } from './delta.ts';
+import { mayUseContentSync, watchContentSync } from './delta-content-sync-watch.ts';
 import './delta-readers.ts';
 import { isObjectGuid, mapEntry, requestedAttributes, type RawEntry } from './entry-mapper.ts';
 import { equalityFilter } from './filter.ts';
-import { personGroups, readGroupGraph, readRangedValues, type GroupGraph } from './groups.ts';
+import {
+  personGroups,
+  readGroupGraph,
+  readInChainMemberships,
+  readRangedValues,
+  type GroupGraph,
+} from './groups.ts';
 import { guidToBytes } from './guid.ts';
+import { pagedSearch } from './paged-search.ts';
+import { partitionFilters } from './partitions.ts';
 import { isConnectionError, toLdapCallsignError } from './ldap-errors.ts';
 import { formatForAttribute, type DirectoryFlavor } from './write-format.ts';
 
@@ -31,6 +40,18 @@ export interface LdapSourceOptions {
   log?: Logger;
   /** Called after each page of a read: progress display, and tests that cut a read short. */
   onPage?: (page: { number: number; entries: number }) => void | Promise<void>;
+}
+
+/** What the partitions of one full read add to. */
+interface FullRead {
+  records: SourceRecord[];
+  problems: RecordProblem[];
+  /** Pages read so far, over all partitions. */
+  pages: number;
+  /** DNs (lower-cased) already taken, when partitions may overlap. */
+  seen: Set<string>;
+  /** Why partitions failed; once one has, the others stop at their next page. */
+  failures: unknown[];
 }
 
 /** A SourceConnector over one LDAP directory. */
@@ -57,55 +78,55 @@ export class LdapSource implements SourceConnector {
   }
 
   /**
-   * Reads every entry under baseDn matching the filter, page by page on a new connection.
+   * Reads every entry under baseDn matching the filter, page by page; with `parallelReads`
+   * above 1, as that many disjoint partitions on as many connections at once (partitions.ts).
    * Throws CallsignError when nothing could be read (bind refused, server unreachable, first
-   * page refused). Once a page has arrived, a later failure (size or time limit, dropped
-   * connection) yields `complete: false` with the failure in `problems`.
+   * page refused). Once a page has arrived, a later failure in any partition (size or time
+   * limit, dropped connection) yields `complete: false` with the failure in `problems`.
    */
   async readAll(signal?: AbortSignal): Promise<Snapshot> {
     signal?.throwIfAborted();
-    const { baseDn, url } = this.#config;
+    const { baseDn, url, filter } = this.#config;
     const started = Date.now();
-    const records: SourceRecord[] = [];
-    const problems: RecordProblem[] = [];
-    let pages = 0;
-    let complete = true;
+    const count = this.#config.parallelReads ?? 1;
+    const filters = partitionFilters(filter, this.#config.partitionAttribute ?? 'cn', count);
+    const read: FullRead = { records: [], problems: [], pages: 0, seen: new Set(), failures: [] };
 
-    const client = await this.#connect();
+    const clients = await this.#connectAll(filters.length);
     try {
       let graph: GroupGraph | undefined;
       try {
-        graph = await this.#groupGraph(client);
+        graph = await this.#groupGraph(clients[0]!);
       } catch (err) {
         // People without their groups would look like movers to every group rule: read none.
         return this.#groupReadFailed(err);
       }
-      for await (const page of this.#pages(client)) {
-        pages++;
-        for (const entry of page) {
-          const raw = await this.#expandMemberOf(client, entry as RawEntry);
-          this.#collect(raw, records, problems, graph);
-        }
-        await this.#onPage?.({ number: pages, entries: page.length });
-        signal?.throwIfAborted();
-      }
-    } catch (err) {
+      await Promise.all(
+        filters.map((f, i) =>
+          this.#readPartition(clients[i]!, f, read, graph, signal).catch((err: unknown) => {
+            read.failures.push(err);
+          }),
+        ),
+      );
       if (signal?.aborted) throw signal.reason;
-      const error = toLdapCallsignError(err, { action: 'search', url, dn: baseDn });
-      if (pages === 0) throw error;
-
-      complete = false;
-      const entries = records.length;
-      const message = `Read stopped after ${pages} pages and ${entries} entries: ${error.message}`;
-      problems.push({ source: this.name, record: baseDn, message });
-      this.#log?.warn({ source: this.name, pages, entries, err: error }, 'ldap read cut short');
+      const { failures } = read;
+      if (failures.length > 0) {
+        const error = toLdapCallsignError(failures[0], { action: 'search', url, dn: baseDn });
+        if (read.pages === 0) throw error;
+        this.#cutShort(read, error, failures.length);
+      }
     } finally {
-      await client.unbind().catch(() => undefined);
+      await Promise.all(clients.map((c) => c.unbind().catch(() => undefined)));
     }
 
+    const { records, problems, pages } = read;
+    const complete = read.failures.length === 0;
     const ms = Date.now() - started;
     const summary = { source: this.name, entries: records.length, pages, complete, ms };
-    this.#log?.info({ ...summary, problems: problems.length }, 'ldap read finished');
+    this.#log?.info(
+      { ...summary, partitions: filters.length, problems: problems.length },
+      'ldap read finished',
+    );
     return { source: this.name, records, complete, problems };
   }
 
@@ -131,7 +152,10 @@ export class LdapSource implements SourceConnector {
       const prefix = `${reader.mechanism}:`;
       const own = cursor?.startsWith(prefix) ? cursor.slice(prefix.length) : undefined;
       const attributes = requestedAttributes(this.#config);
-      const page = await reader.read({ client, config: this.#config, attributes, signal }, own);
+      const page = await reader.read(
+        { client, config: this.#config, attributes, signal, password: this.#password },
+        own,
+      );
 
       const records: SourceRecord[] = [];
       const problems: RecordProblem[] = [];
@@ -184,6 +208,13 @@ export class LdapSource implements SourceConnector {
     this.#log?.debug({ source: this.name, dn, attributes }, 'ldap write-back done');
   }
 
+  /** Calls `onChange` soon after a directory change, when Content Sync may be used. */
+  watch(onChange: () => void, signal: AbortSignal): void {
+    if (!mayUseContentSync(this.#config)) return;
+    const log = this.#log;
+    void watchContentSync({ config: this.#config, password: this.#password, onChange, signal, log });
+  }
+
   async close(): Promise<void> {
     const pending = this.#writeClient;
     this.#writeClient = undefined;
@@ -192,22 +223,59 @@ export class LdapSource implements SourceConnector {
     await client?.unbind().catch(() => undefined);
   }
 
-  async *#pages(client: Client): AsyncGenerator<RawEntry[]> {
-    const { baseDn, filter, pageSize, idAttribute } = this.#config;
+  /** Reads one partition into `read`; throws what its search throws. */
+  async #readPartition(
+    client: Client,
+    filter: string,
+    read: FullRead,
+    graph: GroupGraph | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const { baseDn, pageSize, idAttribute } = this.#config;
     const attributes = requestedAttributes(this.#config);
-    // Text comes as bytes so that values that are not UTF-8 are caught, not turned into U+FFFD.
-    const binary = [...attributes, ...attributes.map((a) => a.toLowerCase())];
-    // TODO: ldapts 8 ends a paged search at the first empty page even when the server sent a
-    // cookie (AD can, on sparse filters); until it exposes the response control, such a read
-    // could stop early. OpenLDAP does not send empty pages with a cookie.
-    const pager = client.searchPaginated(baseDn, {
-      scope: 'sub',
-      filter,
-      attributes,
-      explicitBufferAttributes: binary,
-      paged: { pageSize },
-    });
-    for await (const page of pager) yield page.searchEntries as RawEntry[];
+    // ldapts decodes text as strict UTF-8 and hands bytes that are not UTF-8 over as a Buffer,
+    // which the mapper reports; only a binary id is asked for as bytes outright.
+    const binary = isObjectGuid(idAttribute) ? [idAttribute, idAttribute.toLowerCase()] : [];
+    const options = { filter, attributes, explicitBufferAttributes: binary, pageSize };
+    const deduplicate = (this.#config.parallelReads ?? 1) > 1;
+
+    for await (const page of pagedSearch(client, baseDn, options)) {
+      // Another partition failed: the read is incomplete whatever this one adds.
+      if (read.failures.length > 0) return;
+      const number = ++read.pages;
+      for (const entry of page) {
+        if (deduplicate) {
+          // An entry with two values of the partition attribute comes in two partitions.
+          const key = entry.dn.toLowerCase();
+          if (read.seen.has(key)) continue;
+          read.seen.add(key);
+        }
+        const raw = await this.#expandMemberOf(client, entry);
+        this.#collect(raw, read.records, read.problems, graph);
+      }
+      await this.#onPage?.({ number, entries: page.length });
+      signal?.throwIfAborted();
+    }
+  }
+
+  /** Marks the read incomplete: nobody may be de-provisioned for being absent from it. */
+  #cutShort(read: FullRead, error: CallsignError, failed: number): void {
+    const { pages } = read;
+    const entries = read.records.length;
+    const which = failed > 1 ? ` (${failed} partitions failed)` : '';
+    const message = `Read stopped after ${pages} pages and ${entries} entries${which}: ${error.message}`;
+    read.problems.push({ source: this.name, record: this.#config.baseDn, message });
+    this.#log?.warn({ source: this.name, pages, entries, err: error }, 'ldap read cut short');
+  }
+
+  /** One bound client per partition; none is left open when one cannot connect. */
+  async #connectAll(count: number): Promise<Client[]> {
+    const opened = await Promise.allSettled(Array.from({ length: count }, () => this.#connect()));
+    const clients = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const failed = opened.find((o) => o.status === 'rejected');
+    if (failed === undefined) return clients;
+    await Promise.all(clients.map((c) => c.unbind().catch(() => undefined)));
+    throw (failed as PromiseRejectedResult).reason;
   }
 
   #collect(
@@ -238,6 +306,12 @@ export class LdapSource implements SourceConnector {
     const { pageSize } = this.#config;
     const options = { baseDn, pageSize, ...(groups.filter ? { filter: groups.filter } : {}) };
     const graph = await readGroupGraph(client, options);
+    if (groups.nested && this.#flavor === 'ad') {
+      // The DC resolves nesting itself (LDAP_MATCHING_RULE_IN_CHAIN), across every depth.
+      const { baseDn: peopleDn, filter } = this.#config;
+      const scope = { baseDn: peopleDn, filter, pageSize, groups: graph.names.keys() };
+      graph.inChain = await readInChainMemberships(client, scope);
+    }
     const summary = { source: this.name, groups: graph.names.size, ms: Date.now() - started };
     this.#log?.debug(summary, 'ldap groups read');
     return graph;

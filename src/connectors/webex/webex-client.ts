@@ -5,7 +5,9 @@
  * rel="next" URL as given (Webex paging cursors are opaque).
  */
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
+import { tlsTrustProblem } from '../target-config.ts';
 import { httpError, readErrorBody, retryAfterMs, type WebexCallContext } from './webex-errors.ts';
+import { httpExchange, type HttpAnswer } from './webex-http.ts';
 
 export interface WebexClientOptions {
   /** Connector name, for messages. */
@@ -13,6 +15,8 @@ export interface WebexClientOptions {
   /** `https://webexapis.com`. */
   url: string;
   token: string;
+  /** PEM text of a CA to trust instead of the system's (a proxy's, a test server's). */
+  ca?: string;
   timeoutMs: number;
   /** Tries of a request that meets 429 before `throttled` goes to the engine; default 3. */
   throttleAttempts?: number;
@@ -96,19 +100,19 @@ export class WebexClient {
     };
     if (request.body !== undefined) headers['Content-Type'] = 'application/json';
 
-    let res: Response;
-    let text: string;
+    let res: HttpAnswer;
     try {
-      res = await fetch(url, {
+      res = await httpExchange(url, {
         method: request.method,
         headers,
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
+        timeoutMs: this.#options.timeoutMs,
+        ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }),
       });
-      text = await res.text();
     } catch (err) {
       throw unreachable(ctx, err);
     }
+    const text = res.text;
 
     if (res.status < 200 || res.status > 299) {
       const clock = this.#options.clock ?? (() => new Date());
@@ -158,6 +162,16 @@ export function nextLink(header: string | null): string | undefined {
 }
 
 function unreachable(ctx: WebexCallContext, err: unknown): CallsignError {
+  const tls = tlsTrustProblem(err);
+  if (tls !== undefined) {
+    // The handshake failed before anything was sent; a retry cannot help.
+    const msg = `Webex '${ctx.target}' (${ctx.operation} for ${ctx.subject}): ${tls}`;
+    return new CallsignError(ErrorCode.Auth, msg, {
+      cause: err,
+      retryable: false,
+      details: { target: ctx.target, operation: ctx.operation, tls: true },
+    });
+  }
   // A write may have been made before the answer was lost: the caller looks before retrying.
   const reason =
     err instanceof Error

@@ -13,6 +13,7 @@ import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type { TargetChange, TargetResult } from '../types.ts';
 import type { WebexContext } from './webex-context.ts';
+import { EMERGENCY_ATTRIBUTES, ensureEmergency } from './webex-emergency.ts';
 import {
   checkAttributes,
   desired,
@@ -34,6 +35,7 @@ export const PERSON_ATTRIBUTES = [
   'phoneNumbers',
   'locationId',
   'licenses',
+  ...EMERGENCY_ATTRIBUTES,
 ] as const;
 
 /** Fields Webex answers with that are not part of a write. */
@@ -89,8 +91,14 @@ export async function applyPerson(ctx: WebexContext, change: TargetChange): Prom
   }
 
   const wanted = desired(ctx, change);
-  if (current === null) return createPerson(ctx, wanted);
-  return ensurePerson(ctx, current.id, wanted);
+  const done =
+    current === null
+      ? await createPerson(ctx, wanted)
+      : await ensurePerson(ctx, current.id, wanted);
+  // The emergency callback is a calling setting beside the person, written once they exist.
+  const id = done.externalId === email ? current?.id : done.externalId;
+  if (id === undefined || !(await ensureEmergency(ctx, id, email, change.attributes))) return done;
+  return done.outcome === 'noop' ? { ...done, outcome: 'updated' } : done;
 }
 
 async function createPerson(ctx: WebexContext, wanted: Wanted): Promise<TargetResult> {

@@ -21,7 +21,7 @@ import { WebexClient, type WebexClientOptions } from './webex-client.ts';
 import type { WebexContext } from './webex-context.ts';
 import { listNumbers, numberInUse } from './webex-numbers.ts';
 import { applyPerson, readPerson } from './webex-person.ts';
-import { paceOf } from '../target-config.ts';
+import { paceOf, readCa } from '../target-config.ts';
 
 /** Resource types, in the order a joiner needs them. */
 export const WebexResourceType = {
@@ -56,6 +56,7 @@ export class WebexTarget implements TargetConnector {
       target: config.name,
       url: config.url,
       token: options.token,
+      ...(config.tlsCa === undefined ? {} : { ca: readCa(config) }),
       timeoutMs: config.timeoutMs ?? 30_000,
       ...options.throttle,
     });

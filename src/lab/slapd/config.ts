@@ -27,6 +27,11 @@ export interface LabLayout {
   tls?: LabTls;
   /** groupOfNames entries under `ou=Groups`, which the service account may read. */
   groups?: LabGroup[];
+  /**
+   * The memberof overlay: people get `memberOf` for groups added or changed over LDAP (not
+   * for groups loaded by slapadd, which bypasses overlays).
+   */
+  memberOf?: boolean;
 }
 
 /** A lab group: people by uid and other groups by cn (nesting; cycles allowed). */
@@ -64,7 +69,7 @@ export function configLdif(layout: LabLayout): string {
         ...tlsAttributes(layout.tls),
       },
     },
-    ...moduleEntry(layout.modulePath),
+    ...moduleEntry(layout.modulePath, layout.memberOf === true),
     { dn: 'cn=schema,cn=config', attributes: { objectClass: 'olcSchemaConfig', cn: 'schema' } },
   ]);
   const databases = toLdif([
@@ -115,6 +120,7 @@ export function configLdif(layout: LabLayout): string {
         olcSpSessionlog: '10000',
       },
     },
+    ...memberOfOverlay(layout),
   ]);
   return [head, schemas.join('\n\n'), adLike, databases].join('\n');
 }
@@ -198,7 +204,25 @@ function tlsAttributes(tls: LabTls | undefined): Record<string, string> {
   };
 }
 
-function moduleEntry(modulePath: string | undefined): LdifEntry[] {
+function memberOfOverlay(layout: LabLayout): LdifEntry[] {
+  if (layout.memberOf !== true) return [];
+  return [
+    {
+      dn: 'olcOverlay={1}memberof,olcDatabase={1}mdb,cn=config',
+      attributes: {
+        objectClass: ['olcOverlayConfig', 'olcMemberOf'],
+        olcOverlay: '{1}memberof',
+        olcMemberOfGroupOC: 'groupOfNames',
+        olcMemberOfMemberAD: 'member',
+        olcMemberOfMemberOfAD: 'memberOf',
+        // Removing a person from a group or deleting the group takes memberOf away too.
+        olcMemberOfRefInt: 'TRUE',
+      },
+    },
+  ];
+}
+
+function moduleEntry(modulePath: string | undefined, memberOf: boolean): LdifEntry[] {
   if (modulePath === undefined) return [];
   return [
     {
@@ -207,7 +231,7 @@ function moduleEntry(modulePath: string | undefined): LdifEntry[] {
         objectClass: 'olcModuleList',
         cn: 'module{0}',
         olcModulePath: modulePath,
-        olcModuleLoad: ['back_mdb', 'syncprov'],
+        olcModuleLoad: ['back_mdb', 'syncprov', ...(memberOf ? ['memberof'] : [])],
       },
     },
   ];

@@ -11,6 +11,7 @@ import { sourcePresenceSchema } from './0004-source-presence.ts';
 import { webhooksSchema } from './0005-webhooks.ts';
 import { numberPolicySchema } from './0006-number-policy.ts';
 import { notificationsSchema } from './0007-notifications.ts';
+import { numbersForwardingEmergencySchema } from './0008-numbers-forwarding-emergency.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -26,6 +27,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0005-webhooks': webhooksSchema(dialect),
         '0006-number-policy': numberPolicySchema(),
         '0007-notifications': notificationsSchema(),
+        '0008-numbers-forwarding-emergency': numbersForwardingEmergencySchema(),
       };
     },
   };

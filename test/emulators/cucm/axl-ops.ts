@@ -85,8 +85,14 @@ export const HANDLERS: Record<string, Handler> = {
     return user.uuid;
   },
   listUser(db, body) {
-    const users = [...db.users.values()].map((u) => ({ '@_uuid': u.uuid, ...u.fields }));
-    return { user: page(filter(users, body.searchCriteria), body) };
+    const users = sorted(db.users, (u) => ({ '@_uuid': u.uuid, ...u.fields }));
+    const found = page(filter(users, body.searchCriteria), body);
+    return {
+      user: found.map((u) => {
+        const all = { ...u, ...extensionsOf(db.users.get(text(u.userid))!) };
+        return returned(all, body.returnedTags);
+      }),
+    };
   },
 
   addLine(db, body) {
@@ -107,6 +113,12 @@ export const HANDLERS: Record<string, Handler> = {
     if (line === undefined) throw notFound('Line', false);
     const all: Node = { ...line.fields };
     for (const kind of FORWARDS) all[kind] = { destination: line.forwards?.[kind] ?? '' };
+    // Read-only: the devices the line is on, as getLine reports them.
+    const devices = db.phonesOnLine(
+      text(line.fields.pattern),
+      text(line.fields.routePartitionName),
+    );
+    all.associatedDevices = { device: devices.map((p) => text(p.fields.name)) };
     return { line: { '@_uuid': line.uuid, ...returned(all, body.returnedTags) } };
   },
   updateLine(db, body) {
@@ -128,7 +140,7 @@ export const HANDLERS: Record<string, Handler> = {
     return line.uuid;
   },
   listLine(db, body) {
-    const lines = [...db.lines.values()].map((l) => ({ '@_uuid': l.uuid, ...l.fields }));
+    const lines = sorted(db.lines, (l) => ({ '@_uuid': l.uuid, ...l.fields }));
     const found = filter(lines, body.searchCriteria);
     return { line: page(found, body).map((l) => returned(l, body.returnedTags)) };
   },
@@ -184,8 +196,9 @@ export const HANDLERS: Record<string, Handler> = {
     return phone.uuid;
   },
   listPhone(db, body) {
-    const phones = [...db.phones.values()].map((p) => ({ '@_uuid': p.uuid, ...p.fields }));
-    return { phone: page(filter(phones, body.searchCriteria), body) };
+    const phones = sorted(db.phones, (p) => ({ '@_uuid': p.uuid, ...p.fields }));
+    const found = page(filter(phones, body.searchCriteria), body);
+    return { phone: found.map((p) => returned(p, body.returnedTags)) };
   },
 };
 
@@ -249,6 +262,14 @@ function phoneLines(db: AxlDb, value: unknown, mustExist = true): EmuPhoneLine[]
     out.push(entry);
   }
   return out;
+}
+
+/**
+ * Rows in a fixed order (by their key), so `skip` and `first` page through them without a row
+ * seen twice or missed, as the database's ordered query does.
+ */
+function sorted<T>(rows: Map<string, T>, view: (row: T) => Node): Node[] {
+  return [...rows.keys()].sort().map((key) => view(rows.get(key)!));
 }
 
 /** AXL `searchCriteria`: `%` is the SQL LIKE wildcard; several criteria all apply. */

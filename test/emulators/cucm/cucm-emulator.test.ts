@@ -265,6 +265,89 @@ describe('CUCM AXL emulator', () => {
     assert.equal(axlcode((await call('applyPhone', '<name>CSFNONE</name>')).text), '5007');
   });
 
+  it('pages listUser and listPhone in key order, with only the returned tags asked for', async () => {
+    for (const id of ['carol', 'alice', 'dave', 'bob']) {
+      const user = `<user><lastName>${id}</lastName><userid>${id}</userid></user>`;
+      assert.equal((await call('addUser', user)).status, 200);
+      const phone =
+        `<phone><name>CSF${id.toUpperCase()}</name><product>Cisco Unified Client Services ` +
+        'Framework</product><class>Phone</class><protocol>SIP</protocol>' +
+        '<protocolSide>User</protocolSide><devicePoolName>Default</devicePoolName>' +
+        `<ownerUserName>${id}</ownerUserName></phone>`;
+      assert.equal((await call('addPhone', phone)).status, 200);
+    }
+    const page = async (op: string, tag: string, skip: number) =>
+      [
+        ...(
+          await call(
+            op,
+            `<searchCriteria><${tag}>%</${tag}></searchCriteria>` +
+              `<returnedTags><${tag}/></returnedTags><skip>${skip}</skip><first>3</first>`,
+          )
+        ).text.matchAll(new RegExp(`<${tag}>(\\w+)</${tag}>`, 'g')),
+      ].map((m) => m[1]);
+    assert.deepEqual(await page('listUser', 'userid', 0), ['alice', 'bob', 'carol']);
+    assert.deepEqual(await page('listUser', 'userid', 3), ['dave']);
+    assert.deepEqual(await page('listPhone', 'name', 0), ['CSFALICE', 'CSFBOB', 'CSFCAROL']);
+    assert.deepEqual(await page('listPhone', 'name', 3), ['CSFDAVE']);
+    const tags = await call(
+      'listPhone',
+      '<searchCriteria><name>CSFBOB</name></searchCriteria><returnedTags><name/></returnedTags>',
+    );
+    assert.doesNotMatch(tags.text, /ownerUserName/, 'only the returned tags asked for');
+  });
+
+  it('refuses writes past writeLimitPerSecond in one second with 503, and counts arrivals', async () => {
+    emu.writeLimitPerSecond = 3;
+    emu.writeArrivals.length = 0;
+    try {
+      const statuses = [];
+      for (let i = 0; i < 5; i += 1) statuses.push((await addLine(`31${i}`)).status);
+      assert.deepEqual(statuses, [200, 200, 200, 503, 503]);
+      assert.equal(emu.db.lines.size, 3);
+      assert.equal(emu.maxWritesInWindow(1000), 5, 'refused writes arrived too');
+      // Reads are not limited.
+      const read = await call('listLine', '<searchCriteria><pattern>%</pattern></searchCriteria>');
+      assert.equal(read.status, 200);
+    } finally {
+      emu.writeLimitPerSecond = undefined;
+      emu.writeArrivals.length = 0;
+    }
+  });
+
+  it('answers an HTML page for the requests notXmlWhen picks', async () => {
+    emu.notXmlWhen = (op, body) => op === 'getUser' && body.userid === 'odd';
+    try {
+      const odd = await call('getUser', '<userid>odd</userid>');
+      assert.equal(odd.status, 200);
+      assert.match(odd.text, /^<html>/);
+      const other = await call('getUser', '<userid>even</userid>');
+      assert.equal(axlcode(other.text), '5007');
+    } finally {
+      emu.notXmlWhen = undefined;
+    }
+  });
+
+  it('getLine names the devices a line is on', async () => {
+    await addLine('3201');
+    const phone =
+      '<phone><name>SEP0000000A3201</name><product>Cisco 8861</product><class>Phone</class>' +
+      '<protocol>SIP</protocol><protocolSide>User</protocolSide>' +
+      '<devicePoolName>Default</devicePoolName><lines><line><index>1</index><dirn>' +
+      '<pattern>3201</pattern><routePartitionName>Internal_PT</routePartitionName></dirn>' +
+      '</line></lines></phone>';
+    assert.equal((await call('addPhone', phone)).status, 200);
+    const got = await call(
+      'getLine',
+      '<pattern>3201</pattern><routePartitionName>Internal_PT</routePartitionName>' +
+        '<returnedTags><associatedDevices><device/></associatedDevices></returnedTags>',
+    );
+    assert.match(
+      got.text,
+      /<associatedDevices><device>SEP0000000A3201<\/device><\/associatedDevices>/,
+    );
+  });
+
   it('waits latencyMs before answering', async () => {
     emu.latencyMs = 60;
     const started = Date.now();

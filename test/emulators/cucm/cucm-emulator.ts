@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 
@@ -48,23 +49,43 @@ export class CucmEmulator {
   dropWriteAnswers = 0;
   /** The next N requests answer 200 with a text/html page. */
   notXmlAnswers = 0;
+  /** Requests this picks (by operation and parsed body) answer 200 with a text/html page. */
+  notXmlWhen: ((operation: string, body: Record<string, unknown>) => boolean) | undefined;
+  /**
+   * Writes allowed in any 1 s window; one more answers 503 without running, as Unified CM's
+   * write throttle does. Undefined: no limit.
+   */
+  writeLimitPerSecond: number | undefined;
+  /** Arrival times (ms, monotonic) of every write request, throttled or not. */
+  readonly writeArrivals: number[] = [];
+  /** Arrival times of the writes that were let through, for the limit's window. */
+  readonly #accepted: number[] = [];
   readonly #accounts: EmulatorAccount[];
   readonly #sessions = new Set<string>();
-  #server: http.Server | undefined;
+  #server: http.Server | https.Server | undefined;
 
   constructor(options: CucmEmulatorOptions = {}) {
     this.db = new AxlDb(options.references);
     this.#accounts = options.accounts ?? [{ username: 'axladmin', password: 'secret' }];
   }
 
-  /** Starts listening; returns the AXL URL (`http://127.0.0.1:PORT/axl/`). */
-  async start(): Promise<string> {
-    const server = http.createServer((req, res) => {
+  /**
+   * Starts listening; returns the AXL URL (`http://127.0.0.1:PORT/axl/`). With `tls` (PEM
+   * certificate and key, e.g. from src/lab/test-ca.ts) it serves HTTPS only, as Unified CM does
+   * on 8443, and the URL is `https://…`.
+   */
+  async start(options: { tls?: { cert: string; key: string } } = {}): Promise<string> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.#handle(req, res).catch(() => res.destroy());
-    });
+    };
+    const server =
+      options.tls === undefined
+        ? http.createServer(handler)
+        : https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.#server = server;
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/axl/`;
+    const scheme = options.tls === undefined ? 'http' : 'https';
+    return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}/axl/`;
   }
 
   async stop(): Promise<void> {
@@ -81,6 +102,7 @@ export class CucmEmulator {
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = await readBody(req);
+    const arrived = performance.now();
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const seen: SeenRequest = { operation: '', version: '', status: 0, auth: 'none' };
     this.requests.push(seen);
@@ -107,6 +129,9 @@ export class CucmEmulator {
     const problem = versionProblem(action[1]!, action[2]!, request);
     if (problem !== undefined) return answer(500, fault(undefined, problem));
 
+    if (this.notXmlWhen?.(request.operation, request.body) === true) {
+      return answer(200, '<html><body>Service temporarily unavailable</body></html>', HTML);
+    }
     const spec = AXL_OPERATIONS[request.operation];
     const handler = HANDLERS[request.operation] ?? MOBILITY_HANDLERS[request.operation];
     if (spec === undefined || handler === undefined) {
@@ -121,10 +146,13 @@ export class CucmEmulator {
     }
 
     const write = isWrite(request.operation);
-    if (write && this.throttleWrites > 0) {
-      this.throttleWrites -= 1;
+    if (write) this.writeArrivals.push(arrived);
+    if (write && (this.throttleWrites > 0 || this.#overLimit(arrived))) {
+      if (this.throttleWrites > 0) this.throttleWrites -= 1;
       return answer(503, page('AXL change notification queue is full'), HTML);
     }
+    // The window holds only writes made while a limit applies.
+    if (write && this.writeLimitPerSecond !== undefined) this.#accepted.push(arrived);
     let result: unknown;
     try {
       result = handler(this.db, request.body);
@@ -159,6 +187,34 @@ export class CucmEmulator {
     this.#sessions.add(session);
     res.setHeader('Set-Cookie', `JSESSIONIDSSO=${session}; Path=/; Secure; HttpOnly`);
     return { status: 200, how: 'basic' as const };
+  }
+
+  /** The most write requests that arrived within any `windowMs` (default 1 s). */
+  maxWritesInWindow(windowMs = 1000): number {
+    const times = [...this.writeArrivals].sort((a, b) => a - b);
+    let most = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i]! - times[j]! >= windowMs) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    return most;
+  }
+
+  #overLimit(at: number): boolean {
+    const limit = this.writeLimitPerSecond;
+    if (limit === undefined) {
+      this.#accepted.length = 0;
+      return false;
+    }
+    while (this.#accepted.length > 0 && at - this.#accepted[0]! >= 1000) this.#accepted.shift();
+    return this.#accepted.length >= limit;
+  }
+
+  /** Changes an account's password, as an administrator rotating it would. */
+  setPassword(username: string, password: string): void {
+    const account = this.#accounts.find((a) => a.username === username);
+    if (account === undefined) throw new Error(`no account ${username}`);
+    account.password = password;
   }
 
   /** Forgets every session, as a restart or a 30-minute idle timeout would. */

@@ -8,8 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
+import { ECBN_PATH, WebexEcbn } from './webex-ecbn.ts';
 import {
   present,
   type StoredPerson,
@@ -55,8 +57,10 @@ export class WebexEmulator {
   failAfterCreate = { count: 0, status: 500 };
   /** Largest page served, whatever `max` asks. */
   maxPage = 1000;
+  /** Person emergency callback numbers (webex-ecbn.ts). */
+  readonly ecbn = new WebexEcbn();
   readonly #tokens: Set<string>;
-  #server: http.Server | undefined;
+  #server: http.Server | https.Server | undefined;
 
   constructor(options: WebexEmulatorOptions = {}) {
     this.org = new WebexOrg(options.orgId ?? 'ORG-1', {
@@ -66,14 +70,22 @@ export class WebexEmulator {
     this.#tokens = new Set(options.tokens ?? ['good-token']);
   }
 
-  /** Starts listening; returns the base URL (`http://127.0.0.1:PORT`). */
-  async start(): Promise<string> {
-    const server = http.createServer((req, res) => {
+  /**
+   * Starts listening; returns the base URL (`http://127.0.0.1:PORT`). With `tls` (PEM
+   * certificate and key, e.g. from src/lab/test-ca.ts) it serves HTTPS only: `https://…`.
+   */
+  async start(options: { tls?: { cert: string; key: string } } = {}): Promise<string> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.#handle(req, res).catch(() => res.destroy());
-    });
+    };
+    const server =
+      options.tls === undefined
+        ? http.createServer(handler)
+        : https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.#server = server;
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const scheme = options.tls === undefined ? 'http' : 'https';
+    return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -134,6 +146,11 @@ export class WebexEmulator {
     const show = (p: StoredPerson) => present(p, callingData);
     const id = /^\/v1\/people\/([^/]+)$/.exec(url.pathname)?.[1];
 
+    const ecbn = ECBN_PATH.exec(url.pathname)?.[1];
+    if (ecbn !== undefined) {
+      const body = method === 'PUT' ? parseJson(raw) : undefined;
+      return this.ecbn.route(method, this.org.people.get(decodeURIComponent(ecbn)), body);
+    }
     if (url.pathname === '/v1/people' && method === 'GET') return this.#list(url, show);
     if (url.pathname === '/v1/people' && method === 'POST') {
       const person = this.org.create(parseJson(raw));

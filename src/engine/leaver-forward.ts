@@ -1,0 +1,160 @@
+/**
+ * Leaver forwarding (issue 4): a leaver's DID from a pool with `leaverForward` keeps ringing
+ * their manager (or the announcement) for the configured days, then is released to quarantine.
+ * This decides, per leaver and run, which forwards their plan keeps; the planner turns them into
+ * `did-forward` resources on every target that takes them, and the store keeps the number in
+ * state `forwarding` with its end, so the end survives restarts and shows in `numbers list`.
+ *
+ * The target is resolved again at every run: a manager who left (or lost their numbers)
+ * meanwhile is replaced by the announcement when one is configured, else the forward ends at
+ * once. The end is noticed by the first full run after `until` (the injected clock).
+ */
+import type { PoolConfig } from '../core/config-types.ts';
+import type { HeldNumber, Link, NumberForward, Person } from '../core/model.ts';
+import { FORWARD_TYPE, type PlannedForward } from '../core/planner.ts';
+import type { LeaverForwardConfig } from '../core/pool-leaver-config.ts';
+import type { NumberRecord } from '../store/types.ts';
+import type { Engine } from './engine.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface ForwardInput {
+  engine: Engine;
+  person: Person;
+  leaving: boolean;
+  /** Plan mode decides the same but writes nothing. */
+  sync: boolean;
+  actor: string;
+  /** The person's assigned numbers. */
+  held: HeldNumber[];
+  /** The person's numbers in state `forwarding`. */
+  forwarding: NumberRecord[];
+  links: Link[];
+}
+
+/**
+ * The forwards the person's plan keeps, and their forwarding numbers that must be in the plan's
+ * numbers (so a forward that ends is released once its resources are gone).
+ */
+export async function leaverForwards(o: ForwardInput) {
+  const numbers = o.forwarding.map(heldOf);
+  const forwards: PlannedForward[] = [];
+  const targets = forwardTargets(o.engine, o.links);
+  if (!o.leaving || targets.length === 0) return { forwards, numbers };
+
+  const now = o.engine.clock();
+  const pools = new Map(o.engine.config.pools.map((p) => [p.name, p]));
+  for (const record of o.forwarding) {
+    const config = pools.get(record.pool)?.leaverForward;
+    const until = record.forward?.until;
+    if (config === undefined || until === undefined || Date.parse(until) <= now.getTime()) continue;
+    const to = await forwardTarget(o.engine, o.person, config);
+    if (to === undefined) continue;
+
+    const forward = { ...to, until };
+    if (o.sync && !sameForward(record.forward, forward)) {
+      await o.engine.store.forwardNumber(record.pool, record.value, forward, now, o.actor);
+    }
+    forwards.push({ number: heldOf(record), forward, targets });
+  }
+
+  for (const number of o.held) {
+    const config = forwardConfig(pools.get(number.pool), number);
+    if (config === undefined) continue;
+    const to = await forwardTarget(o.engine, o.person, config);
+    if (to === undefined) continue;
+
+    const until = new Date(now.getTime() + config.days * DAY_MS).toISOString();
+    const forward = { ...to, until };
+    if (o.sync)
+      await o.engine.store.forwardNumber(number.pool, number.value, forward, now, o.actor);
+    forwards.push({ number, forward, targets });
+  }
+  return { forwards, numbers };
+}
+
+/** Targets that take forwards and on which the person has (or had) something. */
+export function forwardTargets(engine: Engine, links: readonly Link[]): string[] {
+  const linked = new Set(links.map((l) => l.target));
+  return [...engine.targets.values()]
+    .filter((t) => t.resourceTypes.includes(FORWARD_TYPE) && linked.has(t.name))
+    .map((t) => t.name);
+}
+
+function forwardConfig(pool: PoolConfig | undefined, number: HeldNumber) {
+  return number.kind === 'did' ? pool?.leaverForward : undefined;
+}
+
+/** Where the forward rings now: the manager's number, else the announcement, else nowhere. */
+async function forwardTarget(
+  engine: Engine,
+  person: Person,
+  config: LeaverForwardConfig,
+): Promise<Omit<NumberForward, 'until'> | undefined> {
+  if (config.to === 'manager') {
+    const manager = await findManager(engine, person, config.managerAttribute);
+    if (manager !== undefined && manager.status === 'active' && manager.id !== person.id) {
+      const numbers = await engine.store.numbersOf(manager.id);
+      const did = numbers.find((n) => n.kind === 'did')?.value;
+      const extension = numbers.find((n) => n.kind === 'extension')?.value;
+      const to = did ?? extension;
+      if (to !== undefined) {
+        return extension === undefined ? { to, via: 'manager' } : { to, extension, via: 'manager' };
+      }
+    }
+    engine.log.debug({ personId: person.id }, 'leaver forward: manager cannot be rung');
+  }
+  const announcement = config.announcement;
+  return announcement === undefined ? undefined : { to: announcement, via: 'announcement' };
+}
+
+/**
+ * The manager the attribute names: a person id, a correlation value (employee id, mail) or a
+ * directory DN. Several matches name nobody: a forward must not ring a guess.
+ */
+async function findManager(
+  engine: Engine,
+  person: Person,
+  attribute: string,
+): Promise<Person | undefined> {
+  const raw = person.attributes[attribute];
+  const ref = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof ref !== 'string' || ref === '') return undefined;
+  const byId = await engine.store.getPerson(ref);
+  if (byId !== undefined) return byId;
+
+  const found = new Map<string, Person>();
+  for (const key of engine.config.correlation) {
+    for (const p of await engine.store.findPeopleByKey(key, ref)) found.set(p.id, p);
+  }
+  if (found.size === 0 && ref.includes('=')) {
+    const dn = normalizeDn(ref);
+    for (const p of await engine.store.listPeople()) {
+      if (p.sourceLinks.some((l) => l.dn !== undefined && normalizeDn(l.dn) === dn)) {
+        found.set(p.id, p);
+      }
+    }
+  }
+  return found.size === 1 ? [...found.values()][0] : undefined;
+}
+
+function normalizeDn(dn: string): string {
+  return dn
+    .split(',')
+    .map((part) => part.trim().toLowerCase())
+    .join(',');
+}
+
+function sameForward(a: NumberForward | undefined, b: NumberForward): boolean {
+  return (
+    a !== undefined &&
+    a.to === b.to &&
+    a.extension === b.extension &&
+    a.via === b.via &&
+    a.until === b.until
+  );
+}
+
+function heldOf(record: NumberRecord): HeldNumber {
+  return { pool: record.pool, kind: record.kind, value: record.value };
+}
