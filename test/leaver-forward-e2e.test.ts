@@ -3,7 +3,8 @@
  * whose DID pool has `leaverForward: { days: 14, to: manager }` loses their extension at once,
  * but a call to their DID reaches their manager (named by the directory's `manager` DN) until
  * the 14 days have passed on the engine's clock; then the forward is removed from Kamailio and
- * only then does the number rest in quarantine, and the DID rings nobody.
+ * only then does the number rest in quarantine, and the DID rings nobody. Someone rehired
+ * during their forward gets their DID back, ringing their own new line.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,7 @@ before(async () => {
   writeFileSync(lab.configPath, yaml);
   const managerDn = await lab.slapd.people.personDn(boss!.uid);
   await lab.slapd.people.modifyPerson(leaver!.uid, { manager: managerDn });
+  await lab.slapd.people.modifyPerson(other!.uid, { manager: managerDn });
 
   const log = pino({ level: process.env.CALLSIGN_TEST_LOG ?? 'silent' });
   engine = await openEngine(loadConfig(lab.configPath), { log, actor: 'test', clock: () => now });
@@ -166,4 +168,42 @@ test('a leaver DID rings the manager for 14 days, then goes to quarantine', { sk
     ],
     'DID forwarded and extension released when leaving; DID released when the forward ends',
   );
+});
+
+test('a rehire during the forward gets the DID back on their own line', { skip }, async () => {
+  const uid = other!.uid;
+  const person = (await engine.store.listPeople()).find(
+    (p) => p.attributes.displayName === other!.cn,
+  )!;
+  const did = (await engine.store.numbersOf(person.id)).find((n) => n.kind === 'did')!.value;
+  await lab.slapd.people.disablePerson(uid);
+  now = new Date(now.getTime() + DAY);
+  await reconcile(engine, { mode: 'sync', actor: 'test' });
+  const [forwarding] = await engine.store.searchNumbers({ prefix: did });
+  assert.equal(forwarding?.state, 'forwarding');
+
+  await lab.slapd.people.enablePerson(uid);
+  now = new Date(now.getTime() + 2 * DAY);
+  const back = await reconcile(engine, { mode: 'sync', actor: 'test' });
+  assert.equal(back.state, 'finished', JSON.stringify(back.problems));
+  const plan = back.plans.find((p) => p.personId === person.id)!;
+  assert.equal(plan.lifecycle, 'rehire');
+  assert.equal(plan.operations[0]?.type, 'did-forward', 'the forward goes first');
+  assert.equal(plan.operations[0]?.action, 'delete');
+  const [mine] = await engine.store.searchNumbers({ prefix: did });
+  assert.deepEqual(
+    [mine?.state, mine?.personId, mine?.forward],
+    ['assigned', person.id, undefined],
+  );
+
+  const cred = back.credentials.find((c) => c.personId === person.id)!;
+  const extension = cred.resource.split('/').pop()!;
+  const sip = { sipPort: lab.kamailio!.sipPort, domain: lab.kamailio!.domain };
+  const rang = await call({
+    ...sip,
+    fromUser: 'outside',
+    to: did,
+    callee: { user: extension, password: cred.secret },
+  });
+  assert.ok(rang.ok, `the DID rings the rehire again: ${JSON.stringify(rang)}`);
 });

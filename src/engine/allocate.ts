@@ -20,8 +20,17 @@ export async function peekUnpromised(
 /**
  * Allocates a number and asks every target whether it is really free (field case N3): one the
  * platform already uses is held for review, with the targets named, and the next is tried.
+ * With `ownForward`, the person is rehired while their number of the pool still forwards: the
+ * store gives that number back, and the platforms use it for the forward, so no check is made.
  */
-export async function allocateFree(engine: Engine, pool: string, personId: string, actor: string) {
+export async function allocateFree(
+  engine: Engine,
+  pool: string,
+  personId: string,
+  actor: string,
+  ownForward = false,
+) {
+  if (ownForward) return engine.store.allocateNumber(pool, personId, engine.clock(), actor);
   const checkers = [...engine.targets.values()].filter((t) => t.numberInUse);
   for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
     const got = await engine.store.allocateNumber(pool, personId, engine.clock(), actor);

@@ -397,7 +397,13 @@ async function planOne(o: {
     }
     try {
       const got = o.sync
-        ? await allocateFree(engine, need.pool, person.id, o.actor)
+        ? await allocateFree(
+            engine,
+            need.pool,
+            person.id,
+            o.actor,
+            o.forwarding.some((f) => f.pool === need.pool),
+          )
         : await peekUnpromised(engine, o.promised, need.pool, person.id);
       if (!got)
         throw new CallsignError('exhausted', `Cannot allocate a number from pool '${need.pool}'`);

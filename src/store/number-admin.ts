@@ -89,6 +89,7 @@ export async function blockNumber(ctx: StoreContext, request: NumberAction): Pro
   await ctx.write(async (db) => {
     const row = await lockNumber(ctx, db, pool, value);
     if (row.state === 'assigned' || row.state === 'blocked') throw wrongState(row, 'block', now);
+    if (row.pinned_to !== null) throw pinnedError(row, 'block');
 
     await db
       .updateTable('numbers')
@@ -126,6 +127,7 @@ export async function moveNumber(
       await requirePerson(db, toPersonId);
       const row = await lockNumber(ctx, db, pool, value);
       if (row.state !== 'assigned') throw wrongState(row, 'move', now);
+      if (row.pinned_to !== null) throw pinnedError(row, 'move');
       if (row.person_id === toPersonId) {
         throw new CallsignError(
           ErrorCode.State,
@@ -177,6 +179,8 @@ async function freeAgain(
   await ctx.write(async (db) => {
     const row = await lockNumber(ctx, db, pool, value);
     if (row.state !== how.from) throw wrongState(row, how.verb, now);
+    // A pin's reservation goes with the pin: freeing it alone would let anyone take the number.
+    if (row.pinned_to !== null) throw pinnedError(row, how.verb);
 
     await db
       .updateTable('numbers')
@@ -269,6 +273,16 @@ function wrongState(row: Row, verb: string, now: Date): CallsignError {
     `Cannot ${verb} number '${row.value}' in pool '${row.pool}': it is ${describe(row, now)}` +
       hint,
     { details: { pool: row.pool, value: row.value, state: row.state } },
+  );
+}
+
+/** `Cannot block number '2001' in pool 'nyc-ext': it is pinned to person p1; unpin it first`. */
+function pinnedError(row: Row, verb: string): CallsignError {
+  return new CallsignError(
+    ErrorCode.State,
+    `Cannot ${verb} number '${row.value}' in pool '${row.pool}': it is pinned to person ` +
+      `${row.pinned_to}; unpin it first`,
+    { details: { pool: row.pool, value: row.value, pinnedTo: row.pinned_to } },
   );
 }
 

@@ -70,6 +70,14 @@ for (const name of ['sqlite', 'postgres'] as const) {
           stateError(/they already hold '100' in that pool/),
         );
 
+        await assert.rejects(
+          store.unreserveNumber('ext', '103', 'tidy up', 'cli:root'),
+          stateError(/Cannot unreserve number '103' in pool 'ext': it is pinned to person ada/),
+        );
+        await assert.rejects(
+          store.blockNumber('ext', '103', 'vanity', 'cli:root'),
+          stateError(/it is pinned to person ada; unpin it first/),
+        );
         await store.unpinNumber('ext', '103', 'changed my mind', 'cli:root');
         const [row] = await store.searchNumbers({ pool: 'ext', prefix: '103' });
         assert.deepEqual(
