@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 
-import { CallsignError } from '../core/errors.ts';
+import { CallsignError, toCallsignError } from '../core/errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { approveRun, rejectRun } from '../engine/approval.ts';
 import { EngineEvents } from '../engine/events.ts';
+import { PoolWatch } from '../engine/pool-watch.ts';
 import { startWebhooks } from '../webhooks/webhooks.ts';
 import { startNotifications } from '../notify/notify.ts';
 import { reconcile, type RunReport } from '../engine/reconcile.ts';
@@ -95,14 +96,25 @@ export function registerRunCommands(
         const events = new EngineEvents({ log: ctx.log });
         const webhooks = startWebhooks(engine, { events });
         const notifications = startNotifications(engine, { events });
+        // Allocations empty pools: each run is followed by a stock check (`pool:low` once).
+        const { store, config, clock } = engine;
+        const pools = new PoolWatch({ store, config, clock, events });
+        const checkPools = () =>
+          pools.check().catch((err: unknown) => {
+            ctx.log.warn({ err: toCallsignError(err).message }, 'pool check failed');
+          });
+        await checkPools();
         try {
           await runForever(engine, {
             intervalMs: seconds * 1000,
             actor: 'poll',
             events,
             // A long run stopped by a signal exits 0: each report's outcome is in the log.
-            onReport: (report) =>
-              opts.json ? ctx.out(JSON.stringify(report)) : printReport(report, ctx.out),
+            onReport: (report) => {
+              if (opts.json) ctx.out(JSON.stringify(report));
+              else printReport(report, ctx.out);
+              void checkPools();
+            },
           });
         } finally {
           await webhooks?.stop();
