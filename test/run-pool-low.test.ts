@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { hrCsv } from '../src/connectors/hr/test-kit.ts';
+import { DROP_HEADER, dropSource, hrCsv } from '../src/connectors/hr/test-kit.ts';
+import { phoneConfig } from '../src/core/testing/config-text.ts';
 
 const bin = fileURLToPath(new URL('../bin/callsign.mjs', import.meta.url));
-const HEADER = 'Worker ID,Status,Type,Email,Name,Hire Date,Termination Date';
 
 test('callsign run sends pool.low once the hires empty the pool', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'callsign-run-pool-'));
@@ -35,7 +35,7 @@ test('callsign run sends pool.low once the hires empty the pool', async () => {
     const rows = Array.from({ length: 10 }, (_, i) => {
       return `W${i},Active,Regular,w${i}@example.com,Worker ${i},2020-01-01,`;
     });
-    await writeFile(join(dir, 'drop', 'workers.csv'), hrCsv(rows, HEADER));
+    await writeFile(join(dir, 'drop', 'workers.csv'), hrCsv(rows, DROP_HEADER));
     await writeFile(join(dir, 'callsign.yaml'), config(`http://127.0.0.1:${port}/hook`));
 
     const child = spawn(process.execPath, [bin, 'run', '-c', join(dir, 'callsign.yaml')], {
@@ -65,37 +65,14 @@ test('callsign run sends pool.low once the hires empty the pool', async () => {
 });
 
 function config(hook: string): string {
-  return `
-store: sqlite:./callsign.db
-secretKey: file:./secret.key
-correlation: [mail]
-engine: { pollIntervalSeconds: 1 }
-sources:
-  - name: hr
-    type: hr-file
-    path: ./drop
-    columns: { workerId: Worker ID, mail: Email, displayName: Name }
-    keys: { personKey: Email }
-    status: { column: Status, active: [Active], leave: [Leave], terminated: [Terminated] }
-    dates: { hire: Hire Date, termination: Termination Date, format: YYYY-MM-DD }
-    workerType: { column: Type, map: { Regular: employee } }
-targets:
-  - { name: pbx, type: "null" }
-pools:
-  ext: { kind: extension, range: { start: '4000', end: '4010' } }
-profiles:
-  phone:
-    resources:
-      - target: pbx
-        type: sip-subscriber
-        key: '{{numbers.extension}}'
-        attributes: { displayName: '{{person.displayName}}' }
-rules:
-  - name: staff
-    when: person.workerType == "employee"
-    profile: phone
-    numbers: { extension: ext }
+  return phoneConfig({
+    sources: dropSource('    workerType: { column: Type, map: { Regular: employee } }'),
+    when: 'person.workerType == "employee"',
+    attributes: "{ displayName: '{{person.displayName}}' }",
+    lastExtension: '4010',
+    more: `engine: { pollIntervalSeconds: 1 }
 webhooks:
   - { name: ops, url: '${hook}', secret: env:HOOK_SECRET, events: [pool.low] }
-`;
+`,
+  });
 }

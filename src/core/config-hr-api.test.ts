@@ -8,24 +8,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { parseConfig } from './config.ts';
+import { phoneConfig, refusalMessage } from './testing/config-text.ts';
 
-const base = (source: string) => `
-store: sqlite:./callsign.db
-secretKey: file:./secret.key
-correlation: [mail]
-sources:
-${source}
-targets:
-  - { name: pbx, type: "null" }
-pools:
-  ext: { kind: extension, range: { start: '4000', end: '4099' } }
-profiles:
-  phone:
-    resources:
-      - { target: pbx, type: sip-subscriber, key: '{{numbers.extension}}' }
-rules:
-  - { name: all, when: person.workerType == "employee" && !person.onLeave, profile: phone, numbers: { extension: ext } }
-`;
+const base = (source: string) =>
+  phoneConfig({ sources: source, when: 'person.workerType == "employee" && !person.onLeave' });
 const WORKDAY = `  - name: wd
     type: workday
     url: https://wd2-impl-services1.workday.com/ccx/service/acme/Human_Resources/v41.1
@@ -40,15 +26,6 @@ const SF = `  - name: sf
     auth: { user: callsign@ACME, password: env:SF_PASSWORD }
     workerTypes: { '1': employee, '2': contractor }
     pageSize: 200`;
-
-function problems(yaml: string): string {
-  try {
-    parseConfig(yaml, '/srv/callsign.yaml');
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
-  }
-  return '';
-}
 
 test('valid Workday and SuccessFactors sources with their defaults', () => {
   const config = parseConfig(base(`${WORKDAY}\n${SF}`), '/srv/callsign.yaml');
@@ -77,7 +54,7 @@ test('inline secrets, wrong URLs, unknown worker types and bad auth are named wi
     '{ user: callsign@ACME, password: env:SF_PASSWORD }',
     '{ token: env:T, user: x }',
   );
-  const text = problems(base(`${wd}\n${sf}`));
+  const text = refusalMessage(base(`${wd}\n${sf}`));
   assert.match(text, /callsign\.yaml:10: sources\[0\]\.password: inline secrets are not allowed/);
   assert.match(text, /callsign\.yaml:8: sources\[0\]\.url: must be https:\/\/HOST\/ccx\/service/);
   assert.match(

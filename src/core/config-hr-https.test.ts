@@ -7,24 +7,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { parseConfig } from './config.ts';
+import { phoneConfig, refusalMessage } from './testing/config-text.ts';
 
-const base = (source: string) => `
-store: sqlite:./callsign.db
-secretKey: file:./secret.key
-correlation: [mail]
-sources:
-${source}
-targets:
-  - { name: pbx, type: "null" }
-pools:
-  ext: { kind: extension, range: { start: '4000', end: '4099' } }
-profiles:
-  phone:
-    resources:
-      - { target: pbx, type: sip-subscriber, key: '{{numbers.extension}}' }
-rules:
-  - { name: all, when: person.hrStatus == "Active", profile: phone, numbers: { extension: ext } }
-`;
+const base = (source: string) =>
+  phoneConfig({ sources: source, when: 'person.hrStatus == "Active"' });
 const RAAS = `  - name: workday
     type: hr-https
     feed: workday-raas
@@ -78,12 +64,7 @@ test('a wrong URL, an inline password, no query, CSV from PeopleSoft: each named
     'name: peoplesoft',
     'name: ps',
   )}`;
-  let message = '';
-  try {
-    parseConfig(base(bad), '/srv/callsign.yaml');
-  } catch (err) {
-    message = err instanceof Error ? err.message : String(err);
-  }
+  const message = refusalMessage(base(bad));
   assert.match(message, /url: must be https:\/\/HOST\/ccx\/service\/customreport2/);
   assert.match(message, /password: inline secrets are not allowed/);
   assert.doesNotMatch(message, /hunter2/);

@@ -61,22 +61,15 @@ export const HR_HTTPS_KEYS = [
   ...FEED_KEYS,
 ] as const;
 
+/** What a source reader needs from the rest of the file; `name` is checked by the caller. */
+type ReadOptions = { name: string | undefined; baseDir: string; correlation: string[] };
+
 const RAAS_URL = /^https:\/\/[^/]+\/ccx\/service\/customreport2\/[^/?]+\/[^/?]+\/[^/?]+$/;
 const QAS_URL = /^https:\/\/[^/]+\/PSIGW\/RESTListeningConnector\/[^/?]+\/ExecuteQuery\.v1$/;
 
 /** Reads one hr-https source; `name` has been checked for uniqueness by the caller. */
-export function readHrHttps(
-  view: MapView,
-  options: { name: string | undefined; baseDir: string; correlation: string[] },
-): HrHttpsSourceConfig {
-  const {
-    type: _t,
-    path: _p,
-    format: _f,
-    writeBack: _w,
-    workday: _wd,
-    ...mapping
-  } = readHrFile(view, { ...options, pathless: true });
+export function readHrHttps(view: MapView, options: ReadOptions): HrHttpsSourceConfig {
+  const mapping = readHrMapping(view, options);
   const feed = view.str('feed', { required: true }) ?? '';
   if (feed !== '' && !(HR_FEEDS as readonly string[]).includes(feed)) {
     view.problem('feed', `must be ${HR_FEEDS.join(' or ')}, not ${JSON.stringify(feed)}`);
@@ -137,10 +130,12 @@ export const HR_PUSH_KEYS = HR_FILE_KEYS.filter(
 );
 
 /** Reads one hr-push source; `name` has been checked for uniqueness by the caller. */
-export function readHrPush(
-  view: MapView,
-  options: { name: string | undefined; baseDir: string; correlation: string[] },
-): HrPushSourceConfig {
+export function readHrPush(view: MapView, options: ReadOptions): HrPushSourceConfig {
+  return { ...readHrMapping(view, options), type: 'hr-push' };
+}
+
+/** The hr-file mapping of a source that has no file: the sections, without path or format. */
+function readHrMapping(view: MapView, options: ReadOptions): HrMapping {
   const {
     type: _t,
     path: _p,
@@ -149,5 +144,5 @@ export function readHrPush(
     workday: _wd,
     ...mapping
   } = readHrFile(view, { ...options, pathless: true });
-  return { ...mapping, type: 'hr-push' };
+  return mapping;
 }

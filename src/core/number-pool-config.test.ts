@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { exampleConfig, parseConfig } from './config.ts';
-import { CallsignError } from './errors.ts';
+import { refusal } from './testing/config-text.ts';
 import { compilePattern, deriveExtension } from './number-pattern.ts';
 import { poolDefinition } from './pools.ts';
 
@@ -33,16 +33,7 @@ test('a bad policy, pattern or mapping is named by field', () => {
       "    policy: newest\n    pattern: 'ab'\n" +
       '    extensionFrom: { didPool: sfo-ext, lastDigits: 3 }\n',
   );
-  const err = (() => {
-    try {
-      parseConfig(text, 'c.yaml');
-    } catch (e) {
-      return e as CallsignError;
-    }
-    assert.fail('expected refusal');
-  })();
-  assert.ok(err instanceof CallsignError);
-  const msg = err.message;
+  const msg = refusal(text).message;
   assert.match(msg, /pools\.nyc-ext\.policy: must be one of lowest, least-recently-used/);
   assert.match(msg, /pools\.nyc-ext\.pattern: /);
   assert.match(msg, /lastDigits: is 3, but the extensions of nyc-ext have 4 digits/);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { exampleConfig, parseConfig } from './config.ts';
-import { CallsignError } from './errors.ts';
+import { refusal } from './testing/config-text.ts';
 import { checkEmergency } from './pool-leaver-config.ts';
 
 const DID = "    range: { start: '+12125550100', end: '+12125550199' }\n";
@@ -39,16 +39,7 @@ test('faults are named by pool and field', () => {
         "    emergency: { callback: '+442079460000', elin: 'abc' }\n",
     )
     .replace(EXT, EXT + '    leaverForward: { to: announcement }\n');
-  const err = (() => {
-    try {
-      parseConfig(text, 'c.yaml');
-    } catch (e) {
-      return e as CallsignError;
-    }
-    assert.fail('expected refusal');
-  })();
-  assert.ok(err instanceof CallsignError);
-  const msg = err.message;
+  const msg = refusal(text).message;
   assert.match(msg, /pools\.nyc-did\.leaverForward\.days: 0 is outside 1\.\.365/);
   assert.match(msg, /pools\.nyc-did\.leaverForward\.to: must be manager or announcement/);
   assert.match(

@@ -5,12 +5,15 @@
  * superseded). A page that cannot be read makes the snapshot incomplete, so nobody is taken
  * for gone because of it.
  */
+import type { Logger } from 'pino';
+
 import { API_COLUMNS, type HrApiSourceConfig } from '../../core/config-hr-api.ts';
 import { toCallsignError } from '../../core/errors.ts';
 import type { RecordProblem, Snapshot } from '../../core/model.ts';
+import type { ChangeBatch } from '../types.ts';
 import { snapshotOfRows } from './hr-batch.ts';
 import type { RawRow } from './hr-read.ts';
-import type { HrRowRules, MappedRow } from './hr-rows.ts';
+import { rowMapper, type HrRowRules, type MappedRow } from './hr-rows.ts';
 
 export { API_COLUMNS };
 
@@ -55,6 +58,18 @@ export function apiRules(
   return rules;
 }
 
+/** What an API source is given beside its configuration. */
+export interface HrApiSourceOptions {
+  /** The resolved secret: the password, or the bearer token where the auth says so. */
+  secret: string;
+  log?: Logger;
+  clock?: () => Date;
+  /** Attempts per page on throttling and server errors; default 4. */
+  attempts?: number;
+  /** First backoff when the server gives no Retry-After; default 500 ms. */
+  backoffMs?: number;
+}
+
 /** A page of rows, and whether more follow. */
 export interface RowPage {
   rows: RawRow[];
@@ -67,13 +82,14 @@ export interface RowPage {
 /**
  * Reads every page and settles the rows. The first page failing throws (nothing was read);
  * a later page failing ends the read as incomplete, with what was read kept for joiners and
- * movers and the failure named in `problems`.
+ * movers and the failure named in `problems`. The read is logged once, at its end.
  */
 export async function readApiPages(
   rules: HrRowRules,
   fetchPage: (cursor: unknown, index: number) => Promise<RowPage>,
-  signal?: AbortSignal,
-): Promise<{ snapshot: Snapshot; mapped: MappedRow[]; pages: number; total?: number }> {
+  options: ReadLog & { signal?: AbortSignal },
+): Promise<Snapshot> {
+  const { signal } = options;
   const rows: RawRow[] = [];
   let cursor: unknown;
   let pages = 0;
@@ -119,7 +135,56 @@ export async function readApiPages(
     snapshot.complete = false;
     snapshot.problems.push(failure);
   }
-  return { snapshot, mapped, pages, ...(total === undefined ? {} : { total }) };
+  logRead(options, { snapshot, mapped, pages, total });
+  return snapshot;
+}
+
+/** How a full read is logged: `message` is fixed per source, `unit` names what was mapped. */
+export interface ReadLog {
+  log?: Logger | undefined;
+  message: string;
+  unit: 'workers' | 'people';
+}
+
+function logRead(
+  { log, message, unit }: ReadLog,
+  read: { snapshot: Snapshot; mapped: MappedRow[]; pages: number; total: number | undefined },
+): void {
+  const { snapshot } = read;
+  log?.info(
+    {
+      pages: read.pages,
+      total: read.total,
+      [unit]: read.mapped.length,
+      records: snapshot.records.length,
+      problems: snapshot.problems.length,
+      complete: snapshot.complete,
+    },
+    message,
+  );
+}
+
+/**
+ * The people changed since `cursor`, read up to `through` by `changedRows`. Each row is mapped
+ * by the row rules on its own; a held one is left out and named in `problems`. No usable cursor
+ * yet: none are read, and the cursor starts at `through` (a full read has just been done).
+ */
+export async function readApiChanges(
+  rules: HrRowRules,
+  cursor: string | undefined,
+  through: string,
+  changedRows: (since: string) => Promise<RawRow[]>,
+): Promise<ChangeBatch> {
+  if (cursor === undefined || Number.isNaN(Date.parse(cursor))) {
+    return { records: [], cursor: through, complete: cursor === undefined };
+  }
+  const mapped = (await changedRows(cursor)).map(rowMapper(rules));
+  return {
+    records: mapped.filter((m) => !m.held).map((m) => m.record),
+    cursor: through,
+    complete: true,
+    problems: mapped.flatMap((m) => m.problems),
+  };
 }
 
 /** A server's reason to wait, from Retry-After (seconds or an HTTP date), capped. */

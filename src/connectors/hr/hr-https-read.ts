@@ -5,62 +5,19 @@
  * must not pass for a full read (nobody is taken for gone on half an export).
  */
 import { JSONParser } from '@streamparser/json';
-import { parse } from 'csv-parse';
 
 import { CallsignError } from '../../core/errors.ts';
-import { checkHeader, type RawRow } from './hr-read.ts';
+import { jsonRow, rowsOfCsv, type RawRow } from './raw-rows.ts';
 import { Utf8Error, Utf8Stream } from './utf8.ts';
 
 /** Rows of a CSV body; `required` columns must all be in the header. */
-export async function* csvRows(
+export function csvRows(
   body: AsyncIterable<Buffer>,
   label: string,
   required: readonly string[],
 ): AsyncGenerator<RawRow> {
-  const parser = parse({ relax_column_count: true, skip_empty_lines: true, info: true });
-  const decoder = new Utf8Stream();
-  let failure: unknown;
-  let stopped = false;
-  const feed = (async () => {
-    for await (const chunk of body) {
-      if (stopped || parser.destroyed) return;
-      const text = decoder.decode(chunk);
-      if (!parser.write(text)) await drained(parser);
-    }
-    decoder.end();
-    parser.end();
-  })().catch((err: unknown) => {
-    failure ??= err;
-    parser.destroy();
-  });
-
-  let header: string[] | undefined;
-  try {
-    for await (const item of parser as AsyncIterable<{
-      record: string[];
-      info: { lines: number };
-    }>) {
-      if (header === undefined) {
-        header = item.record.map((h) => h.trim());
-        checkHeader(label, header, required);
-        continue;
-      }
-      const row: RawRow = { where: `line ${item.info.lines}`, values: {} };
-      header.forEach((name, i) => (row.values[name] = item.record[i] ?? ''));
-      if (item.record.length !== header.length) {
-        row.error = `has ${item.record.length} fields; the header has ${header.length}`;
-      }
-      yield row;
-    }
-  } catch (err) {
-    failure ??= err;
-  } finally {
-    stopped = true;
-    parser.destroy();
-    await feed;
-  }
-  if (failure !== undefined) throw bodyError(label, failure);
-  if (header === undefined) throw new CallsignError('bad_record', `${label}: the export is empty`);
+  const toError = (err: unknown) => bodyError(label, err);
+  return rowsOfCsv(body, { label, required, noun: 'export', toError });
 }
 
 /**
@@ -88,7 +45,7 @@ export async function* jsonRows(
       // The parser ends by itself with the document; only blanks may follow it.
       if (!parser.isEnded) parser.write(text);
       else if (text.trim() !== '') throw new Error('text after the end of the JSON document');
-      for (const entry of ready.splice(0)) yield rowOf(entry, ++count, skip);
+      for (const entry of ready.splice(0)) yield jsonRow(entry, ++count, skip);
     }
     decoder.end();
     if (!parser.isEnded) parser.end();
@@ -103,22 +60,6 @@ export async function* jsonRows(
 
 const START = 64 * 1024;
 
-function rowOf(entry: unknown, n: number, skip: readonly string[]): RawRow {
-  const row: RawRow = { where: `entry ${n}`, values: {} };
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
-    row.error = 'is not an object';
-    return row;
-  }
-  for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
-    if (skip.includes(key)) continue;
-    // JSON leaves out empty fields, so a missing key and null both read as empty.
-    if (value === null || value === undefined) row.values[key] = '';
-    else if (typeof value === 'object') (row.dropped ??= []).push(key);
-    else row.values[key] = String(value);
-  }
-  return row;
-}
-
 function hasList(start: string, list: string): boolean {
   try {
     let node: unknown = JSON.parse(start);
@@ -127,19 +68,6 @@ function hasList(start: string, list: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Resolves when the parser takes more input, or is gone. */
-function drained(parser: NodeJS.WritableStream & { destroyed: boolean }): Promise<void> {
-  return new Promise((ok) => {
-    const done = () => {
-      parser.off('drain', done);
-      parser.off('close', done);
-      ok();
-    };
-    parser.on('drain', done);
-    parser.on('close', done);
-  });
 }
 
 function bodyError(label: string, err: unknown): CallsignError {

@@ -5,30 +5,21 @@
  * the half-read report is de-provisioned.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-
-import pino from 'pino';
 
 import {
   startRaasEmulator,
   type ReportRow,
 } from '../../../test/emulators/workday-raas/raas-emulator.ts';
-import { parseConfig } from '../../core/config.ts';
-import { openEngine } from '../../engine/engine.ts';
+import { phoneConfig } from '../../core/testing/config-text.ts';
 import { reconcile } from '../../engine/reconcile.ts';
+import { withConfigEngine } from '../../engine/testing/config-engine.ts';
 import { makeTestCa } from '../../lab/test-ca.ts';
-import { NullTarget } from '../null/null-target.ts';
 import { HrHttpsSource } from './hr-https-source.ts';
 
-const config = (url: string, ca: string) => `
-store: sqlite:./callsign.db
-secretKey: file:./secret.key
-correlation: [mail]
-sources:
-  - name: workday
+const raasConfig = (url: string, ca: string) =>
+  phoneConfig({
+    sources: `  - name: workday
     type: hr-https
     feed: workday-raas
     url: ${url}
@@ -38,19 +29,11 @@ sources:
     tlsCa: ${ca}
     timeoutMs: 2000
     columns: { workerId: Worker ID, mail: Email, displayName: Name }
-    status: { column: Status, active: [Active], leave: [Leave], terminated: [Terminated] }
-targets:
-  - { name: pbx, type: "null" }
-safety: { maxDeprovisionShare: 1, maxDeprovisionCount: 50 }
-pools:
-  ext: { kind: extension, range: { start: '4000', end: '4099' }, quarantineDays: 30 }
-profiles:
-  phone:
-    resources:
-      - { target: pbx, type: sip-subscriber, key: '{{numbers.extension}}' }
-rules:
-  - { name: staff, when: person.hrStatus == "Active", profile: phone, numbers: { extension: ext } }
-`;
+    status: { column: Status, active: [Active], leave: [Leave], terminated: [Terminated] }`,
+    when: 'person.hrStatus == "Active"',
+    maxDeprovisionCount: 50,
+    quarantineDays: 30,
+  });
 
 test('a RaaS report provisions; a cut or failed report de-provisions nobody', async () => {
   process.env.CALLSIGN_TEST_RAAS_PASSWORD = 'raas-pw';
@@ -71,45 +54,37 @@ test('a RaaS report provisions; a cut or failed report de-provisions nobody', as
     columns: ['Worker ID', 'Email', 'Name', 'Status'],
     rows: () => rows,
   });
-  const dir = await mkdtemp(join(tmpdir(), 'callsign-raas-e2e-'));
-  const file = join(dir, 'callsign.yaml');
-  const text = config(raas.url, ca.caFile);
-  await writeFile(file, text);
-  const engine = await openEngine(parseConfig(text, file), {
-    log: pino({ level: 'silent' }),
-    actor: 'test',
-  });
-  const pbx = new NullTarget({ name: 'pbx', concurrency: 4 });
-  engine.targets.set('pbx', pbx);
-  const run = () => reconcile(engine, { mode: 'sync', actor: 'test' });
+  const config = raasConfig(raas.url, ca.caFile);
+  const options = { config, prefix: 'callsign-raas-e2e-', concurrency: 4 };
   try {
-    assert.ok(engine.sources.get('workday') instanceof HrHttpsSource);
-    let report = await run();
-    assert.equal(report.sources[0]!.complete, true);
-    assert.equal(pbx.resources.size, 30);
+    await withConfigEngine(options, async ({ engine, pbx }) => {
+      const run = () => reconcile(engine, { mode: 'sync', actor: 'test' });
+      assert.ok(engine.sources.get('workday') instanceof HrHttpsSource);
+      let report = await run();
+      assert.equal(report.sources[0]!.complete, true);
+      assert.equal(pbx.resources.size, 30);
 
-    raas.cutNext(600);
-    report = await run();
-    assert.equal(report.sources[0]!.error?.code, 'incomplete');
-    assert.match(report.sources[0]!.error?.message ?? '', /stopped early/);
-    assert.equal(report.counts.leaver ?? 0, 0);
-    assert.equal(pbx.resources.size, 30, 'nobody de-provisioned on a cut report');
+      raas.cutNext(600);
+      report = await run();
+      assert.equal(report.sources[0]!.error?.code, 'incomplete');
+      assert.match(report.sources[0]!.error?.message ?? '', /stopped early/);
+      assert.equal(report.counts.leaver ?? 0, 0);
+      assert.equal(pbx.resources.size, 30, 'nobody de-provisioned on a cut report');
 
-    raas.failNext(500);
-    report = await run();
-    assert.equal(report.sources[0]!.error?.code, 'unavailable');
-    assert.equal(pbx.resources.size, 30, 'nobody de-provisioned on an HTTP error');
+      raas.failNext(500);
+      report = await run();
+      assert.equal(report.sources[0]!.error?.code, 'unavailable');
+      assert.equal(pbx.resources.size, 30, 'nobody de-provisioned on an HTTP error');
 
-    // A whole report without W0 is a real leaver.
-    const w0 = rows.shift()!;
-    report = await run();
-    assert.equal(report.counts.leaver, 1);
-    assert.equal(pbx.resources.size, 29);
-    assert.equal(w0['Worker ID'], 'W0');
+      // A whole report without W0 is a real leaver.
+      const w0 = rows.shift()!;
+      report = await run();
+      assert.equal(report.counts.leaver, 1);
+      assert.equal(pbx.resources.size, 29);
+      assert.equal(w0['Worker ID'], 'W0');
+    });
   } finally {
-    await engine.close();
     await raas.close();
     ca.remove();
-    await rm(dir, { recursive: true, force: true });
   }
 });

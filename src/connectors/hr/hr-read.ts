@@ -8,22 +8,13 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 
-import { parse } from 'csv-parse';
-
 import { CallsignError, toCallsignError } from '../../core/errors.ts';
+import { jsonRow, rowsOfCsv, type RawRow } from './raw-rows.ts';
 import { Utf8Error, Utf8Stream } from './utf8.ts';
 
 export type HrFormat = 'csv' | 'json';
 
-/** One data row; `error` when the row is malformed as a whole (wrong number of fields). */
-export interface RawRow {
-  /** `line 12` (CSV, as a spreadsheet numbers it, header = line 1) or `entry 3` (JSON). */
-  where: string;
-  values: Record<string, string>;
-  error?: string;
-  /** Fields that were not plain values (JSON objects, lists): left out, named here. */
-  dropped?: string[];
-}
+export type { RawRow };
 
 /**
  * The file to read: `path` itself, or the newest `.csv`/`.json` in the folder (by modification
@@ -60,51 +51,16 @@ export async function* readCsv(
   required: readonly string[],
   signal?: AbortSignal,
 ): AsyncGenerator<RawRow> {
-  const parser = parse({ relax_column_count: true, skip_empty_lines: true, info: true });
-  const decoder = new Utf8Stream();
+  // Opened at the first row asked for, when rowsOfCsv starts reading the stream.
   const stop = new AbortController();
-  const abort = () => stop.abort();
-  signal?.addEventListener('abort', abort, { once: true });
-  let failure: unknown;
-  const feed = (async () => {
-    for await (const chunk of createReadStream(file, { signal: stop.signal })) {
-      const text = decoder.decode(chunk as Buffer);
-      if (parser.destroyed) return;
-      if (!parser.write(text)) await drained(parser);
-    }
-    decoder.end();
-    parser.end();
-  })().catch((err: unknown) => {
-    if (!stop.signal.aborted || signal?.aborted === true) failure ??= err;
-    parser.destroy();
+  yield* rowsOfCsv(createReadStream(file, { signal: stop.signal }), {
+    label: file,
+    required,
+    noun: 'file',
+    toError: (err) => fileError(file, err),
+    stop,
+    ...(signal === undefined ? {} : { signal }),
   });
-
-  let header: string[] | undefined;
-  try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-      if (header === undefined) {
-        header = item.record.map((h) => h.trim());
-        checkHeader(file, header, required);
-        continue;
-      }
-      const row: RawRow = { where: `line ${item.info.lines}`, values: {} };
-      header.forEach((name, i) => (row.values[name] = item.record[i] ?? ''));
-      if (item.record.length !== header.length) {
-        row.error = `has ${item.record.length} fields; the header has ${header.length}`;
-      }
-      yield row;
-    }
-  } catch (err) {
-    failure ??= err;
-  } finally {
-    // Stops the feed when the header was refused or the reader stopped early.
-    if (!parser.writableFinished) stop.abort();
-    parser.destroy();
-    signal?.removeEventListener('abort', abort);
-    await feed;
-  }
-  if (failure !== undefined) throw fileError(file, failure);
-  if (header === undefined) throw new CallsignError('bad_record', `${file}: the file is empty`);
 }
 
 /**
@@ -125,50 +81,7 @@ export async function* readJson(file: string): AsyncGenerator<RawRow> {
     const msg = `${file}: expected a list of workers, or an object with one list of them`;
     throw new CallsignError('bad_record', msg);
   }
-  for (const [i, entry] of entries.entries()) {
-    const row: RawRow = { where: `entry ${i + 1}`, values: {} };
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
-      row.error = 'is not an object';
-    } else {
-      for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
-        if (value === null || value === undefined) row.values[key] = '';
-        else if (typeof value === 'object') (row.dropped ??= []).push(key);
-        else row.values[key] = String(value);
-      }
-    }
-    yield row;
-  }
-}
-
-interface Info {
-  lines: number;
-}
-
-/** Resolves when the parser takes more input, or is gone. */
-function drained(parser: NodeJS.WritableStream & { destroyed: boolean }): Promise<void> {
-  return new Promise((ok) => {
-    const done = () => {
-      parser.off('drain', done);
-      parser.off('close', done);
-      ok();
-    };
-    parser.on('drain', done);
-    parser.on('close', done);
-  });
-}
-
-export function checkHeader(file: string, header: string[], required: readonly string[]): void {
-  const missing = [...new Set(required)].filter((c) => !header.includes(c));
-  const twice = header.filter((h, i) => header.indexOf(h) !== i);
-  if (missing.length === 0 && twice.length === 0) return;
-  const found = header.join(', ');
-  const what =
-    missing.length > 0
-      ? `column ${missing.map((m) => JSON.stringify(m)).join(', ')} not in the header`
-      : `column ${JSON.stringify(twice[0])} appears twice in the header`;
-  throw new CallsignError('bad_record', `${file}: ${what}; header found: ${found}; nothing read`, {
-    details: { file, missing, header },
-  });
+  for (const [i, entry] of entries.entries()) yield jsonRow(entry, i + 1);
 }
 
 function fileError(file: string, err: unknown): CallsignError {

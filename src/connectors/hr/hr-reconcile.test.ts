@@ -5,77 +5,42 @@
  * for that person; a termination takes effect on its date; a broken file changes nothing.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import pino from 'pino';
-
-import { NullTarget } from '../null/null-target.ts';
 import { parseConfig } from '../../core/config.ts';
-import { openEngine } from '../../engine/engine.ts';
+import { phoneConfig } from '../../core/testing/config-text.ts';
 import { reconcile } from '../../engine/reconcile.ts';
-import { hrCsv } from './test-kit.ts';
+import { withConfigEngine } from '../../engine/testing/config-engine.ts';
+import { DROP_HEADER, dropSource, hrCsv } from './test-kit.ts';
 
-const CONFIG = `
-store: sqlite:./callsign.db
-secretKey: file:./secret.key
-correlation: [mail]
-sources:
-  - name: hr
-    type: hr-file
-    path: ./drop
-    columns: { workerId: Worker ID, mail: Email, displayName: Name }
-    keys: { personKey: Email }
-    status: { column: Status, active: [Active], leave: [Leave], terminated: [Terminated] }
-    dates: { hire: Hire Date, termination: Termination Date, format: YYYY-MM-DD }
-    workerType:
+const CONFIG = phoneConfig({
+  sources: dropSource(`    workerType:
       column: Type
       map: { Regular: employee, Contractor: contractor, Intern: intern }
-    provisionDaysBeforeStart: 3
-targets:
-  - { name: pbx, type: "null" }
-# Two people: one leaver is half of them, which the default brake would hold.
-safety: { maxDeprovisionShare: 1, maxDeprovisionCount: 5 }
-pools:
-  ext: { kind: extension, range: { start: '4000', end: '4099' }, quarantineDays: 30 }
-profiles:
-  phone:
-    resources:
-      - target: pbx
-        type: sip-subscriber
-        key: '{{numbers.extension}}'
-        attributes: { displayName: '{{person.displayName}}' }
-rules:
-  - name: staff
-    when: person.workerType == "employee" || person.workerType == "contractor"
-    profile: phone
-    numbers: { extension: ext }
-`;
-const HEADER = 'Worker ID,Status,Type,Email,Name,Hire Date,Termination Date';
+    provisionDaysBeforeStart: 3`),
+  when: 'person.workerType == "employee" || person.workerType == "contractor"',
+  attributes: "{ displayName: '{{person.displayName}}' }",
+  // Two people: one leaver is half of them, which the default brake would hold.
+  maxDeprovisionCount: 5,
+  quarantineDays: 30,
+});
 
 test('future hire, conversion to employee, repeated id, termination date', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'callsign-hr-e2e-'));
-  await mkdir(join(dir, 'drop'));
-  const file = join(dir, 'callsign.yaml');
-  await writeFile(file, CONFIG);
   let now = new Date('2030-03-01T09:00:00Z');
-  const engine = await openEngine(parseConfig(CONFIG, file), {
-    log: pino({ level: 'silent' }),
-    actor: 'test',
-    clock: () => now,
-  });
-  const pbx = new NullTarget({ name: 'pbx', concurrency: 2 });
-  engine.targets.set('pbx', pbx);
-  const drop = (rows: string[]) => writeFile(join(dir, 'drop', 'workers.csv'), hrCsv(rows, HEADER));
-  const run = () => reconcile(engine, { mode: 'sync', actor: 'test' });
-  const personOf = async (workerId: string) =>
-    (await engine.store.listPeople()).find((p) =>
-      p.sourceLinks.some((l) => l.externalId === workerId),
-    );
-  const subscribers = () => [...pbx.resources.keys()].filter((k) => k.startsWith('sip-'));
-  try {
+  const options = { config: CONFIG, prefix: 'callsign-hr-e2e-', clock: () => now };
+  await withConfigEngine(options, async ({ dir, engine, pbx }) => {
+    await mkdir(join(dir, 'drop'));
+    const drop = (rows: string[]) =>
+      writeFile(join(dir, 'drop', 'workers.csv'), hrCsv(rows, DROP_HEADER));
+    const run = () => reconcile(engine, { mode: 'sync', actor: 'test' });
+    const personOf = async (workerId: string) =>
+      (await engine.store.listPeople()).find((p) =>
+        p.sourceLinks.some((l) => l.externalId === workerId),
+      );
+    const subscribers = () => [...pbx.resources.keys()].filter((k) => k.startsWith('sip-'));
+
     // Dates lie after the wall clock: the store journals operations at wall-clock time.
     // Day 1: a contractor at work; a hire starting on 10 March (provisioned from 7 March).
     await drop([
@@ -137,10 +102,7 @@ test('future hire, conversion to employee, repeated id, termination date', async
     report = await run();
     assert.equal(report.counts.leaver, 1);
     assert.ok(!pbx.resources.has('sip-subscriber/4001'), 'Lee is de-provisioned on the date');
-  } finally {
-    await engine.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('configuration: derived attributes are known to rules; the person key must correlate', () => {

@@ -6,13 +6,16 @@
  * `auth`); a later page failing leaves the read incomplete. Changes since the last read are
  * asked by `lastModifiedDateTime`.
  */
-import type { Logger } from 'pino';
-
 import type { SuccessFactorsSourceConfig } from '../../core/config-hr-api.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Snapshot } from '../../core/model.ts';
-import { apiRules, readApiPages, withRetries } from '../hr/hr-api.ts';
-import { rowMapper } from '../hr/hr-rows.ts';
+import {
+  apiRules,
+  readApiChanges,
+  readApiPages,
+  withRetries,
+  type HrApiSourceOptions,
+} from '../hr/hr-api.ts';
 import type { ChangeBatch, SourceCapabilities, SourceConnector } from '../types.ts';
 import { datetimeOffset, odataGet, type ODataPage, type SfAuth } from './sf-odata.ts';
 import { personRow } from './sf-person.ts';
@@ -26,25 +29,15 @@ const EXPAND = [
   'employmentNav/jobInfoNav/emplStatusNav',
 ].join(',');
 
-export interface SuccessFactorsSourceOptions {
-  /** The resolved password (basic) or bearer token, as the configuration's auth says. */
-  secret: string;
-  log?: Logger;
-  clock?: () => Date;
-  /** Attempts per page on 429/503 and server errors; default 4. */
-  attempts?: number;
-  backoffMs?: number;
-}
-
 export class SuccessFactorsSource implements SourceConnector {
   readonly name: string;
   readonly kind = 'successfactors';
   readonly capabilities: SourceCapabilities = { delta: true, writeBack: false };
   readonly #config: SuccessFactorsSourceConfig;
-  readonly #options: SuccessFactorsSourceOptions;
+  readonly #options: HrApiSourceOptions;
   readonly #auth: SfAuth;
 
-  constructor(config: SuccessFactorsSourceConfig, options: SuccessFactorsSourceOptions) {
+  constructor(config: SuccessFactorsSourceConfig, options: HrApiSourceOptions) {
     this.name = config.name;
     this.#config = config;
     this.#options = options;
@@ -61,7 +54,7 @@ export class SuccessFactorsSource implements SourceConnector {
   async readAll(signal?: AbortSignal): Promise<Snapshot> {
     const today = this.#now().toISOString().slice(0, 10);
     const rules = apiRules(this.#config, this.#config.statuses);
-    const { snapshot, mapped, pages, total } = await readApiPages(
+    return readApiPages(
       rules,
       async (cursor, index) => {
         const url = typeof cursor === 'string' ? cursor : this.#firstUrl(today);
@@ -78,20 +71,8 @@ export class SuccessFactorsSource implements SourceConnector {
           ...(page.count === undefined ? {} : { total: page.count }),
         };
       },
-      signal,
+      { signal, log: this.#options.log, message: 'successfactors people read', unit: 'people' },
     );
-    this.#options.log?.info(
-      {
-        pages,
-        total,
-        people: mapped.length,
-        records: snapshot.records.length,
-        problems: snapshot.problems.length,
-        complete: snapshot.complete,
-      },
-      'successfactors people read',
-    );
-    return snapshot;
   }
 
   /**
@@ -100,31 +81,21 @@ export class SuccessFactorsSource implements SourceConnector {
    * so the periodic full read stays the authority.
    */
   async readChanges(cursor: string | undefined, signal?: AbortSignal): Promise<ChangeBatch> {
-    const now = this.#now();
-    const through = now.toISOString();
-    if (cursor === undefined || Number.isNaN(Date.parse(cursor))) {
-      return { records: [], cursor: through, complete: cursor === undefined };
-    }
+    const through = this.#now().toISOString();
     const today = through.slice(0, 10);
-    const filter = `lastModifiedDateTime gt ${datetimeOffset(cursor)}`;
-    const people: Record<string, unknown>[] = [];
-    let url: string | undefined = this.#firstUrl(today, filter);
-    while (url !== undefined) {
-      const page = await this.#get(url, signal);
-      people.push(...page.results);
-      url = this.#nextUrl(url, page);
-    }
-    const map = rowMapper(apiRules(this.#config, this.#config.statuses));
     const terminated = this.#config.statuses.terminated;
-    const mapped = people.map((p, i) =>
-      map(personRow(p, `change ${i + 1}`, { today, terminated })),
-    );
-    return {
-      records: mapped.filter((m) => !m.held).map((m) => m.record),
-      cursor: through,
-      complete: true,
-      problems: mapped.flatMap((m) => m.problems),
-    };
+    const rules = apiRules(this.#config, this.#config.statuses);
+    return readApiChanges(rules, cursor, through, async (since) => {
+      const filter = `lastModifiedDateTime gt ${datetimeOffset(since)}`;
+      const people: Record<string, unknown>[] = [];
+      let url: string | undefined = this.#firstUrl(today, filter);
+      while (url !== undefined) {
+        const page = await this.#get(url, signal);
+        people.push(...page.results);
+        url = this.#nextUrl(url, page);
+      }
+      return people.map((p, i) => personRow(p, `change ${i + 1}`, { today, terminated }));
+    });
   }
 
   #firstUrl(today: string, filter?: string): string {

@@ -5,14 +5,18 @@
  * the read incomplete, so nobody is de-provisioned from it. Changes since the last read come
  * from the transaction log (Transaction_Log_Criteria, entry dates).
  */
-import type { Logger } from 'pino';
-
 import type { WorkdaySourceConfig } from '../../core/config-hr-api.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Snapshot } from '../../core/model.ts';
-import { apiRules, readApiPages, retryAfterMs, withRetries } from '../hr/hr-api.ts';
+import {
+  apiRules,
+  readApiChanges,
+  readApiPages,
+  retryAfterMs,
+  withRetries,
+  type HrApiSourceOptions,
+} from '../hr/hr-api.ts';
 import type { RawRow } from '../hr/hr-read.ts';
-import { rowMapper } from '../hr/hr-rows.ts';
 import type { ChangeBatch, SourceCapabilities, SourceConnector } from '../types.ts';
 import { getWorkersBody, readWorkersResponse, type GetWorkersPage } from './workday-workers.ts';
 import { envelope, parseSoap, type SoapNode } from './workday-xml.ts';
@@ -24,25 +28,14 @@ export const WORKDAY_STATUSES = {
   terminated: ['Terminated'],
 };
 
-export interface WorkdaySourceOptions {
-  /** The resolved password of the integration user. */
-  secret: string;
-  log?: Logger;
-  clock?: () => Date;
-  /** Attempts per page on throttling and server errors; default 4. */
-  attempts?: number;
-  /** First backoff when the server gives no Retry-After; default 500 ms. */
-  backoffMs?: number;
-}
-
 export class WorkdaySource implements SourceConnector {
   readonly name: string;
   readonly kind = 'workday';
   readonly capabilities: SourceCapabilities = { delta: true, writeBack: false };
   readonly #config: WorkdaySourceConfig;
-  readonly #options: WorkdaySourceOptions;
+  readonly #options: HrApiSourceOptions;
 
-  constructor(config: WorkdaySourceConfig, options: WorkdaySourceOptions) {
+  constructor(config: WorkdaySourceConfig, options: HrApiSourceOptions) {
     this.name = config.name;
     this.#config = config;
     this.#options = options;
@@ -55,56 +48,30 @@ export class WorkdaySource implements SourceConnector {
   async readAll(signal?: AbortSignal): Promise<Snapshot> {
     const asOf = this.#now().toISOString();
     const rules = apiRules(this.#config, WORKDAY_STATUSES);
-    const { snapshot, mapped, pages, total } = await readApiPages(
+    return readApiPages(
       rules,
       async (_cursor, index) => {
         const page = await this.#page({ page: index + 1, asOf }, signal);
         const more = page.results.page < page.results.totalPages;
         return { rows: page.rows, next: more ? true : undefined, total: page.results.totalResults };
       },
-      signal,
+      { signal, log: this.#options.log, message: 'workday workers read', unit: 'workers' },
     );
-    this.#options.log?.info(
-      {
-        pages,
-        total,
-        workers: mapped.length,
-        records: snapshot.records.length,
-        problems: snapshot.problems.length,
-        complete: snapshot.complete,
-      },
-      'workday workers read',
-    );
-    return snapshot;
   }
 
-  /**
-   * Workers with transactions entered since the cursor (the time the last read began). Each
-   * is mapped by the row rules on its own; a held one is left out and named in `problems`.
-   * No cursor yet: none are read, and the cursor starts now (a full read has just been done).
-   */
+  /** Workers with transactions entered since the cursor (the time the last read began). */
   async readChanges(cursor: string | undefined, signal?: AbortSignal): Promise<ChangeBatch> {
     const through = this.#now().toISOString();
-    if (cursor === undefined || Number.isNaN(Date.parse(cursor))) {
-      return { records: [], cursor: through, complete: cursor === undefined };
-    }
-    const rows: RawRow[] = [];
-    for (let page = 1; ; page += 1) {
-      const answer = await this.#page(
-        { page, asOf: through, updated: { from: cursor, through } },
-        signal,
-      );
-      rows.push(...answer.rows);
-      if (answer.results.page >= answer.results.totalPages) break;
-    }
-    const map = rowMapper(apiRules(this.#config, WORKDAY_STATUSES));
-    const mapped = rows.map(map);
-    return {
-      records: mapped.filter((m) => !m.held).map((m) => m.record),
-      cursor: through,
-      complete: true,
-      problems: mapped.flatMap((m) => m.problems),
-    };
+    const rules = apiRules(this.#config, WORKDAY_STATUSES);
+    return readApiChanges(rules, cursor, through, async (from) => {
+      const rows: RawRow[] = [];
+      for (let page = 1; ; page += 1) {
+        const updated = { from, through };
+        const answer = await this.#page({ page, asOf: through, updated }, signal);
+        rows.push(...answer.rows);
+        if (answer.results.page >= answer.results.totalPages) return rows;
+      }
+    });
   }
 
   async #page(
