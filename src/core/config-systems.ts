@@ -91,6 +91,7 @@ const TARGET_KEYS: Record<string, readonly string[]> = {
     'timeoutMs',
     'concurrency',
     'ratePerSecond',
+    'forwardCallingSearchSpace',
   ],
   uccx: CONTACT_CENTER_KEYS,
   ucce: CONTACT_CENTER_KEYS,
@@ -270,6 +271,7 @@ function readCucm(
   const tlsCa = view.str('tlsCa');
   const schema = view.str('schema');
   const timeoutMs = view.num('timeoutMs', { default: 30000, min: 1, integer: true });
+  const css = view.str('forwardCallingSearchSpace');
   if (url === undefined || username === undefined || password === undefined) return undefined;
   const ca =
     tlsCa === undefined
@@ -281,7 +283,8 @@ function readCucm(
     schema === undefined
       ? {}
       : { schema: isAbsolute(schema) ? schema : resolve(ctx.baseDir, schema) };
-  return { type: 'cucm', url, version, username, password, timeoutMs, ...ca, ...xsd };
+  const forward = css === undefined ? {} : { forwardCallingSearchSpace: css };
+  return { type: 'cucm', url, version, username, password, timeoutMs, ...ca, ...xsd, ...forward };
 }
 
 /** Webex People API: bearer token reference, calling location and licences for new people. */

@@ -9,6 +9,7 @@ import type { NotificationsConfig } from './config-notify.ts';
 import type { ServiceNowSourceConfig } from './config-servicenow.ts';
 import type { SuccessFactorsSourceConfig, WorkdaySourceConfig } from './config-hr-api.ts';
 import type { HrHttpsSourceConfig, HrPushSourceConfig } from './config-hr-https.ts';
+import type { HrTiming } from './config-hr-timing.ts';
 
 /** `env:NAME` or `file:/path`. Inline secrets are refused by validation. */
 export type SecretRef = string;
@@ -117,7 +118,7 @@ export interface ScimSourceConfig {
  * People from an HR system's scheduled export: CSV or JSON files dropped in a folder (the newest
  * file is read) or one file. See src/connectors/hr/README.md for what each field does.
  */
-export interface HrFileSourceConfig {
+export interface HrFileSourceConfig extends HrTiming {
   name: string;
   type: 'hr-file';
   /** Absolute path of a folder (newest matching file wins) or of one file. */
@@ -197,6 +198,8 @@ export interface CucmTargetConfig {
   concurrency: number;
   /** AXL writes per second (reads are not counted); absent means unlimited. */
   ratePerSecond?: number;
+  /** Calling search space a leaver's Call Forward All is placed with; absent leaves the line's. */
+  forwardCallingSearchSpace?: string;
 }
 
 /**

@@ -110,6 +110,7 @@ function tapSockets(tap: PagingTap) {
   return <F extends (...args: never[]) => Socket>(factory: F): F =>
     ((...args: Parameters<F>) => {
       const socket = factory(...args);
+      tap.socket = socket;
       socket.on('data', (chunk: Buffer) => {
         if (!upgraded.has(socket)) tap.onData(chunk);
       });

@@ -29,40 +29,67 @@ export const UAC_ACCOUNT_DISABLE = 0x2;
 
 /** Maps an entry: externalId from the id attribute, mapped attributes, disabled state. */
 export function mapEntry(entry: RawEntry, mapping: EntryMapping): MappedEntry {
-  const values = caseless(entry);
   const problems: RecordProblem[] = [];
-  const problem = (field: string, message: string) =>
-    problems.push({ source: mapping.name, record: entry.dn, field, message });
-
-  const externalId = readId(values(mapping.idAttribute), mapping.idAttribute);
+  const { name: source, idAttribute } = mapping;
+  const externalId = readId(valueOf(entry, idAttribute), idAttribute);
   if (typeof externalId !== 'string') {
-    problem(mapping.idAttribute, externalId.problem);
+    problems.push({ source, record: entry.dn, field: idAttribute, message: externalId.problem });
     return { problems };
   }
 
   const attributes: Attributes = {};
-  for (const [name, ldapName] of Object.entries(mapping.attributes)) {
-    const raw = values(ldapName);
+  for (const [name, ldapName] of pairsOf(mapping.attributes)) {
+    const raw = valueOf(entry, ldapName);
     if (raw === undefined) continue;
-    const list = Array.isArray(raw) ? raw : [raw];
+    // One value is the common case: no list is built for it.
+    const one = Array.isArray(raw) ? (raw.length === 1 ? raw[0]! : undefined) : raw;
+    if (one !== undefined) {
+      const text = toText(one, ldapName);
+      if (typeof text === 'string') attributes[name] = text;
+      else problems.push(leftOut(entry, mapping, { name, ldapName, problem: text.problem }));
+      continue;
+    }
+    const list = raw as (string | Buffer)[];
     const texts: string[] = [];
     for (let i = 0; i < list.length; i++) {
       const text = toText(list[i]!, ldapName);
       if (typeof text === 'string') texts.push(text);
       else {
-        const which = list.length > 1 ? `value ${i + 1} of ${ldapName}` : ldapName;
-        problem(ldapName, `${which} (mapped to ${name}) ${text.problem}; left out`);
+        const which = `value ${i + 1} of ${ldapName}`;
+        problems.push(leftOut(entry, mapping, { name, ldapName, problem: text.problem, which }));
       }
     }
     if (texts.length > 0) attributes[name] = texts.length === 1 ? texts[0]! : texts;
   }
 
-  const disabled = isDisabled(values, mapping.disabled);
-  if (disabled.problem !== undefined) problem(disabled.field, disabled.problem);
+  const disabled = isDisabled(entry, mapping.disabled);
+  if (disabled.problem !== undefined) {
+    problems.push({ source, record: entry.dn, field: disabled.field, message: disabled.problem });
+  }
   const state = disabled.value ? 'disabled' : 'active';
-  const { name: source } = mapping;
   const record: SourceRecord = { source, externalId, dn: entry.dn, state, attributes };
   return { record, problems };
+}
+
+function leftOut(
+  entry: RawEntry,
+  mapping: EntryMapping,
+  value: { name: string; ldapName: string; problem: string; which?: string },
+): RecordProblem {
+  const which = value.which ?? value.ldapName;
+  const message = `${which} (mapped to ${value.name}) ${value.problem}; left out`;
+  return { source: mapping.name, record: entry.dn, field: value.ldapName, message };
+}
+
+/** The mapping's pairs, built once per mapping object rather than once per entry. */
+const PAIRS = new WeakMap<Record<string, string>, [string, string][]>();
+function pairsOf(attributes: Record<string, string>): [string, string][] {
+  let pairs = PAIRS.get(attributes);
+  if (pairs === undefined) {
+    pairs = Object.entries(attributes);
+    PAIRS.set(attributes, pairs);
+  }
+  return pairs;
 }
 
 /** The LDAP attributes a read must request for this mapping (id and disabled detection too). */
@@ -90,20 +117,18 @@ export function isObjectGuid(attribute: string): boolean {
 
 type Raw = RawEntry[string] | undefined;
 
-type Lookup = (attribute: string) => Raw;
-
 /**
- * Attribute lookup ignoring case. Servers mostly answer with the names as asked, so the exact
- * name is tried first and the keys are lower-cased only when that misses.
+ * An attribute's value, ignoring the case of its name. Servers mostly answer with the names as
+ * asked, so the exact name is tried first and the keys are compared only when that misses.
  */
-function caseless(entry: RawEntry): Lookup {
-  let lower: Map<string, Raw> | undefined;
-  return (attribute) => {
-    const exact = entry[attribute];
-    if (exact !== undefined) return exact;
-    lower ??= new Map(Object.entries(entry).map(([k, v]) => [k.toLowerCase(), v]));
-    return lower.get(attribute.toLowerCase());
-  };
+function valueOf(entry: RawEntry, attribute: string): Raw {
+  const exact = entry[attribute];
+  if (exact !== undefined) return exact;
+  const lower = attribute.toLowerCase();
+  for (const key in entry) {
+    if (key.length === lower.length && key.toLowerCase() === lower) return entry[key];
+  }
+  return undefined;
 }
 
 function readId(raw: Raw, attribute: string): string | { problem: string } {
@@ -158,19 +183,19 @@ function toText(value: string | Buffer, attribute: string): string | { problem: 
 }
 
 function isDisabled(
-  values: Lookup,
+  entry: RawEntry,
   rule: EntryMapping['disabled'],
 ): { value: boolean; field: string; problem?: string } {
   if (rule === undefined) return { value: false, field: '' };
 
   if ('attribute' in rule) {
-    const present = asStrings(values(rule.attribute)).map((v) => v.toLowerCase());
+    const present = asStrings(valueOf(entry, rule.attribute)).map((v) => v.toLowerCase());
     const wanted = new Set(rule.values.map((v) => v.toLowerCase()));
     return { value: present.some((v) => wanted.has(v)), field: rule.attribute };
   }
 
   const field = 'userAccountControl';
-  const raw = asStrings(values(field));
+  const raw = asStrings(valueOf(entry, field));
   if (raw.length === 0) return { value: false, field };
   // A broken value leaves the person active: guessing "disabled" would de-provision them.
   if (raw.length > 1 || !/^-?[0-9]+$/.test(raw[0]!.trim())) {

@@ -29,6 +29,7 @@ import {
   type GroupGraph,
 } from './groups.ts';
 import { guidToBytes } from './guid.ts';
+import { leanPagedSearch } from './lean-search.ts';
 import { pagedSearch } from './paged-search.ts';
 import { partitionFilters } from './partitions.ts';
 import { isConnectionError, toLdapCallsignError } from './ldap-errors.ts';
@@ -212,7 +213,13 @@ export class LdapSource implements SourceConnector {
   watch(onChange: () => void, signal: AbortSignal): void {
     if (!mayUseContentSync(this.#config)) return;
     const log = this.#log;
-    void watchContentSync({ config: this.#config, password: this.#password, onChange, signal, log });
+    void watchContentSync({
+      config: this.#config,
+      password: this.#password,
+      onChange,
+      signal,
+      log,
+    });
   }
 
   async close(): Promise<void> {
@@ -233,13 +240,24 @@ export class LdapSource implements SourceConnector {
   ): Promise<void> {
     const { baseDn, pageSize, idAttribute } = this.#config;
     const attributes = requestedAttributes(this.#config);
-    // ldapts decodes text as strict UTF-8 and hands bytes that are not UTF-8 over as a Buffer,
-    // which the mapper reports; only a binary id is asked for as bytes outright.
+    // Both readers decode text as strict UTF-8 and hand bytes that are not UTF-8 over as a
+    // Buffer, which the mapper reports; only a binary id is asked for as bytes outright.
     const binary = isObjectGuid(idAttribute) ? [idAttribute, idAttribute.toLowerCase()] : [];
     const options = { filter, attributes, explicitBufferAttributes: binary, pageSize };
     const deduplicate = (this.#config.parallelReads ?? 1) > 1;
+    // Ranged memberOf values are fetched on the same connection, which the lean reader takes.
+    const pages =
+      this.#config.groups?.memberOf === true
+        ? pagedSearch(client, baseDn, options)
+        : leanPagedSearch(client, baseDn, {
+            filter,
+            attributes,
+            binaryAttributes: binary,
+            pageSize,
+            timeoutMs: this.#config.timeoutMs,
+          });
 
-    for await (const page of pagedSearch(client, baseDn, options)) {
+    for await (const page of pages) {
       // Another partition failed: the read is incomplete whatever this one adds.
       if (read.failures.length > 0) return;
       const number = ++read.pages;

@@ -9,6 +9,8 @@
  * TLS, so the bytes are LDAP) to a PagingTap, which skips over every message but
  * SearchResultDone and reads the cookie from that one's controls.
  */
+import type { Socket } from 'node:net';
+
 import { Ber, BerReader, BerWriter, Control, type Client, type Filter } from 'ldapts';
 
 import type { RawEntry } from './entry-mapper.ts';
@@ -66,6 +68,8 @@ export async function* pagedSearch(
 
 /** Reads paged-results cookies off the LDAP bytes one connection receives. */
 export class PagingTap {
+  /** The socket ldapts reads from now (after StartTLS, the TLS one). */
+  socket: Socket | undefined;
   /** The cookie of the last SearchResultDone that carried a paged-results control. */
   cookie: Buffer | undefined;
   /** Bytes of a message header or SearchResultDone split across chunks. */
@@ -117,8 +121,13 @@ function tapOf(client: object): PagingTap | undefined {
   return taps.get(client);
 }
 
+/** The socket a client opened with connectLdap reads from. */
+export function socketOf(client: object): Socket | undefined {
+  return taps.get(client)?.socket;
+}
+
 /** The paged-results request control: page size and the cookie of the previous page. */
-class PagedResultsRequest extends Control {
+export class PagedResultsRequest extends Control {
   constructor(
     readonly size: number,
     readonly cookie: Buffer,
@@ -162,7 +171,7 @@ function readLength(buffer: Buffer, at: number): { value: number; next: number }
 }
 
 /** The paged-results cookie in a whole SearchResultDone message, if it carries the control. */
-function pagedCookie(message: Buffer): Buffer | undefined {
+export function pagedCookie(message: Buffer): Buffer | undefined {
   const reader = new BerReader(message);
   reader.readSequence();
   reader.readInt();

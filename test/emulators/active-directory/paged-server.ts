@@ -24,8 +24,11 @@ export interface PagedServer {
 
 const PAGED = '1.2.840.113556.1.4.319';
 
-/** Serves `pages` in order; page i is answered to the request whose cookie is `page-i`. */
-export async function startPagedServer(pages: EmulatedEntry[][]): Promise<PagedServer> {
+/**
+ * Serves `pages` in order; page i is answered to the request whose cookie is `page-i`. A page
+ * given as `'stall'` is never answered, as a server that hangs.
+ */
+export async function startPagedServer(pages: (EmulatedEntry[] | 'stall')[]): Promise<PagedServer> {
   const cookies: string[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -63,7 +66,12 @@ function take(buffer: Buffer): Buffer | undefined {
   return buffer.length >= total ? buffer.subarray(0, total) : undefined;
 }
 
-function answer(socket: Socket, message: Buffer, pages: EmulatedEntry[][], cookies: string[]) {
+function answer(
+  socket: Socket,
+  message: Buffer,
+  pages: (EmulatedEntry[] | 'stall')[],
+  cookies: string[],
+) {
   const reader = new BerReader(message);
   reader.readSequence();
   const id = reader.readInt() ?? 0;
@@ -83,7 +91,9 @@ function answer(socket: Socket, message: Buffer, pages: EmulatedEntry[][], cooki
   const cookie = requestCookie(reader);
   cookies.push(cookie);
   const index = cookie === '' ? 0 : Number(cookie.slice('page-'.length));
-  for (const entry of pages[index] ?? []) socket.write(searchEntry(id, entry));
+  const page = pages[index] ?? [];
+  if (page === 'stall') return;
+  for (const entry of page) socket.write(searchEntry(id, entry));
   const next = index + 1 < pages.length ? `page-${index + 1}` : '';
   socket.write(result(id, 0x65, next));
 }
