@@ -2,7 +2,7 @@
  * The two seams every connector plugs into. A connector declares what it supports; the engine
  * asks before it relies on an optional method.
  */
-import type { Attributes, RecordProblem, SourceRecord, Snapshot } from '../core/model.ts';
+import type { Attributes, Link, RecordProblem, SourceRecord, Snapshot } from '../core/model.ts';
 
 export interface SourceCapabilities {
   /** `readChanges` is implemented (Content Sync, DirSync, uSNChanged, modifyTimestamp). */
@@ -94,6 +94,17 @@ export interface TargetConnector {
   read(type: string, key: string): Promise<Attributes | null>;
   /** Makes the change idempotently. Throws CallsignError with the platform's error mapped. */
   apply(change: TargetChange): Promise<TargetResult>;
+  /**
+   * For targets whose leaver forward is the person's own resource kept and turned around
+   * (Unified CM: the directory number stays, with Call Forward All) rather than a resource of
+   * its own (Kamailio): which of the person's links on this target carries the forwarded DID
+   * (`extension`: the one the pool mapping, `extensionFrom`, pairs with it). The plan
+   * hands that resource to the forward instead of removing it. Absent: nothing is kept.
+   */
+  forwardCarrier?(
+    links: readonly Link[],
+    number: { did: string; extension?: string },
+  ): Link | undefined;
   /** Asks whether a number is already used on the platform (conflict check before assign). */
   numberInUse?(value: string): Promise<boolean>;
   /**

@@ -64,10 +64,20 @@ export function diff(o: {
   }
   const resourceOps = ops.map((_, i) => i);
 
+  // A resource a forward keeps as itself (a Unified CM line) is handed over after the forward
+  // took it, not removed: its delete only drops the link (see KEPT in planner.ts).
+  const kept = new Map<string, string>();
+  for (const res of forwards) {
+    const line = res.attributes[LINE];
+    if (line !== undefined) kept.set(idOf({ target: res.target, type: '', key: line }), res.key);
+  }
+  const keptBy = (link: Link) =>
+    link.type === FORWARD ? undefined : kept.get(idOf({ ...link, type: '' }));
+
   // Dependents first: a write-back is cleared, an alias removed, before what they point at.
   const gone: { link: Link; rank: number }[] = [];
   for (const link of links) {
-    if (wantedIds.has(idOf(link)) || link.type === FORWARD) continue;
+    if (wantedIds.has(idOf(link)) || link.type === FORWARD || keptBy(link) !== undefined) continue;
     const rank = link.type === WRITEBACK ? Infinity : (o.rank.get(link.type) ?? 0);
     gone.push({ link, rank });
   }
@@ -83,6 +93,7 @@ export function diff(o: {
   }
 
   // A leaver's forward takes the DID once their own alias is gone (break before make).
+  const forwardOps: number[] = [];
   for (const res of forwards) {
     const link = linked.get(idOf(res));
     const changed =
@@ -90,6 +101,12 @@ export function diff(o: {
     if (changed === undefined) continue;
     const action = link === undefined ? 'create' : 'update';
     const base = { personId, target: res.target, type: res.type, key: res.key };
+    // An update also names the kept resource (the target finds the forward by it) and the
+    // manager's extension, so the target rings the whole new forward, not half of it.
+    for (const name of action === 'update' ? [LINE, 'extension'] : []) {
+      const value = res.attributes[name];
+      if (value !== undefined) changed.attributes[name] = value;
+    }
     ops.push({
       ...base,
       action,
@@ -97,6 +114,15 @@ export function diff(o: {
       reason: 'leaver: number forwarded',
       ...changed,
     });
+    forwardOps.push(ops.length - 1);
+  }
+  for (const link of links) {
+    const did = wantedIds.has(idOf(link)) ? undefined : keptBy(link);
+    if (did === undefined) continue;
+    const after = [...deletes, ...forwardOps];
+    const handed = deleteOf(personId, link, after, 'leaver: kept as the number forward');
+    ops.push({ ...handed, attributes: { ...handed.attributes, [KEPT]: did } });
+    deletes.push(ops.length - 1);
   }
 
   // Write-back last among changes: the number goes to the directory once the line works.
@@ -140,6 +166,9 @@ export function diff(o: {
 
 const WRITEBACK = 'writeback';
 const FORWARD = 'did-forward';
+/** FORWARD_LINE and KEPT_FOR_FORWARD of planner.ts (not imported: planner.ts imports this). */
+const LINE = 'line';
+const KEPT = 'keptForForward';
 
 function deleteOf(personId: string, link: Link, after: number[], reason: string) {
   const { target, type, key } = link;

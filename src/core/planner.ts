@@ -59,10 +59,24 @@ export interface PlannedForward {
   number: HeldNumber;
   forward: NumberForward;
   targets: string[];
+  /**
+   * Per target, the key of the person's resource the forward keeps as itself (a Unified CM
+   * directory number): it is handed over, not removed. See `TargetConnector.forwardCarrier`.
+   */
+  lines?: Record<string, string>;
 }
 
 /** Type of the resource that makes a leaver's DID ring elsewhere; keyed by the DID. */
 export const FORWARD_TYPE = 'did-forward';
+
+/** Forward attribute naming the kept resource's key (`pattern@partition` on Unified CM). */
+export const FORWARD_LINE = 'line';
+
+/**
+ * Attribute added to the delete of a resource a forward keeps (its value: the DID): the target
+ * forgets the link but leaves the resource, which now belongs to the forward.
+ */
+export const KEPT_FOR_FORWARD = 'keptForForward';
 
 /** Type of write-back operations; their target is the source's name, their key the record id. */
 export const WRITEBACK_TYPE = 'writeback';
@@ -115,7 +129,7 @@ function emptyWanted(): Wanted {
 /** A leaver keeps only their forwards: the number, and a forward on each target carrying it. */
 function forwardsWanted(input: PlanInput): Wanted {
   const wanted = emptyWanted();
-  for (const { number, forward, targets } of input.forwards ?? []) {
+  for (const { number, forward, targets, lines } of input.forwards ?? []) {
     wanted.numbers.add(`${number.pool}:${number.value}`);
     const attributes: Record<string, string> = {
       to: forward.to,
@@ -124,12 +138,18 @@ function forwardsWanted(input: PlanInput): Wanted {
     };
     if (forward.extension !== undefined) attributes.extension = forward.extension;
     for (const target of targets) {
+      // Once handed over, the kept resource's link is gone: the forward's own link remembers it.
+      const had = input.links.find(
+        (l) => l.target === target && l.type === FORWARD_TYPE && l.key === number.value,
+      );
+      const line = had?.attributes[FORWARD_LINE] ?? lines?.[target];
       wanted.resources.push({
         target,
         type: FORWARD_TYPE,
         key: number.value,
-        attributes,
-        createOnly: [],
+        attributes: line === undefined ? attributes : { ...attributes, [FORWARD_LINE]: line },
+        // The kept resource is the forward's for its whole life: never re-pointed elsewhere.
+        createOnly: line === undefined ? [] : [FORWARD_LINE],
         dependsOn: [],
         rank: 0,
       });

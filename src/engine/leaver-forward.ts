@@ -52,10 +52,12 @@ export async function leaverForwards(o: ForwardInput) {
     if (to === undefined) continue;
 
     const forward = { ...to, until };
+    const on = carried(o, targets, heldOf(record));
+    if (on.targets.length === 0) continue;
     if (o.sync && !sameForward(record.forward, forward)) {
       await o.engine.store.forwardNumber(record.pool, record.value, forward, now, o.actor);
     }
-    forwards.push({ number: heldOf(record), forward, targets });
+    forwards.push({ number: heldOf(record), forward, ...on });
   }
 
   for (const number of o.held) {
@@ -64,13 +66,65 @@ export async function leaverForwards(o: ForwardInput) {
     const to = await forwardTarget(o.engine, o.person, config);
     if (to === undefined) continue;
 
+    const on = carried(o, targets, number);
+    if (on.targets.length === 0) continue;
     const until = new Date(now.getTime() + config.days * DAY_MS).toISOString();
     const forward = { ...to, until };
     if (o.sync)
       await o.engine.store.forwardNumber(number.pool, number.value, forward, now, o.actor);
-    forwards.push({ number, forward, targets });
+    forwards.push({ number, forward, ...on });
   }
   return { forwards, numbers };
+}
+
+/**
+ * Where the forward goes, and on targets that keep the person's own resource as the forward
+ * (Unified CM's line), which one. Such a target without that resource and without the forward
+ * already is left out: it has no number of the person's to forward.
+ */
+function carried(o: ForwardInput, targets: string[], number: HeldNumber) {
+  const pools = o.engine.config.pools;
+  // The extension the pool mapping (`extensionFrom`) pairs with the DID. Only that one: an
+  // unpaired extension goes back to its pool at once, and may not stay a forward's line.
+  const paired = o.held.find(
+    (n) =>
+      n.kind === 'extension' &&
+      pools.find((p) => p.name === n.pool)?.extensionFrom?.didPool === number.pool,
+  );
+  const wanted = {
+    did: number.value,
+    ...(paired === undefined ? {} : { extension: paired.value }),
+  };
+  const kept: string[] = [];
+  const lines: Record<string, string> = {};
+  for (const name of targets) {
+    const connector = o.engine.targets.get(name);
+    const mine = o.links.filter((l) => l.target === name);
+    if (connector?.forwardCarrier === undefined) {
+      kept.push(name);
+      continue;
+    }
+    const line = connector.forwardCarrier(mine, wanted);
+    if (line !== undefined) lines[name] = line.key;
+    const had = mine.some((l) => l.type === FORWARD_TYPE && l.key === number.value);
+    if (line !== undefined || had) kept.push(name);
+    else o.engine.log.debug({ personId: o.person.id, target: name }, 'leaver forward: no line');
+  }
+  return { targets: kept, ...(Object.keys(lines).length === 0 ? {} : { lines }) };
+}
+
+/**
+ * True when a rehire's number from `pool` is one their forward still uses: a forwarding DID of
+ * that pool, or of the DID pool its extensions follow (`extensionFrom`: Unified CM keeps the
+ * extension's DN as the forward). Platforms report it in use until the forward goes, first.
+ */
+export function forwardsInPool(
+  engine: Engine,
+  forwarding: readonly NumberRecord[],
+  pool: string,
+): boolean {
+  const didPool = engine.config.pools.find((p) => p.name === pool)?.extensionFrom?.didPool;
+  return forwarding.some((f) => f.pool === pool || f.pool === didPool);
 }
 
 /** Targets that take forwards and on which the person has (or had) something. */

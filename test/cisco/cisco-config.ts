@@ -9,6 +9,11 @@
  * - UCCE agent: the knowledge worker plus the UCCE person and agent, its skill groups and its
  *   agent team (by site).
  *
+ * - direct-line worker (role `direct`, New York): the knowledge worker with a DID whose
+ *   extension the pool mapping derives (`extensionFrom`); a leaver's DID rings their manager
+ *   (the HR `Manager` column, an e-mail) for 14 days, or the announcement (see
+ *   test/cisco-e2e-forward.test.ts).
+ *
  * Ranks follow dependsOn: line, then user, then phone and agents; a leaver's deletes run the
  * other way (phone and agents, user, line), and the number is released last.
  */
@@ -37,16 +42,25 @@ sources:
       displayName: Name
       site: Site
       role: Role
+      manager: Manager
     keys: { personKey: Email }
     status: { column: Status, active: [Active], leave: [Leave], terminated: [Terminated] }
 targets:
-  - { name: cucm, type: cucm, url: '${o.urls.cucm}', version: '14.0', ${auth} }
+  - { name: cucm, type: cucm, url: '${o.urls.cucm}', version: '14.0', forwardCallingSearchSpace: Forward_CSS, ${auth} }
   - { name: cuc, type: cuc, url: '${o.urls.cuc}', ${auth} }
   - { name: uccx, type: uccx, url: '${o.urls.uccx}', ${auth} }
   - { name: ucce, type: ucce, url: '${o.urls.ucce}', ${auth} }
 pools:
   nyc-ext: { kind: extension, site: nyc, range: { start: '2000', end: '2099' }, quarantineDays: 30 }
   sfo-ext: { kind: extension, site: sfo, range: { start: '3000', end: '3099' }, quarantineDays: 30 }
+  nyc-did:
+    kind: did
+    site: nyc
+    region: US
+    range: { start: '+12125552100', end: '+12125552199' }
+    quarantineDays: 30
+    leaverForward: { days: 14, to: manager, announcement: '+12125550199' }
+  nyc-did-ext: { kind: extension, site: nyc, range: { start: '2100', end: '2199' }, quarantineDays: 30, extensionFrom: { didPool: nyc-did, lastDigits: 4 } }
 profiles:
   knowledge-worker:
     resources:
@@ -79,6 +93,7 @@ rules:
   - { name: knowledge, when: 'person.role == "knowledge"', profile: knowledge-worker, numbers: { extension: '{{person.site}}-ext' } }
   - { name: uccx, when: 'person.role == "uccx"', profile: uccx-agent, numbers: { extension: '{{person.site}}-ext' } }
   - { name: ucce, when: 'person.role == "ucce"', profile: ucce-agent, numbers: { extension: '{{person.site}}-ext' } }
+  - { name: direct, when: 'person.role == "direct"', profile: knowledge-worker, numbers: { did: nyc-did, extension: nyc-did-ext } }
 safety: { maxDeprovisionShare: 1, maxDeprovisionCount: 10 }
 engine: { pollIntervalSeconds: 1, leaseSeconds: 30, maxAttempts: 12, backoffBaseMs: 100, backoffMaxMs: 400 }
 `;

@@ -30,7 +30,9 @@ export interface Worker {
   first: string;
   last: string;
   site: 'nyc' | 'sfo';
-  role: 'knowledge' | 'uccx' | 'ucce';
+  role: 'knowledge' | 'uccx' | 'ucce' | 'direct';
+  /** The manager's user id (their e-mail goes in the HR `Manager` column). */
+  manager?: string;
 }
 
 /** One request as an emulator saw it, in the order requests reached any emulator. */
@@ -60,8 +62,13 @@ export interface CiscoLab {
 /** How long UCCX takes to see a CUCM user's IPCC extension (and its removal). */
 export const UCCX_SYNC_MS = 400;
 
-/** Starts the lab; the store is a SQLite file in the lab's folder unless `store` names one. */
-export async function startCiscoLab(options: { store?: string } = {}): Promise<CiscoLab> {
+/**
+ * Starts the lab; the store is a SQLite file in the lab's folder unless `store` names one. A
+ * `clock` is the engine's (tests of day-long waits move it).
+ */
+export async function startCiscoLab(
+  options: { store?: string; clock?: () => Date } = {},
+): Promise<CiscoLab> {
   const dir = await mkdtemp(join(tmpdir(), 'callsign-cisco-'));
   await mkdir(join(dir, 'drop'));
   const passwordEnv = `CALLSIGN_TEST_CISCO_${randomBytes(4).toString('hex').toUpperCase()}`;
@@ -71,6 +78,7 @@ export async function startCiscoLab(options: { store?: string } = {}): Promise<C
 
   const references = defaultReferences();
   for (const pool of ['DP_NYC', 'DP_SFO']) references.devicePoolName!.add(pool);
+  references.callingSearchSpaceName!.add('Forward_CSS');
   const cucm = new CucmEmulator({ accounts, references });
   const cuc = new CucEmulator({ accounts });
   const ucce = new UcceEmulator({ accounts });
@@ -125,7 +133,8 @@ export async function startCiscoLab(options: { store?: string } = {}): Promise<C
     }),
   );
   const log = pino({ level: process.env.CALLSIGN_TEST_LOG ?? 'silent' });
-  const engine = await openEngine(loadConfig(file), { log, actor: 'test' });
+  const clock = options.clock === undefined ? {} : { clock: options.clock };
+  const engine = await openEngine(loadConfig(file), { log, actor: 'test', ...clock });
 
   return {
     engine,
@@ -158,7 +167,7 @@ function record<T>(requests: T[], seen: (request: T) => void): void {
   };
 }
 
-const HEADER = 'Worker ID,Status,User,Email,First,Last,Name,Site,Role';
+const HEADER = 'Worker ID,Status,User,Email,First,Last,Name,Site,Role,Manager';
 
 function hrCsv(workers: Worker[]): string {
   const rows = workers.map((w) =>
@@ -172,6 +181,7 @@ function hrCsv(workers: Worker[]): string {
       `${w.first} ${w.last}`,
       w.site,
       w.role,
+      w.manager === undefined ? '' : `${w.manager}@example.org`,
     ].join(','),
   );
   return [HEADER, ...rows].map((r) => `${r}\r\n`).join('');

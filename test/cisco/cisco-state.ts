@@ -112,3 +112,15 @@ export async function until(check: () => boolean, what: string, ms = 5_000): Pro
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Lines with a Call Forward All, by `pattern@partition`: its destination and search space. */
+export function cucmForwards(lab: CiscoLab): Record<string, { destination: string; css: string }> {
+  const out: Record<string, { destination: string; css: string }> = {};
+  for (const line of lab.cucm.db.lines.values()) {
+    const destination = line.forwards?.callForwardAll ?? '';
+    if (destination === '') continue;
+    const css = line.forwardCss?.callForwardAll ?? '';
+    out[`${line.fields.pattern}@${line.fields.routePartitionName ?? ''}`] = { destination, css };
+  }
+  return out;
+}

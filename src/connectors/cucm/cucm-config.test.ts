@@ -58,3 +58,15 @@ test('an inline password is refused without being repeated', () => {
   assert.match(found, /inline secrets are not allowed/);
   assert.doesNotMatch(found, /hunter2/);
 });
+
+test('a forward calling search space is read when named, absent otherwise', () => {
+  const named = parseConfig(
+    withCucm([...BASE, 'forwardCallingSearchSpace: Forward_CSS']),
+    '/srv/c.yaml',
+  );
+  const target = named.targets.find((t) => t.name === 'cucm1') as CucmTargetConfig;
+  assert.equal(target.forwardCallingSearchSpace, 'Forward_CSS');
+  const plain = parseConfig(withCucm(BASE), '/srv/c.yaml');
+  const none = plain.targets.find((t) => t.name === 'cucm1') as CucmTargetConfig;
+  assert.equal(none.forwardCallingSearchSpace, undefined);
+});

@@ -9,6 +9,7 @@
  */
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
+import { KEPT_FOR_FORWARD } from '../../core/planner.ts';
 import type { TargetChange, TargetResult } from '../types.ts';
 import { type AxlNode, child, list, textOf, uuidOf } from './axl-xml.ts';
 import {
@@ -34,6 +35,13 @@ export async function readLine(ctx: CucmContext, key: string): Promise<Attribute
 
 /** Adds, updates or removes a line so it matches the change. */
 export async function applyLine(ctx: CucmContext, change: TargetChange): Promise<TargetResult> {
+  const forward = change.attributes[KEPT_FOR_FORWARD];
+  if (change.action === 'delete' && forward !== undefined) {
+    // A leaver's line handed to their DID's forward (cucm-forward.ts): the DN is the forward's
+    // now and goes when the forward ends; only Callsign's link to the person is dropped.
+    ctx.log.info({ line: change.key, did: forward }, 'cucm line kept as the leaver forward');
+    return { externalId: change.key, outcome: 'noop' };
+  }
   const dirn = lineKey(ctx, change);
   const subject = { subject: `line ${formatDirn(dirn)}` };
   const current = await getLine(ctx, dirn);

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 
 import type { CucmTargetConfig } from '../../core/config-types.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
-import type { Attributes } from '../../core/model.ts';
+import type { Attributes, Link } from '../../core/model.ts';
 import type {
   PlatformNumber,
   TargetChange,
@@ -27,6 +27,7 @@ import {
   listPhones,
   listUsers,
 } from './cucm-inventory.ts';
+import { applyForward, forwardCarrier, readForward } from './cucm-forward.ts';
 import { applyLine, lineExists, readLine } from './cucm-line.ts';
 import { applyPhone, readPhone } from './cucm-phone.ts';
 import { applyRemoteDestination, readRemoteDestination } from './cucm-remote-destination.ts';
@@ -40,6 +41,8 @@ export const CucmResourceType = {
   Phone: 'cucm-phone',
   /** Single number reach: needs the owner and the dual-mode device or profile first. */
   RemoteDestination: 'cucm-remote-destination',
+  /** A leaver's DID forwarded (Call Forward All) on the DN their line had: cucm-forward.ts. */
+  Forward: 'did-forward',
 } as const;
 
 export interface CucmTargetOptions {
@@ -60,11 +63,13 @@ export class CucmTarget implements TargetConnector {
     CucmResourceType.Line,
     CucmResourceType.Phone,
     CucmResourceType.RemoteDestination,
+    CucmResourceType.Forward,
   ] as const;
   readonly pace: TargetPace;
   readonly axl: AxlClient;
   readonly #ctx: CucmContext;
   readonly #pageSize: number;
+  readonly #forwardCss: string | undefined;
 
   constructor(config: CucmTargetConfig, options: CucmTargetOptions) {
     this.name = config.name;
@@ -89,6 +94,7 @@ export class CucmTarget implements TargetConnector {
     const log = (options.log ?? pino({ level: 'silent' })).child({ target: config.name });
     this.#ctx = { target: config.name, axl: this.axl, log };
     this.#pageSize = options.pageSize ?? 500;
+    this.#forwardCss = config.forwardCallingSearchSpace;
   }
 
   async read(type: string, key: string): Promise<Attributes | null> {
@@ -96,6 +102,7 @@ export class CucmTarget implements TargetConnector {
     if (type === CucmResourceType.Line) return readLine(this.#ctx, key);
     if (type === CucmResourceType.Phone) return readPhone(this.#ctx, key);
     if (type === CucmResourceType.RemoteDestination) return readRemoteDestination(this.#ctx, key);
+    if (type === CucmResourceType.Forward) return readForward(this.#ctx, key);
     throw unknownType(this.name, type);
   }
 
@@ -106,6 +113,8 @@ export class CucmTarget implements TargetConnector {
     else if (change.type === CucmResourceType.Phone) result = await applyPhone(this.#ctx, change);
     else if (change.type === CucmResourceType.RemoteDestination) {
       result = await applyRemoteDestination(this.#ctx, change);
+    } else if (change.type === CucmResourceType.Forward) {
+      result = await applyForward(this.#ctx, change, this.#forwardCss);
     } else throw unknownType(this.name, change.type);
 
     this.#ctx.log.info(
@@ -113,6 +122,11 @@ export class CucmTarget implements TargetConnector {
       'cucm change applied',
     );
     return result;
+  }
+
+  /** The person's line a leaver forward keeps (see cucm-forward.ts for which one and why). */
+  forwardCarrier(links: readonly Link[], number: { did: string; extension?: string }) {
+    return forwardCarrier(links, number);
   }
 
   /** True when a line with this pattern exists in any partition (`+E.164` as `\+…`). */

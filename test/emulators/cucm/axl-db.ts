@@ -31,6 +31,8 @@ export interface EmuLine {
   fields: Record<string, string>;
   /** `callForwardAll` → destination; absent or '' is no forward. */
   forwards?: Record<string, string>;
+  /** `callForwardAll` → the calling search space the forward is placed with; '' none. */
+  forwardCss?: Record<string, string>;
 }
 export interface EmuRemoteDestination {
   uuid: string;

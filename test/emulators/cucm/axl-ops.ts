@@ -104,7 +104,7 @@ export const HANDLERS: Record<string, Handler> = {
     const uuid = newUuid();
     const fields = { pattern, routePartitionName: partition, ...pick(line, LINE_SCALARS) };
     const added: EmuLine = { uuid, fields };
-    setForwards(added, line);
+    setForwards(db, added, line);
     db.lines.set(lineKey(pattern, partition), added);
     return uuid;
   },
@@ -112,7 +112,10 @@ export const HANDLERS: Record<string, Handler> = {
     const line = db.lines.get(lineKey(required(body, 'pattern'), text(body.routePartitionName)));
     if (line === undefined) throw notFound('Line', false);
     const all: Node = { ...line.fields };
-    for (const kind of FORWARDS) all[kind] = { destination: line.forwards?.[kind] ?? '' };
+    for (const kind of FORWARDS) {
+      const css = line.forwardCss?.[kind] ?? '';
+      all[kind] = { callingSearchSpaceName: css, destination: line.forwards?.[kind] ?? '' };
+    }
     // Read-only: the devices the line is on, as getLine reports them.
     const devices = db.phonesOnLine(
       text(line.fields.pattern),
@@ -124,8 +127,9 @@ export const HANDLERS: Record<string, Handler> = {
   updateLine(db, body) {
     const line = db.lines.get(lineKey(required(body, 'pattern'), text(body.routePartitionName)));
     if (line === undefined) throw notFound('Line', true);
+    // Forwards first: a refused calling search space leaves the whole line unchanged.
+    setForwards(db, line, body);
     Object.assign(line.fields, pick(body, LINE_SCALARS));
-    setForwards(line, body);
     return line.uuid;
   },
   removeLine(db, body) {
@@ -240,11 +244,22 @@ function extensionsOf(user: EmuUser): Node {
   };
 }
 
-/** Stores each forward's destination named in the request; '' clears it. */
-function setForwards(line: EmuLine, body: Node): void {
+/**
+ * Stores each forward named in the request: its destination ('' clears it) and, when the
+ * request names one, its calling search space (which must exist, -691 otherwise).
+ */
+function setForwards(db: AxlDb, line: EmuLine, body: Node): void {
   for (const kind of FORWARDS) {
     if (body[kind] === undefined) continue;
-    line.forwards = { ...line.forwards, [kind]: text(node(body[kind]).destination) };
+    const forward = node(body[kind]);
+    if (forward.callingSearchSpaceName !== undefined) {
+      const css = text(forward.callingSearchSpaceName);
+      db.requireReference('callingSearchSpaceName', css);
+      line.forwardCss = { ...line.forwardCss, [kind]: css };
+    }
+    if (forward.destination !== undefined) {
+      line.forwards = { ...line.forwards, [kind]: text(forward.destination) };
+    }
   }
 }
 

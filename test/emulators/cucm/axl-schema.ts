@@ -21,7 +21,12 @@ const USER_FIELDS: ElementSpec = {
   ipccRoutePartition: true,
 };
 /** XCallForwardAll / Busy / NoAnswer: only the parts Callsign sets. */
-const FORWARD: ElementSpec = { forwardToVoiceMail: true, destination: true, duration: true };
+const FORWARD: ElementSpec = {
+  forwardToVoiceMail: true,
+  callingSearchSpaceName: true,
+  destination: true,
+  duration: true,
+};
 const LINE_FIELDS: ElementSpec = {
   pattern: true,
   description: true,

@@ -223,7 +223,19 @@ describe('CUCM AXL emulator', () => {
     const fwd = '<callForwardAll><destination>+14085550100</destination></callForwardAll>';
     assert.equal((await call('updateLine', where + fwd)).status, 200);
     const got = await call('getLine', where);
-    assert.match(got.text, /<callForwardAll><destination>\+14085550100<\/destination>/);
+    assert.match(
+      got.text,
+      /<callForwardAll><callingSearchSpaceName><\/callingSearchSpaceName><destination>\+14085550100<\/destination>/,
+    );
+    const withCss = (css: string) =>
+      `<callForwardAll><callingSearchSpaceName>${css}</callingSearchSpaceName>` +
+      '<destination>2050</destination></callForwardAll>';
+    const unknownCss = await call('updateLine', where + withCss('Nowhere_CSS'));
+    assert.equal(axlcode(unknownCss.text), '-691', 'a forward CSS must exist');
+    assert.equal((await call('updateLine', where + withCss('Internal_CSS'))).status, 200);
+    const line = emu.db.lines.get('2002\u0000Internal_PT');
+    assert.equal(line?.forwards?.callForwardAll, '2050');
+    assert.equal(line?.forwardCss?.callForwardAll, 'Internal_CSS');
     const bad = await call(
       'updateLine',
       `${where}<callForwardAll><colour>red</colour></callForwardAll>`,
