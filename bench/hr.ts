@@ -21,6 +21,10 @@ export interface HrBenchFigure {
   planned: number;
   problems: number;
   peakRssMb: number;
+  /** Peak RSS once the engine is open (modules loaded, the pool of 2 numbers a row synced). */
+  openRssMb: number;
+  /** Heap in use after the run, with the report (every plan) still held. */
+  heapAfterMb: number;
 }
 
 const HEADER = 'Worker ID,Status,Type,Email,Name,Site,Department,Hire Date,Termination Date,Phone';
@@ -30,7 +34,8 @@ const SITES = ['nyc', 'lon', 'sfo', 'par'];
 export async function benchHr(sizes = [25_000, 50_000, 100_000]): Promise<HrBenchFigure[]> {
   const self = fileURLToPath(import.meta.url);
   return sizes.map((rows) => {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', String(rows)], {
+    const args = ['--expose-gc', '--import', 'tsx', self, '--child', String(rows)];
+    const out = execFileSync(process.execPath, args, {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -57,8 +62,10 @@ async function child(rows: number): Promise<HrBenchFigure> {
     const log = pino({ level: 'silent' });
     const engine = await openEngine(config, { log, actor: 'bench', connectors: true });
     try {
+      const openRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
       const started = performance.now();
-      const report = await reconcile(engine, { mode: (process.env.HR_BENCH_MODE ?? 'plan') as 'plan' | 'sync', actor: 'bench', execute: false });
+      const mode = process.env.HR_BENCH_MODE === 'sync' ? 'sync' : 'plan';
+      const report = await reconcile(engine, { mode, actor: 'bench', execute: false });
       const readSeconds = (performance.now() - started) / 1000;
       const planned = report.plans.filter((p) => p.operations.length > 0).length;
       if (planned < rows / 2) {
@@ -72,6 +79,8 @@ async function child(rows: number): Promise<HrBenchFigure> {
         planned,
         problems: report.problems.length,
         peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        openRssMb,
+        heapAfterMb: Math.round(heapAfterRun() / 1e6),
       };
     } finally {
       await engine.close();
@@ -79,6 +88,12 @@ async function child(rows: number): Promise<HrBenchFigure> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Heap in use, after a full collection when node runs with --expose-gc. */
+function heapAfterRun(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
 }
 
 /** A realistic export: one row in 500 has a date in the wrong format (reported, not fatal). */

@@ -7,6 +7,7 @@ import { benchCisco } from './cisco.ts';
 import { benchDelta } from './delta.ts';
 import { benchDirectory } from './directory.ts';
 import { benchExecutor } from './executor.ts';
+import { benchHr } from './hr.ts';
 import { benchLatency } from './latency.ts';
 import { benchPlanning } from './planning.ts';
 import { benchScim } from './scim.ts';
@@ -24,6 +25,15 @@ report(
   `${Math.round(planning.peoplePerSecond)} people/s, ${Math.round(planning.peakRssMb)} MB`,
   '>= 20,000 people/s, < 600 MB',
 );
+
+// Peak memory per size shows whether it stays flat as the file grows (issue 7's target).
+for (const hr of await benchHr()) {
+  report(
+    `HR export of ${hr.rows.toLocaleString('en-US')} rows read, checked, planned`,
+    `${hr.rowsPerSecond} rows/s, ${hr.peakRssMb} MB (${hr.openRssMb} MB open)`,
+    'rows/s and peak RSS printed; RSS flat as the file grows',
+  );
+}
 
 const executor = await benchExecutor();
 report(

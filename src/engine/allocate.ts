@@ -1,21 +1,6 @@
 import { CallsignError } from '../core/errors.ts';
+import { linkCarries } from '../core/link-number.ts';
 import type { Engine } from './engine.ts';
-
-/** What a dry run would give: the next free number not yet shown for someone else. */
-export async function peekUnpromised(
-  engine: Engine,
-  promised: Map<string, string[]>,
-  pool: string,
-  personId: string,
-) {
-  const taken = promised.get(pool) ?? [];
-  const got = await engine.store.peekNumber(pool, personId, engine.clock(), taken);
-  if (got) {
-    taken.push(got.value);
-    promised.set(pool, taken);
-  }
-  return got;
-}
 
 /**
  * Allocates a number and asks every target whether it is really free (field case N3): one the
@@ -37,6 +22,11 @@ export async function allocateFree(
     const users: string[] = [];
     for (const target of checkers)
       if (await target.numberInUse!(got.value)) users.push(target.name);
+    // The person's own resource carrying it (their number given back) is no conflict.
+    if (users.length > 0) {
+      const own = (await engine.store.listLinks(personId)).filter((l) => linkCarries(l, got.value));
+      users.splice(0, users.length, ...users.filter((t) => !own.some((l) => l.target === t)));
+    }
     if (users.length === 0) return got;
 
     const reason = `already in use on ${users.join(', ')}: held for review`;

@@ -20,8 +20,8 @@ export async function withEmergency(
   for (const number of numbers) {
     let own = number.emergency;
     if (own === undefined && fresh.has(number)) {
-      const rows = await store.searchNumbers({ pool: number.pool, prefix: number.value });
-      own = rows.find((r) => r.value === number.value)?.emergency;
+      const [row] = await store.searchNumbers({ pool: number.pool, value: number.value });
+      own = row?.emergency;
     }
     const site = config.pools.find((p) => p.name === number.pool)?.emergency;
     const emergency = own ?? site;

@@ -135,6 +135,86 @@ async function pickPattern(db: Kysely<Database>, q: FreeQuery): Promise<FreePick
   }
 }
 
+/** A free row in a dry run's window, with what orders it and the number's own emergency data. */
+export interface FreeRow extends FreePick {
+  position: number;
+  released: string;
+  emergency: string | null;
+}
+
+/**
+ * The next `limit` free rows after `after` in allocation order (`lowest`, or with `lru` the
+ * least-recently-used order): one keyset range read per state over the pool's order index, so
+ * paging through a whole pool costs one pass, whatever was already read.
+ */
+export async function freeBatch(
+  db: Kysely<Database>,
+  q: { pool: string; now: Date; lru: boolean; after?: FreeRow; limit: number },
+): Promise<FreeRow[]> {
+  const now = q.now.toISOString();
+  const rows: FreeRow[] = [];
+  for (const state of FREE_STATES) {
+    const got = await freeSelect(db, q.pool)
+      .where('state', '=', state)
+      .$if(state !== 'available', (b) => b.where('available_at', '<=', now))
+      .$if(q.after !== undefined, (b) => b.where((w) => afterKey(w, q.after!, q.lru)))
+      .$if(q.lru, (b) => b.orderBy(sql`coalesce(released_at, '')`))
+      .orderBy('position')
+      .orderBy('value')
+      .limit(q.limit)
+      .execute();
+    for (const row of got) rows.push({ ...row, position: Number(row.position) });
+  }
+  rows.sort((a, b) => orderOf(a, b, q.lru));
+  return rows.slice(0, q.limit);
+}
+
+/** `limit` free rows drawn uniformly at random (fewer when fewer are free). */
+export async function randomBatch(
+  db: Kysely<Database>,
+  q: { pool: string; now: Date; limit: number },
+): Promise<FreeRow[]> {
+  const rows = await freeSelect(db, q.pool)
+    .where((w) => freeWhere(w, q.now))
+    .orderBy(sql`random()`)
+    .limit(q.limit)
+    .execute();
+  return rows.map((row) => ({ ...row, position: Number(row.position) }));
+}
+
+function freeSelect(db: Kysely<Database>, pool: string) {
+  return db
+    .selectFrom('numbers')
+    .select([
+      'value',
+      'state',
+      'position',
+      'emergency',
+      sql<string>`coalesce(released_at, '')`.as('released'),
+    ])
+    .where('pool', '=', pool)
+    .where('in_range', '=', 1);
+}
+
+/** Rows strictly after `k` in allocation order; written out so both dialects use the index. */
+function afterKey(w: ExpressionBuilder<Database, 'numbers'>, k: FreeRow, lru: boolean) {
+  const byPosition = w.or([
+    w('position', '>', k.position),
+    w.and([w('position', '=', k.position), w('value', '>', k.value)]),
+  ]);
+  if (!lru) return byPosition;
+  const released = sql<string>`coalesce(released_at, '')`;
+  return w.or([w(released, '>', k.released), w.and([w(released, '=', k.released), byPosition])]);
+}
+
+function orderOf(a: FreeRow, b: FreeRow, lru: boolean): number {
+  return (
+    (lru ? compare(a.released, b.released) : 0) ||
+    a.position - b.position ||
+    compare(a.value, b.value)
+  );
+}
+
 function freeWhere(w: ExpressionBuilder<Database, 'numbers'>, now: Date) {
   return w.or([
     w('state', '=', 'available'),

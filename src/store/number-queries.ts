@@ -35,6 +35,7 @@ export async function searchNumbers(
   if (query.pool !== undefined) q = q.where('pool', '=', query.pool);
   if (query.state !== undefined) q = q.where('state', '=', query.state);
   if (query.personId !== undefined) q = q.where('person_id', '=', query.personId);
+  if (query.value !== undefined) q = q.where('value', '=', query.value);
   if (query.prefix !== undefined && query.prefix !== '') {
     // substr rather than LIKE: no wildcard in the operator's text can widen the match, and it
     // compares case-sensitively on both dialects.

@@ -69,20 +69,35 @@ export async function pickOwn(
     .select(['value', 'state', 'available_at'])
     .where('pool', '=', q.pool)
     .where('person_id', '=', q.personId)
-    .where('state', 'in', ['assigned', 'forwarding', 'reserved', 'quarantined'])
+    .where('state', 'in', OWN_STATES)
     .orderBy('updated_at', 'desc')
     .$if(q.lock, (b) => b.forUpdate().skipLocked())
     .execute();
-  // A reservation without an end never lapses; one with an end lapses at that instant.
-  const live = own.filter(
+  const mine = ownChoice(own, now);
+  return mine === undefined ? undefined : { value: mine.value, state: mine.state };
+}
+
+/**
+ * Which of a person's rows of one pool (most recently updated first) allocation gives back to
+ * them, by the order pickOwn names. A reservation without an end never lapses; one with an end
+ * lapses at that instant.
+ */
+export function ownChoice<R extends Pick & { available_at: string | null }>(
+  rows: readonly R[],
+  now: string,
+): R | undefined {
+  const live = rows.filter(
     (r) => r.state !== 'reserved' || r.available_at === null || r.available_at > now,
   );
-  for (const state of ['assigned', 'forwarding', 'reserved', 'quarantined']) {
+  for (const state of OWN_STATES) {
     const mine = live.find((r) => r.state === state);
-    if (mine !== undefined) return { value: mine.value, state: mine.state };
+    if (mine !== undefined) return mine;
   }
   return undefined;
 }
+
+/** A person's own states, in the order allocation prefers them. */
+export const OWN_STATES = ['assigned', 'forwarding', 'reserved', 'quarantined'] as const;
 
 /** Assigns the row if it is still in `pick.state`; false when someone changed it first. */
 export async function assignRow(

@@ -77,12 +77,11 @@ export async function peekNumber(
   pool: string,
   personId: string,
   now: Date,
-  skip: readonly string[] = [],
 ): Promise<HeldNumber | undefined> {
   const row = await poolRow(ctx.db, pool);
   if (row === undefined) return undefined;
 
-  const pick = await pickNumber(ctx.db, { pool: row, personId, now, lock: false, skip });
+  const pick = await pickNumber(ctx.db, { pool: row, personId, now, lock: false });
   return pick === undefined ? undefined : { pool, kind: row.kind as NumberKind, value: pick.value };
 }
 
@@ -240,7 +239,7 @@ async function pairOf(db: Kysely<Database>, row: PoolRow) {
  */
 async function pickNumber(
   db: Kysely<Database>,
-  request: { pool: PoolRow; personId: string; now: Date; lock: boolean; skip?: readonly string[] },
+  request: { pool: PoolRow; personId: string; now: Date; lock: boolean },
 ): Promise<Pick | undefined> {
   const { pool, personId, now, lock } = request;
   const own = await pickOwn(db, { pool: pool.name, personId, now, lock });
@@ -251,7 +250,6 @@ async function pickNumber(
     pattern: pool.pattern,
     now,
     lock,
-    skip: request.skip,
   });
 }
 

@@ -20,22 +20,27 @@ import { migrationProvider } from './migrations/index.ts';
 import * as numberAdmin from './number-admin.ts';
 import { importNumbers } from './number-import.ts';
 import * as numberPins from './number-pins.ts';
+import { previewNumbers } from './number-preview.ts';
+import { previewPoolDefinition } from './number-range.ts';
 import * as numberQueries from './number-queries.ts';
 import * as numbers from './numbers.ts';
 import * as operations from './operations.ts';
 import * as people from './people.ts';
 import * as queue from './queue.ts';
 import * as records from './records.ts';
+import { staleReasonIn } from './stale.ts';
 import type {
   AuditEntry,
   AuditQuery,
   ClaimOptions,
   CompletionOutcome,
   NumberImportRow,
+  NumberPreview,
   NumberQuery,
   NumberRecord,
   OperationRecord,
   OperationState,
+  PoolChange,
   PoolDefinition,
   PoolUsage,
   ReserveOptions,
@@ -128,17 +133,20 @@ export class SqlStore implements Store {
     return numbers.syncPool(this.#ctx, pool);
   }
 
+  previewPool(pool: PoolDefinition): Promise<PoolChange | undefined> {
+    return previewPoolDefinition(this.#ctx.db, pool, new Date());
+  }
+
   allocateNumber(pool: string, personId: string, now: Date, actor: string): Promise<HeldNumber> {
     return numbers.allocateNumber(this.#ctx, { pool, personId, now, actor });
   }
 
-  peekNumber(
-    pool: string,
-    personId: string,
-    now: Date,
-    skip?: readonly string[],
-  ): Promise<HeldNumber | undefined> {
-    return numbers.peekNumber(this.#ctx, pool, personId, now, skip);
+  peekNumber(pool: string, personId: string, now: Date): Promise<HeldNumber | undefined> {
+    return numbers.peekNumber(this.#ctx, pool, personId, now);
+  }
+
+  previewNumbers(now: () => Date, unsynced?: PoolDefinition[]): NumberPreview {
+    return previewNumbers(this.#ctx.db, now, unsynced);
   }
 
   releaseNumber(pool: string, value: string, now: Date, actor: string, reason?: string) {
@@ -262,6 +270,10 @@ export class SqlStore implements Store {
 
   setOperationState(id: string, state: 'pending' | 'skipped' | 'cancelled', actor: string) {
     return operations.setOperationState(this.#ctx, { id, state, actor });
+  }
+
+  staleReason(op: OperationRecord): Promise<string | undefined> {
+    return staleReasonIn(this.#ctx.db, op);
   }
 
   countOpen(runId?: string): Promise<number> {

@@ -123,6 +123,14 @@ export interface NumberQuery {
   personId?: string;
   /** The value starts with these characters, exactly as stored (`+1212555`, `20`). */
   prefix?: string;
+  /** Exactly this value (with `pool`, one indexed read). */
+  value?: string;
+}
+
+/** See Store.previewNumbers. Calls are made one at a time, a person's needs one after another. */
+export interface NumberPreview {
+  /** What `allocateNumber` would give the person now, given what was shown to others. */
+  peek(pool: string, personId: string): Promise<HeldNumber | undefined>;
 }
 
 /** One pool's numbers counted by state, for reports and `status`. */
@@ -170,7 +178,9 @@ export type CompletionOutcome =
       link?: CompletionLink;
     }
   | { state: 'failed'; error: OperationError; audit?: CompletionAudit }
-  | { state: 'pending'; notBefore: Date; error: OperationError; audit?: CompletionAudit };
+  | { state: 'pending'; notBefore: Date; error: OperationError; audit?: CompletionAudit }
+  /** Not run because it is stale (audited as `operation.stale`); `link` drops the person's. */
+  | { state: 'cancelled'; error: OperationError; audit?: CompletionAudit; link?: CompletionLink };
 
 export interface OperationError {
   code: string;
@@ -220,6 +230,22 @@ export interface PoolDefinition {
   mapping?: PoolMapping;
 }
 
+/** What the next sync would change in a stored pool to match its definition (see `plan`). */
+export interface PoolChange {
+  pool: string;
+  /** The store has no such pool yet: all its numbers are added. */
+  isNew: boolean;
+  added: number;
+  /** Free numbers the range no longer holds. */
+  retired: number;
+  /** Retired numbers the range holds again. */
+  restored: number;
+  /** Numbers in use the range no longer holds (they keep their state, flagged out of range). */
+  outOfRange: string[];
+  /** Kind, quarantine days, policy, pattern or mapping differ. */
+  settings: boolean;
+}
+
 /** How allocation picks among free numbers; see src/store/number-policy.ts. */
 export type AllocationPolicy = 'lowest' | 'least-recently-used' | 'random' | 'pattern';
 
@@ -263,6 +289,8 @@ export interface Store {
   // Number pools.
   /** Creates missing numbers of the pool as available; never touches existing rows. */
   syncPool(pool: PoolDefinition): Promise<void>;
+  /** What `syncPool` would change, without writing; undefined when nothing. */
+  previewPool(pool: PoolDefinition): Promise<PoolChange | undefined>;
   /**
    * Atomically takes the lowest available number (or a quarantined one whose time has come)
    * for the person; returns the person's existing number of that pool if they hold one.
@@ -270,13 +298,12 @@ export interface Store {
    */
   allocateNumber(pool: string, personId: string, now: Date, actor: string): Promise<HeldNumber>;
   /** Returns the number that allocation would give, without taking it (for `plan`). */
-  peekNumber(
-    pool: string,
-    personId: string,
-    now: Date,
-    /** Values a dry run already promised to other people; passed over. */
-    skip?: readonly string[],
-  ): Promise<HeldNumber | undefined>;
+  peekNumber(pool: string, personId: string, now: Date): Promise<HeldNumber | undefined>;
+  /**
+   * A dry run's allocation: what each person would be given, with the number's own emergency
+   * data. Never shows two people the same number; `now` is read as the run goes.
+   */
+  previewNumbers(now: () => Date, unsynced?: PoolDefinition[]): NumberPreview;
   /**
    * Moves the person's number (assigned or forwarding) to quarantine until now +
    * quarantineDays, or keeps it reserved for them when it is pinned to them; does nothing to a
@@ -393,12 +420,17 @@ export interface Store {
   }): Promise<OperationRecord[]>;
   /** held → pending (approve) or held → cancelled (reject) for a run. Returns count. */
   releaseHeld(runId: string, to: 'pending' | 'cancelled'): Promise<number>;
-  /** Operator actions on a failed operation. */
+  /**
+   * Operator actions on a failed operation. A retry of a stale operation (its resource now
+   * another person's, or planned again since) cancels it instead and says why.
+   */
   setOperationState(
     id: string,
     state: 'pending' | 'skipped' | 'cancelled',
     actor: string,
-  ): Promise<void>;
+  ): Promise<{ state: OperationState; reason?: string }>;
+  /** Why an operation must not run any more (see store/stale.ts), or undefined. */
+  staleReason(op: OperationRecord): Promise<string | undefined>;
   /** Count of operations not yet finished (pending, running, held), optionally per run. */
   countOpen(runId?: string): Promise<number>;
 
