@@ -161,17 +161,26 @@ describe('API routes', () => {
       await f.engine.store.createRun(run);
       await f.engine.store.journal(id, ops, 'held');
     }
+    // A write token (what an identity manager's SCIM client holds) cannot approve the
+    // removals it caused, nor reject them.
+    for (const verb of ['approve', 'reject']) {
+      const refused = await f.call('POST', `/api/v1/runs/braked-1/${verb}`, {
+        token: f.bearer.write,
+      });
+      assert.equal(refused.status, 403, `${verb} with a write token`);
+    }
+    assert.equal((await f.engine.store.getRun('braked-1'))?.state, 'braked');
     const approved = await f.call('POST', '/api/v1/runs/braked-1/approve', {
-      token: f.bearer.write,
+      token: f.bearer.admin,
     });
     assert.equal(approved.status, 202);
     assert.equal((await approved.json()).state, 'approved');
     assert.equal((await f.engine.store.listOperations({ runId: 'braked-1' }))[0]?.state, 'pending');
-    const again = await f.call('POST', '/api/v1/runs/braked-1/approve', { token: f.bearer.write });
+    const again = await f.call('POST', '/api/v1/runs/braked-1/approve', { token: f.bearer.admin });
     assert.equal(again.status, 409);
 
     const reject = '/api/v1/runs/braked-2/reject';
-    const rejected = await f.call('POST', reject, { token: f.bearer.write });
+    const rejected = await f.call('POST', reject, { token: f.bearer.admin });
     assert.equal((await rejected.json()).cancelled, 1);
     await runQueue();
   });

@@ -2,7 +2,8 @@
  * POST /api/v1/hr/{source}/workers: a batch of pushed workers is checked entry by entry (a bad
  * date or status refuses that entry, named with its field; a bad phone drops the field), the
  * accepted ones are what the hr-push source reads at the next reconciliation, a later push of a
- * worker replaces its row, and the endpoint needs a write token and a configured source.
+ * worker replaces its row, an id on two entries of one batch refuses both, a field outside the
+ * mapping is noted, and the endpoint needs a write token and a configured source.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -135,6 +136,36 @@ test('a later push of one worker replaces its row; a refused one leaves the old 
   assert.equal(h1?.attributes.endDate, '2031-06-30');
   const h4 = snapshot.records.find((r) => r.externalId === 'H4');
   assert.equal(h4?.attributes.hireDate, '2031-03-01', 'the refused push left the old row');
+});
+
+test('one id twice in a batch refuses both entries by name; an unknown field is noted', async () => {
+  const res = await push({
+    workers: [
+      worker('H1', { Name: 'First H1' }),
+      worker('H4', { Bogus: 'x' }),
+      worker('H1', { Name: 'Second H1' }),
+    ],
+  });
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as PushAnswer;
+  assert.deepEqual(body.accepted, ['H4']);
+  assert.deepEqual(
+    body.rejected.map((p) => [p.record, p.field, p.message]),
+    [1, 3].map((n) => [
+      `entry ${n} (worker H1)`,
+      'workerId',
+      'worker id H1 is on 2 entries (entry 1, entry 3); all refused',
+    ]),
+  );
+  const bogus = body.notes.filter((n) => n.field === 'Bogus');
+  assert.equal(bogus.length, 1);
+  assert.match(bogus[0]!.record, /entry 2 \(worker H4\)/);
+  assert.match(bogus[0]!.message, /Bogus is not a column/);
+
+  const snapshot = await new HrPushSource(hrPushConfig(), engine.store).readAll();
+  const h1 = snapshot.records.find((r) => r.externalId === 'H1');
+  assert.equal(h1?.attributes.displayName, 'Worker H1', 'the stored H1 row is unchanged');
+  assert.equal(h1?.attributes.hrStatus, 'Terminated');
 });
 
 test('the next reconciliation plans the pushed workers', async () => {

@@ -1,7 +1,8 @@
 /**
  * Workers pushed by an HR system to a `type: hr-push` source (src/connectors/hr/hr-push-source.ts):
  * POST /hr/{source}/workers with `{ "workers": [ {column: value, ...}, ... ] }` (or one
- * `"worker"`), in the column names of the source's mapping. Each entry is checked alone: a bad
+ * `"worker"`), in the column names of the source's mapping. Each entry is checked alone (an id on
+ * two entries refuses both; a field outside the mapping is noted and dropped): a bad
  * one is named with its field and refused, the others are kept for the next reconciliation.
  */
 import { acceptPush } from '../connectors/hr/hr-push-source.ts';

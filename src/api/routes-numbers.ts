@@ -1,6 +1,7 @@
 /** The number inventory: twins of `callsign numbers …`. */
 import { CallsignError, ErrorCode } from '../core/errors.ts';
 import { checkEmergency } from '../core/pool-leaver-config.ts';
+import { releaseRefusal } from '../engine/number-release.ts';
 import type { NumberState } from '../store/types.ts';
 import { listOf, ref, type RouteDef } from './route.ts';
 import { numberSyncRoutes } from './routes-number-sync.ts';
@@ -105,16 +106,19 @@ export const numberRoutes: RouteDef[] = [
   }),
   numberAction({
     verb: 'release',
-    summary: 'Take an assigned number from its holder into quarantine',
+    summary: 'Quarantine the number of someone who no longer needs it (409 while in use)',
     body: { type: 'object', properties: { reason: { type: 'string', maxLength: 500 } } },
-    act: ({ engine }, pool, value, body, actor) =>
-      engine.store.releaseNumber(
+    act: async ({ engine }, pool, value, body, actor) => {
+      const refusal = await releaseRefusal(engine.store, pool, value);
+      if (refusal !== undefined) throw refusal;
+      await engine.store.releaseNumber(
         pool,
         value,
         engine.clock(),
         actor,
         body.reason as string | undefined,
-      ),
+      );
+    },
   }),
   numberAction({
     verb: 'move',

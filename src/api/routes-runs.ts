@@ -95,7 +95,9 @@ export const runRoutes: RouteDef[] = [
   {
     method: 'post',
     path: '/runs/{id}/approve',
-    scope: 'write',
+    // admin, not write: a SCIM or sync client holds write and must not approve the removals
+    // its own changes caused.
+    scope: 'admin',
     tag: 'runs',
     summary: 'Let a run held by the safety brake go ahead; its operations are queued',
     params: { id: 'run id' },
@@ -111,7 +113,9 @@ export const runRoutes: RouteDef[] = [
   {
     method: 'post',
     path: '/runs/{id}/reject',
-    scope: 'write',
+    // admin, not write: a SCIM or sync client holds write and must not approve the removals
+    // its own changes caused.
+    scope: 'admin',
     tag: 'runs',
     summary: 'Cancel the operations of a run held by the safety brake',
     params: { id: 'run id' },

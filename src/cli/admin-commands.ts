@@ -4,6 +4,7 @@ import { CallsignError } from '../core/errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { OperationState } from '../store/types.ts';
 import type { CliContext } from './main.ts';
+import { findPerson } from './person-lookup.ts';
 
 interface Common {
   config?: string;
@@ -115,7 +116,14 @@ export function registerAdminCommands(
           if (op.state !== 'failed' && !(verb === 'cancel' && op.state === 'pending')) {
             throw new CallsignError('state', `operation ${id} is ${op.state}, not failed`);
           }
-          await store.setOperationState(id, state, ctx.actor);
+          const result = await store.setOperationState(id, state, ctx.actor);
+          if (result.reason !== undefined) {
+            throw new CallsignError(
+              'state',
+              `operation ${id} was not retried: cancelled as ${result.reason}`,
+              { details: { operationId: id } },
+            );
+          }
           ctx.out(
             `operation ${id}: ${op.state} -> ${state}` +
               (verb === 'retry' ? '; it runs at the next sync' : ''),
@@ -139,14 +147,16 @@ export function registerAdminCommands(
         return undefined;
       }),
     );
+  const personArg = 'person id, worker id or mail';
   common(people.command('show').description('a person, their resources and numbers (JSON)'))
-    .argument('<person>', 'person id')
+    .argument('<person>', personArg)
     .option('--json', 'the output is JSON in any case')
-    .action((id: string, opts: Common) =>
-      withStore({ ...opts, json: true }, async ({ store }) => {
-        const person = await store.getPerson(id);
-        if (!person) throw new CallsignError('not_found', `person ${id} does not exist`);
-        return { person, links: await store.listLinks(id), numbers: await store.numbersOf(id) };
+    .action((text: string, opts: Common) =>
+      withStore({ ...opts, json: true }, async ({ store, config }) => {
+        const { person, matchedBy } = await findPerson(store, config.correlation, text);
+        const id = person.id;
+        const numbers = await store.numbersOf(id);
+        return { matchedBy, person, links: await store.listLinks(id), numbers };
       }),
     );
   for (const [verb, flags, help] of [
@@ -158,16 +168,16 @@ export function registerAdminCommands(
     const done = { exclude: 'excluded', include: 'included', pin: 'pinned', unpin: 'unpinned' }[
       verb
     ];
-    common(people.command(verb).description(help).argument('<person>', 'person id')).action(
-      (id: string, opts: Common) =>
-        withStore(opts, async ({ store }) => {
-          if (!(await store.getPerson(id))) {
-            throw new CallsignError('not_found', `person ${id} does not exist`);
-          }
-          await store.setPersonFlags(id, flags, ctx.actor);
-          ctx.out(`person ${id}: ${done}`);
+    common(people.command(verb).description(help).argument('<person>', personArg))
+      .requiredOption('--reason <text>', 'why, for the audit')
+      .action((text: string, opts: Common & { reason: string }) =>
+        withStore(opts, async ({ store, config }) => {
+          const { person, matchedBy } = await findPerson(store, config.correlation, text);
+          await store.setPersonFlags(person.id, flags, ctx.actor, opts.reason);
+          const how = matchedBy === 'id' ? '' : ` (${matchedBy} ${text})`;
+          ctx.out(`person ${person.id}${how}: ${done}`);
         }),
-    );
+      );
   }
 }
 

@@ -9,6 +9,7 @@ import { CallsignError } from '../core/errors.ts';
 import { openEngine, type Engine } from '../engine/engine.ts';
 import { ExitCode } from './exit-codes.ts';
 import { registerAdminCommands } from './admin-commands.ts';
+import { registerCredentialsCommand } from './credentials-command.ts';
 import { registerNumbersCommands } from './numbers-commands.ts';
 import { registerRunCommands } from './run-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
@@ -22,8 +23,16 @@ export interface CliContext {
   actor: string;
   out: (line: string) => void;
   err: (line: string) => void;
-  /** Opens the engine for the command's `--config`; closed by the caller. */
-  open(options: { config?: string; connectors?: boolean; existing?: boolean }): Promise<Engine>;
+  /**
+   * Opens the engine for the command's `--config`; closed by the caller. `syncPools` applies
+   * the configured pool definitions to the store first (default false).
+   */
+  open(options: {
+    config?: string;
+    connectors?: boolean;
+    existing?: boolean;
+    syncPools?: boolean;
+  }): Promise<Engine>;
 }
 
 /** Runs the CLI; returns the exit code (see exit-codes.ts and the README's table). */
@@ -39,10 +48,18 @@ export async function main(argv: string[]): Promise<number> {
     actor: `cli:${safeUser()}`,
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
-    open: async ({ config, connectors, existing }) => {
+    open: async ({ config, connectors, existing, syncPools }) => {
       const global = program.opts<{ config?: string }>().config;
       const path = resolve(config ?? global ?? process.env.CALLSIGN_CONFIG ?? 'callsign.yaml');
-      const options = { log, actor: ctx.actor, connectors, existingStore: existing };
+      // Only the commands that change the inventory or run syncs apply the pool definitions
+      // (they ask for it); looking (plan, status, audit, people…) leaves the store as it is.
+      const options = {
+        log,
+        actor: ctx.actor,
+        connectors,
+        existingStore: existing,
+        syncPools: syncPools === true,
+      };
       return openEngine(loadConfig(path), options);
     },
   };
@@ -75,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   registerRunCommands(program, ctx, setCode);
   registerAdminCommands(program, ctx, setCode);
+  registerCredentialsCommand(program, ctx);
   registerNumbersCommands(program, ctx, setCode);
   registerServeCommand(program, ctx);
   registerTokenCommands(program, ctx);
@@ -95,7 +113,8 @@ function reportError(err: unknown, ctx: CliContext): number {
   }
   if (err instanceof CallsignError) {
     ctx.err(`callsign: ${err.message}`);
-    if (err.code === 'config') return ExitCode.Usage;
+    // An ambiguous name on the command line (two people match it): the operator must say which.
+    if (err.code === 'config' || err.code === 'ambiguous') return ExitCode.Usage;
     if (err.code === 'state' && err.details.runId) return ExitCode.Braked;
     if (err.code === 'not_found' || err.code === 'state') return ExitCode.NotFound;
     if (err.code === 'unavailable' && err.details.store) return ExitCode.Store;
@@ -114,10 +133,17 @@ function safeUser(): string {
   }
 }
 
-/** `callsign audit | head` closes stdout early: stop quietly instead of crashing on EPIPE. */
+/**
+ * `callsign numbers list | head` closes stdout early: stop quietly instead of crashing on EPIPE.
+ * The listener is added even when the stream has others: a stream piped into stdout (tsx's
+ * loader does it) adds its own, which removes itself on the first error and re-throws it when
+ * no other listener is left. Added once per stream, however often `main` runs.
+ */
+const quieted = new WeakSet<NodeJS.WriteStream>();
 function quietOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
-    if (stream.listenerCount('error') > 0) continue;
+    if (quieted.has(stream)) continue;
+    quieted.add(stream);
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
       throw err;

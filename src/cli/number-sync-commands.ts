@@ -82,7 +82,7 @@ async function open(
   connectors: boolean,
   fn: (engine: Engine) => Promise<unknown>,
 ): Promise<void> {
-  const engine = await ctx.open({ config: opts.config, connectors });
+  const engine = await ctx.open({ config: opts.config, connectors, syncPools: true });
   try {
     const result = await fn(engine);
     if (opts.json && result !== undefined) ctx.out(JSON.stringify(result, null, 2));

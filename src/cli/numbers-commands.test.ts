@@ -128,6 +128,10 @@ test('block refuses an assigned number naming the person; unknown pool and numbe
 test('move, then release into quarantine; release of a free number is refused', async () => {
   const moved = await cli('numbers', 'move', 'nyc-ext', '2001', 'bob', '--reason', 'desk swap');
   assert.deepEqual(moved.out, ['number 2001 in pool nyc-ext: moved to bob']);
+  const active = await cli('numbers', 'release', 'nyc-ext', '2001', '--reason', 'left');
+  assert.equal(active.code, ExitCode.NotFound);
+  assert.match(active.err[0]!, /person bob is active and the next sync would give it back/);
+  await setStatus('bob', 'disabled');
   const released = await cli('numbers', 'release', 'nyc-ext', '2001', '--reason', 'left');
   assert.match(released.out[0]!, /released from bob, quarantined until 20\d\d-/);
 
@@ -194,6 +198,17 @@ test('export writes CSV whose DIDs and names cannot run as formulas', async () =
   const [, row] = parseCsv(await readFile(out, 'utf8'));
   assert.deepEqual([row![4], row![5]], ['bob', `'=HYPERLINK("http://x")`]);
 });
+
+/** Sets a stored person's status, as a sync would after their source said so. */
+async function setStatus(id: string, status: 'active' | 'disabled') {
+  const store = await openStore(storeUrl);
+  try {
+    const person = await store.getPerson(id);
+    await store.savePerson({ ...person!, status }, {});
+  } finally {
+    await store.close();
+  }
+}
 
 /** Runs the CLI in-process with `-c config`, collecting what it prints. */
 function cli(...args: string[]) {

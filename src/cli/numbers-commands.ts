@@ -13,6 +13,7 @@ import { formatInventoryReport } from '../core/inventory-report.ts';
 import { parsePhone } from '../core/phone.ts';
 import type { Engine } from '../engine/engine.ts';
 import { exportNumbersCsv, poolReports } from '../engine/number-inventory.ts';
+import { releaseRefusal } from '../engine/number-release.ts';
 import { NUMBER_STATES } from '../store/number-queries.ts';
 import type { NumberQuery, NumberRecord, NumberState, Store } from '../store/types.ts';
 import type { CliContext } from './main.ts';
@@ -119,7 +120,12 @@ export function registerNumbersCommands(
       );
   }
 
-  target(cmd('release', 'take an assigned number from its holder into quarantine'))
+  target(
+    cmd(
+      'release',
+      'quarantine the number of someone who no longer needs it (refused while it is in use)',
+    ),
+  )
     .requiredOption('--reason <text>', 'why, for the audit')
     .action((p: string, v: string, o: Common & { reason: string }) =>
       run(o, async ({ store, config, clock }) => {
@@ -133,6 +139,8 @@ export function registerNumbersCommands(
             { details: { pool: p, value, state: row.state } },
           );
         }
+        const refusal = await releaseRefusal(store, p, value);
+        if (refusal !== undefined) throw refusal;
         await store.releaseNumber(p, value, clock(), ctx.actor, o.reason);
         const after = await findNumber(store, p, value);
         ctx.out(
@@ -203,7 +211,8 @@ async function withEngine(
   opts: Common,
   fn: (engine: Engine) => Promise<unknown>,
 ): Promise<void> {
-  const engine = await ctx.open({ config: opts.config, connectors: false });
+  // The inventory commands work on the configured pools: their definitions are applied first.
+  const engine = await ctx.open({ config: opts.config, connectors: false, syncPools: true });
   try {
     const result = await fn(engine);
     if (opts.json && result !== undefined) ctx.out(JSON.stringify(result, null, 2));
@@ -253,6 +262,8 @@ function lapse(o: { until?: string; days?: string }, now: Date): Date | undefine
   if (o.until === undefined) return undefined;
   const t = Date.parse(o.until);
   if (Number.isNaN(t)) throw usage(`--until ${o.until}: not a date (use 2030-06-30 or ISO 8601)`);
+  // A time already past is a wrong value on the command line (usage), not a state of the number.
+  if (t <= now.getTime()) throw usage(`--until ${o.until}: that time has passed`);
   return new Date(t);
 }
 

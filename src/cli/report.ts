@@ -1,5 +1,6 @@
 import type { PersonPlan, PlannedOperation } from '../core/model.ts';
 import type { RunReport } from '../engine/reconcile.ts';
+import type { PoolChange } from '../store/types.ts';
 
 const SIGN = { create: '+', update: '~', delete: '-' } as const;
 
@@ -74,4 +75,28 @@ function describe(op: PlannedOperation): string {
   const secret = op.secret && op.action === 'create' ? ' (+ generated secret)' : '';
   const detail = attrs.length > 0 ? `  ${attrs.join(' ')}` : '';
   return `${op.target}/${op.type} ${op.key}${detail}${secret}`;
+}
+
+/** A dry run applies no pool definition: say what the next sync will change in each pool. */
+export function poolChangeLines(changes: readonly PoolChange[]): string[] {
+  if (changes.length === 0) return [];
+  const lines = ['', 'Pool definitions changed (not applied by plan; the next sync applies them):'];
+  for (const c of changes) {
+    if (c.isNew) {
+      lines.push(`  ${c.pool}: new pool, ${c.added} numbers to add`);
+      continue;
+    }
+    const parts: string[] = [];
+    if (c.added > 0) parts.push(`${c.added} numbers added`);
+    if (c.retired > 0) parts.push(`${c.retired} free numbers retired`);
+    if (c.restored > 0) parts.push(`${c.restored} retired numbers back in range`);
+    if (c.outOfRange.length > 0) {
+      const shown = c.outOfRange.slice(0, 5).join(', ');
+      const more = c.outOfRange.length > 5 ? ` and ${c.outOfRange.length - 5} more` : '';
+      parts.push(`${c.outOfRange.length} numbers in use left out of range (${shown}${more})`);
+    }
+    if (c.settings) parts.push('settings changed');
+    lines.push(`  ${c.pool}: ${parts.join('; ')}`);
+  }
+  return lines;
 }

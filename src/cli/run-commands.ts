@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { CallsignError, toCallsignError } from '../core/errors.ts';
 import type { Engine } from '../engine/engine.ts';
 import { approveRun, rejectRun } from '../engine/approval.ts';
+import { warnIfSecretsReachNobody } from '../engine/credentials.ts';
 import { EngineEvents } from '../engine/events.ts';
 import { PoolWatch } from '../engine/pool-watch.ts';
 import { startWebhooks } from '../webhooks/webhooks.ts';
@@ -11,7 +12,7 @@ import { reconcile, type RunReport } from '../engine/reconcile.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { CliContext } from './main.ts';
 import { progressPrinter } from './progress.ts';
-import { printReport } from './report.ts';
+import { poolChangeLines, printReport } from './report.ts';
 
 interface RunOptions {
   config?: string;
@@ -24,8 +25,12 @@ export function registerRunCommands(
   ctx: CliContext,
   setCode: (c: number) => void,
 ) {
-  const withEngine = async (opts: RunOptions, fn: (engine: Engine) => Promise<void>) => {
-    const engine = await ctx.open({ config: opts.config });
+  const withEngine = async (
+    opts: RunOptions,
+    fn: (engine: Engine) => Promise<void>,
+    syncPools = true,
+  ) => {
+    const engine = await ctx.open({ config: opts.config, syncPools });
     try {
       await fn(engine);
     } finally {
@@ -53,13 +58,26 @@ export function registerRunCommands(
     .option('-c, --config <file>', 'configuration file (default callsign.yaml)')
     .option('--json', 'print the plan as JSON')
     .action((opts: RunOptions) =>
-      withEngine(opts, async (engine) => {
-        const progress = progressPrinter(ctx.err);
-        show(
-          await reconcile(engine, { mode: 'plan', actor: ctx.actor, onProgress: progress }),
-          opts,
-        );
-      }),
+      // The pool definitions are not applied: the plan reads the stored pools as they are.
+      withEngine(
+        opts,
+        async (engine) => {
+          const progress = progressPrinter(ctx.err);
+          const report = await reconcile(engine, {
+            mode: 'plan',
+            actor: ctx.actor,
+            onProgress: progress,
+          });
+          const pools = engine.unsyncedPools?.changes ?? [];
+          if (opts.json) ctx.out(JSON.stringify({ ...report, poolChanges: pools }, null, 2));
+          else {
+            printReport(report, ctx.out);
+            for (const line of poolChangeLines(pools)) ctx.out(line);
+          }
+          setCode(exitCodeOf(report));
+        },
+        false,
+      ),
     );
 
   program
@@ -93,6 +111,7 @@ export function registerRunCommands(
             `--interval: '${opts.interval}' is not a positive number`,
           );
         }
+        warnIfSecretsReachNobody(engine, ctx.err);
         const events = new EngineEvents({ log: ctx.log });
         const webhooks = startWebhooks(engine, { events });
         const notifications = startNotifications(engine, { events });
@@ -153,6 +172,9 @@ export function registerRunCommands(
 }
 
 export function exitCodeOf(report: RunReport): number {
+  // An unreadable source comes first: whatever else happened, the run saw only part of the
+  // people, and that is what the operator must fix.
+  if (report.sources.some((s) => s.error !== undefined)) return ExitCode.SourceIncomplete;
   if (report.state === 'braked') return ExitCode.Braked;
   if (report.sources.some((s) => !s.complete)) return ExitCode.SourceIncomplete;
   if (report.state === 'failed' || report.problems.length > 0) return ExitCode.Partial;

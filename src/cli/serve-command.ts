@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 
 import { startServer } from '../api/server.ts';
 import { CallsignError } from '../core/errors.ts';
+import { warnIfSecretsReachNobody } from '../engine/credentials.ts';
 import type { Engine } from '../engine/engine.ts';
 import { scimDepsForEngine } from '../scim/engine-wiring.ts';
 import { createScimHandler } from '../scim/scim-handler.ts';
@@ -17,8 +18,9 @@ export function registerServeCommand(program: Command, ctx: CliContext) {
     .option('--no-poll', 'do not poll the sources; only run what the API and SCIM journal')
     .option('--listen <address>', 'HOST:PORT, overriding api.listen')
     .action(async (opts: { config?: string; poll: boolean; listen?: string }) => {
-      const engine = await ctx.open({ config: opts.config });
+      const engine = await ctx.open({ config: opts.config, syncPools: true });
       try {
+        warnIfSecretsReachNobody(engine, ctx.err);
         const server = await startServer(engine, {
           poll: opts.poll,
           api: opts.listen ? parseListen(opts.listen) : undefined,

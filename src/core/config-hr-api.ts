@@ -4,7 +4,8 @@
  * so only the connection, the person key, aliases, worker types and statuses are configured.
  */
 import type { MapView } from './config-reader.ts';
-import { strings, WORKER_TYPES } from './config-hr.ts';
+import { HR_TIMING_KEYS, readHrTiming, type HrTiming } from './config-hr-timing.ts';
+import { checkStatusOverlap, strings, WORKER_TYPES } from './config-hr.ts';
 import { anchorSecretRef, secretRefKind } from './secrets.ts';
 
 /**
@@ -38,7 +39,7 @@ export const API_ATTRIBUTES: Readonly<Record<string, string>> = {
 };
 
 /** What the Workday and SuccessFactors sources share (src/connectors/hr/hr-api.ts). */
-export interface HrApiSourceConfig {
+export interface HrApiSourceConfig extends HrTiming {
   name: string;
   /** Workday: `https://HOST/ccx/service/TENANT/Human_Resources/VERSION`; SF: `https://HOST/odata/v2`. */
   url: string;
@@ -89,6 +90,7 @@ export const HR_API_KEYS = {
     'countryAliases',
     'workerTypes',
     'provisionDaysBeforeStart',
+    ...HR_TIMING_KEYS,
   ],
   successfactors: [
     'name',
@@ -102,6 +104,7 @@ export const HR_API_KEYS = {
     'countryAliases',
     'workerTypes',
     'provisionDaysBeforeStart',
+    ...HR_TIMING_KEYS,
   ],
 } as const;
 
@@ -126,6 +129,7 @@ export function readHrApi(
       integer: true,
     }),
     attributes: { ...API_ATTRIBUTES },
+    ...readHrTiming(view),
   };
   for (const [alias, iso] of Object.entries(common.countryAliases)) {
     if (!/^[A-Z]{2}$/.test(iso))
@@ -186,6 +190,7 @@ export function readHrApi(
     terminated: s?.has('terminated') ? s.strings('terminated') : ['T', 'R', 'D'],
   };
   if (statuses.active.length === 0) s?.problem('active', 'list the active values');
+  if (s !== undefined) checkStatusOverlap(s, statuses);
   return { ...common, type, auth, statuses };
 }
 

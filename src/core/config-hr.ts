@@ -6,6 +6,7 @@
 import { isAbsolute, resolve } from 'node:path';
 
 import type { MapView } from './config-reader.ts';
+import { HR_TIMING_KEYS, readHrTiming } from './config-hr-timing.ts';
 import type { HrFileSourceConfig, WorkdayConfig } from './config-types.ts';
 import { anchorSecretRef, secretRefKind } from './secrets.ts';
 
@@ -25,6 +26,7 @@ export const HR_FILE_KEYS = [
   'provisionDaysBeforeStart',
   'writeBack',
   'workday',
+  ...HR_TIMING_KEYS,
 ] as const;
 
 export const WORKER_TYPES = ['employee', 'contractor', 'intern'] as const;
@@ -61,6 +63,7 @@ export function readHrFile(
       integer: true,
     }),
   };
+  Object.assign(source, readHrTiming(view));
   if (format === 'csv' || format === 'json') source.format = format;
 
   const keys = view.map('keys', ['personKey']);
@@ -84,6 +87,7 @@ export function readHrFile(
       terminated: status.strings('terminated'),
     };
     if (source.status.active.length === 0) status.problem('active', 'list the active values');
+    checkStatusOverlap(status, source.status);
   }
 
   const dates = view.map('dates', ['hire', 'termination', 'format']);
@@ -194,4 +198,25 @@ export function strings(view: MapView, key: string): Record<string, string> {
     if (value !== undefined) out[name] = value;
   }
   return out;
+}
+
+/**
+ * A status value in two lists (`Active` both active and terminated) would make every worker
+ * with it a leaver, or an active person on leave: refused, naming the value and both fields.
+ * Values compare without case, as the readers match them.
+ */
+export function checkStatusOverlap(
+  view: MapView,
+  lists: { active: string[]; leave: string[]; terminated: string[] },
+): void {
+  const seen = new Map<string, string>();
+  for (const key of ['active', 'leave', 'terminated'] as const) {
+    for (const value of lists[key]) {
+      const first = seen.get(value.toLowerCase());
+      if (first === undefined) seen.set(value.toLowerCase(), key);
+      else if (first !== key) {
+        view.problem(key, `${JSON.stringify(value)} is also listed in ${view.pathOf(first)}`);
+      }
+    }
+  }
 }

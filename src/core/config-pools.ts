@@ -8,6 +8,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { ConfigReader, MapView } from './config-reader.ts';
 import type { PoolConfig } from './config-types.ts';
 import type { NumberKind } from './model.ts';
+import { regionFault } from './phone.ts';
 import { MAX_POOL_SIZE } from './pools.ts';
 import { checkMappings, readPolicy } from './number-pool-config.ts';
 import { readLeaverAndEmergency } from './pool-leaver-config.ts';
@@ -138,7 +139,9 @@ function valueFault(pool: PoolConfig, value: string): string | undefined {
     return `is not a phone number${region === undefined ? ' (and the pool has no region)' : ''}`;
   }
   if (parsed.number !== value) return `is not E.164; write it as ${parsed.number}`;
-  return parsed.isValid() ? undefined : `is not a valid number in region ${parsed.country ?? '?'}`;
+  if (!parsed.isValid()) return `is not a valid number in region ${parsed.country ?? '?'}`;
+  // Numbers of another country cannot be routed, nor located for emergency calls, as the pool's.
+  return regionFault(parsed.number, region);
 }
 
 function outside(pool: PoolConfig, value: string): string | undefined {

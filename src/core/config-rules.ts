@@ -253,7 +253,72 @@ function checkWhen(ctx: RuleContext, view: MapView, when: string): void {
       view.problem('when', `person.${attr} is not an attribute any source maps (${attrList(ctx)})`);
     }
   }
-  if (refs.unknownNames.length === 0) checkWhenType(view, when);
+  if (refs.unknownNames.length === 0 && checkWhenType(view, when)) {
+    const fault = notBoolean(ast as unknown as CelNode);
+    if (fault !== undefined) {
+      view.problem(
+        'when',
+        `${fault} gives a value, not true or false: compare it (person.site == "nyc") ` +
+          'or test that it is set (has(person.site))',
+      );
+    }
+  }
+}
+
+/** An AST node as cel-js parses it: an operator and its arguments. */
+interface CelNode {
+  op: string;
+  args: unknown;
+  start?: number;
+  end?: number;
+}
+
+/** Attributes sources give as true/false (HR leave), which a condition may use as they are. */
+const BOOLEAN_ATTRIBUTES: ReadonlySet<string> = new Set(['onLeave']);
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'in']);
+/** Functions and methods (and macros) whose result is a boolean. */
+const BOOLEAN_CALLS = new Set([
+  'has',
+  'matches',
+  'startsWith',
+  'endsWith',
+  'contains',
+  'exists',
+  'all',
+  'exists_one',
+  'bool',
+]);
+
+/**
+ * Where a condition would give something other than true or false, described; undefined when
+ * every branch it can end in is boolean. Person attributes type-check as `dyn`, so a bare
+ * `person.site` passes the type checker and fails only per person at run time.
+ */
+function notBoolean(node: CelNode): string | undefined {
+  const args = Array.isArray(node.args) ? (node.args as unknown[]) : [node.args];
+  if (COMPARISONS.has(node.op)) return undefined;
+  if (node.op === '&&' || node.op === '||' || node.op === '!_') {
+    for (const arg of args) {
+      const fault = notBoolean(arg as CelNode);
+      if (fault !== undefined) return fault;
+    }
+    return undefined;
+  }
+  if (node.op === '?:') return notBoolean(args[1] as CelNode) ?? notBoolean(args[2] as CelNode);
+  if (node.op === 'value') return typeof node.args === 'boolean' ? undefined : 'a constant';
+  if (node.op === 'call' || node.op === 'rcall') {
+    const name = String(args[0]);
+    return BOOLEAN_CALLS.has(name) ? undefined : `${name}(…)`;
+  }
+  if (node.op === '.') {
+    const [base, name] = args as [CelNode, string];
+    const isPerson = base.op === 'id' && base.args === 'person';
+    if (isPerson && BOOLEAN_ATTRIBUTES.has(name)) return undefined;
+    return isPerson ? `person.${name}` : `the field ${name}`;
+  }
+  if (node.op === '[]') return 'an index';
+  if (node.op === 'id') return String(node.args);
+  return `the ${node.op} expression`;
 }
 
 /** Person attributes are dynamic: only what is certain at load (a string, `"a" + 1`) is refused. */
@@ -262,14 +327,18 @@ const whenTypes = new Environment({ unlistedVariablesAreDyn: false }).registerVa
   'map',
 );
 
-function checkWhenType(view: MapView, when: string): void {
+/** False when the condition was refused. */
+function checkWhenType(view: MapView, when: string): boolean {
   const checked = whenTypes.check(when);
   if (!checked.valid) {
     const message = checked.error?.message.split('\n')[0] ?? 'does not type-check';
     view.problem('when', `CEL type error: ${message}`);
+    return false;
   } else if (checked.type !== 'bool' && checked.type !== 'dyn') {
     view.problem('when', `must give true or false; this gives a ${checked.type}`);
+    return false;
   }
+  return true;
 }
 
 function checkDependencies(resources: ResourceTemplate[], profile: MapView): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classify } from './lifecycle.ts';
+import { classify, hasEnded } from './lifecycle.ts';
 import type { Person } from './model.ts';
 import { compileRules } from './rules.ts';
 
@@ -110,4 +110,23 @@ test('future start gets nothing yet; future end stays active', () => {
     }),
     'future-end',
   );
+});
+
+test('a date-only end date is the last day: it ends at the next day; endsAt wins', () => {
+  const withEnd = (extra: Record<string, string>, at: string) =>
+    classify({
+      ...active,
+      attributes: { ...attrs, ...extra },
+      previous,
+      hasResources: true,
+      now: new Date(at),
+      fingerprint: previous.lastAppliedHash,
+    });
+  assert.equal(withEnd({ endDate: '2031-03-20' }, '2031-03-20T23:59:59Z'), 'future-end');
+  assert.equal(withEnd({ endDate: '2031-03-20' }, '2031-03-21T00:00:00Z'), 'leaver');
+  const ny = { endDate: '2031-03-20', endsAt: '2031-03-21T04:00:00.000Z' };
+  assert.equal(withEnd(ny, '2031-03-21T03:59:00Z'), 'future-end');
+  assert.equal(withEnd(ny, '2031-03-21T04:00:00Z'), 'leaver');
+  assert.equal(hasEnded({ endDate: '2031-03-20' }, new Date('2031-03-21T00:00:00Z')), true);
+  assert.equal(hasEnded({ endDate: '2031-03-20' }, new Date('2031-03-20T12:00:00Z')), false);
 });

@@ -16,7 +16,10 @@ export type ClassifyInput = (
   now: Date;
   /** First working day; when absent, read from a `startDate` attribute if it is a date. */
   startDate?: Date;
-  /** Last working day; when absent, read from an `endDate` attribute if it is a date. */
+  /**
+   * When the person stops working; when absent, read from `endsAt`, else from an `endDate`
+   * attribute (a date-only value is the last working day: it ends at the next day's start).
+   */
   endDate?: Date;
   /** The current fingerprint of rule-relevant attributes (CompiledRules.fingerprint). */
   fingerprint?: string;
@@ -26,8 +29,11 @@ export type ClassifyInput = (
 export function classify(input: ClassifyInput): Lifecycle {
   const { status, attributes } = 'person' in input ? input.person : input;
   const { previous, hasResources, now } = input;
-  const start = input.startDate ?? dateAttribute(attributes.startDate);
-  const end = input.endDate ?? dateAttribute(attributes.endDate);
+  // `startsAt`/`endsAt` are instants an HR source worked out in its time zone; without them a
+  // date-only value is a UTC day, and an end date is the last day (it ends when the next begins).
+  const start =
+    input.startDate ?? dateAttribute(attributes.startsAt) ?? dateAttribute(attributes.startDate);
+  const end = input.endDate ?? endOf(attributes);
   const ended = end !== undefined && end.getTime() <= now.getTime();
 
   // Someone gone (disabled, deleted, or past their end date) loses what they have.
@@ -48,9 +54,31 @@ export function classify(input: ClassifyInput): Lifecycle {
   return end !== undefined ? 'future-end' : 'unchanged';
 }
 
-/** A date from an attribute: ISO date or date-time, or LDAP GeneralizedTime (20250131…Z). */
-function dateAttribute(value: unknown): Date | undefined {
+/**
+ * True when the attributes say the person's last day is over. Such a person gets no resources
+ * even when they have none to lose (a terminated worker still listed in an HR export).
+ */
+export function hasEnded(attributes: Attributes, now: Date): boolean {
+  const end = endOf(attributes);
+  return end !== undefined && end.getTime() <= now.getTime();
+}
+
+/** `endsAt` (an instant an HR source worked out in its time zone), else `endDate`. */
+function endOf(attributes: Attributes): Date | undefined {
+  return dateAttribute(attributes.endsAt) ?? dateAttribute(attributes.endDate, 1);
+}
+
+/**
+ * A date from an attribute: ISO date or date-time, or LDAP GeneralizedTime (20250131…Z). A
+ * date-only value is that day's 00:00 UTC, moved `daysAfterDateOnly` days on.
+ */
+function dateAttribute(value: unknown, daysAfterDateOnly = 0): Date | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const day = new Date(`${value}T00:00:00Z`);
+    day.setUTCDate(day.getUTCDate() + daysAfterDateOnly);
+    return Number.isNaN(day.getTime()) ? undefined : day;
+  }
   const general = /^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?(?:\.\d+)?Z$/.exec(value);
   const iso =
     general === null

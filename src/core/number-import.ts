@@ -1,7 +1,7 @@
 /**
  * Checking a CSV of existing number assignments before it is imported. Columns: `pool`,
- * `number`, `state` (assigned, reserved or blocked), `person` (an employeeId or mail, found
- * through the store's correlation keys), `note`. The file must be UTF-8 with exactly that
+ * `number`, `state` (assigned, reserved or blocked), `person` (a Callsign person id, or a
+ * value of one of the configuration's correlation keys, any case), `note`. The file must be UTF-8 with exactly that
  * header, else nothing is read; each row is then checked on its own and a bad one is named by
  * line and field, while the good ones go on to be imported together (one transaction).
  */
@@ -25,11 +25,15 @@ export interface ImportProblem {
 /** What the checks need from the store: people by key and the stored number rows. */
 export interface ImportLookups {
   pools: readonly PoolConfig[];
-  /** Person ids whose correlation key `key` has value `value` (normalised). */
+  /** Person ids whose correlation key `key` has value `value`, compared without case. */
   findPeople(key: string, value: string): Promise<string[]>;
-  /** Keys tried for the `person` column, in order (employeeId, mail, the config's). */
+  /** Correlation keys tried for the `person` column, in order (the configuration's). */
   personKeys: readonly string[];
+  /** Whether a Callsign person id exists (the id other `numbers` commands take). */
+  personExists(id: string): Promise<boolean>;
   number(pool: string, value: string): Promise<NumberRecord | undefined>;
+  /** The number of the pool the person already has assigned, if any. */
+  assignedTo(pool: string, personId: string): Promise<string | undefined>;
 }
 
 /** Decodes and splits the file; `config` error (nothing imported) for encoding or header. */
@@ -176,6 +180,13 @@ async function checkRow(
   if (stored.state === 'assigned' && stored.personId !== personId) {
     return void fault('number', `${value} is assigned to someone else (${stored.personId})`);
   }
+  // Found here, the row is refused alone; found by the import's transaction, it aborts all.
+  if (c.state === 'assigned' && personId !== undefined) {
+    const held = await lookups.assignedTo(pool.name, personId);
+    if (held !== undefined && held !== value) {
+      return void fault('person', `${c.personText} already has ${held} in pool ${pool.name}`);
+    }
+  }
   const row: NumberImportRow = { line: c.line, pool: pool.name, value, state: c.state };
   if (personId !== undefined) row.personId = personId;
   if (c.note !== '') row.note = c.note;
@@ -210,6 +221,7 @@ async function resolvePerson(
   lookups: ImportLookups,
   fault: Fault,
 ): Promise<string | undefined> {
+  if (await lookups.personExists(text)) return text;
   const [key] = normalizeKey(text);
   const ids = new Set<string>();
   for (const name of lookups.personKeys) {
@@ -217,7 +229,9 @@ async function resolvePerson(
   }
   if (ids.size === 1) return [...ids][0];
   if (ids.size === 0) {
-    return void fault('person', `nobody has ${lookups.personKeys.join(' or ')} '${text}'`);
+    const names = ['person id', ...lookups.personKeys];
+    const tried = `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+    return void fault('person', `nobody has ${tried} '${text}'`);
   }
   return void fault('person', `'${text}' matches ${ids.size} people (${[...ids].join(', ')})`);
 }

@@ -5,10 +5,12 @@
  * §5.1.5 without the `tel:` scheme. Each directory syntax gets its own rendering at the edge.
  */
 import {
+  getCountryCallingCode,
   isSupportedCountry,
   parsePhoneNumberFromString,
   type CountryCode,
 } from 'libphonenumber-js';
+import { parsePhoneNumberFromString as parseWithFullMetadata } from 'libphonenumber-js/max';
 
 /** A parsed number: E.164 digits with `+`, and the extension digits if any. */
 export interface PhoneValue {
@@ -114,3 +116,29 @@ export function formatCanonical(value: string, style: PhoneStyle): string {
 
 const EXTENSION = /^[0-9]{1,20}$/;
 const CANONICAL = /^(\+[1-9][0-9]{1,14})(?:;ext=([0-9]{1,20}))?$/;
+
+/**
+ * The region (ISO 3166) an E.164 number belongs to, read with the full numbering metadata so
+ * that regions sharing a country code (+1: US, CA, the Caribbean) are told apart; undefined
+ * when no region claims it.
+ */
+export function regionOfNumber(e164: string): string | undefined {
+  return parseWithFullMetadata(e164)?.country;
+}
+
+/** Why `e164` is not a number of `region`, or undefined when it is (or no region is set). */
+export function regionFault(e164: string, region: string | undefined): string | undefined {
+  if (region === undefined) return undefined;
+  const wanted = region.toUpperCase();
+  const parsed = parseWithFullMetadata(e164);
+  if (parsed === undefined || parsed.country === wanted) return undefined;
+  if (parsed.country === undefined) {
+    // No region's detailed plan claims it: the country calling code is all there is to check.
+    if (!isSupportedCountry(wanted)) return undefined;
+    const code = getCountryCallingCode(wanted as CountryCode);
+    return parsed.countryCallingCode === code
+      ? undefined
+      : `has country code +${parsed.countryCallingCode}, not +${code} of the pool's region ${region}`;
+  }
+  return `is a number of region ${parsed.country}, not the pool's region ${region}`;
+}

@@ -101,7 +101,10 @@ test('a rule that does not return a boolean is a problem', () => {
     rules: [{ name: 'odd', when: 'person.site', profile: 'user', numbers: {} }],
   });
   const decision = odd.decide(person('p5', { site: 'nyc' }));
-  assert.match(decision.problems[0].message, /rule odd returned string, not a boolean/);
+  assert.match(
+    decision.problems[0].message,
+    /rule odd \(rules\[0\]\.when\) gave a string, not true or false/,
+  );
 });
 
 test('leavers and future starters are not matched against rules', () => {

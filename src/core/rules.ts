@@ -32,7 +32,7 @@ export function compileRules(
   config: Pick<CallsignConfig, 'rules' | 'profiles' | 'pools'>,
 ): CompiledRules {
   const poolKinds = new Map(config.pools.map((p) => [p.name, p.kind]));
-  const rules = config.rules.map((rule) => compileRule(rule));
+  const rules = config.rules.map((rule, index) => compileRule(rule, index));
   const attributes = new Set<string>();
   for (const rule of rules) {
     for (const a of rule.attributes) attributes.add(a);
@@ -55,13 +55,15 @@ export function compileRules(
 
 interface CompiledRule {
   name: string;
+  /** `rules[N].when`, to name the configuration field in problems. */
+  field: string;
   profile: string;
   evaluate: (context: { person: Attributes }) => unknown;
   attributes: string[];
   pools: { kind: NumberKind; template: CompiledTemplate }[];
 }
 
-function compileRule(rule: CallsignConfig['rules'][number]): CompiledRule {
+function compileRule(rule: CallsignConfig['rules'][number], index: number): CompiledRule {
   let evaluate;
   try {
     evaluate = parse(rule.when);
@@ -78,7 +80,8 @@ function compileRule(rule: CallsignConfig['rules'][number]): CompiledRule {
   for (const pool of pools) {
     for (const ref of pool.template.refs) if (ref.root === 'person') attributes.push(ref.name);
   }
-  return { name: rule.name, profile: rule.profile, evaluate, attributes, pools };
+  const field = `rules[${index}].when`;
+  return { name: rule.name, field, profile: rule.profile, evaluate, attributes, pools };
 }
 
 /** Lifecycles for which rules are not consulted: the person gets nothing (yet or any more). */
@@ -104,8 +107,10 @@ function decide(
     }
     if (result === false) continue;
     if (result !== true) {
-      const message = `rule ${rule.name} returned ${typeof result}, not a boolean`;
-      decision.problems.push({ source: 'rules', record: person.id, message });
+      const message =
+        `rule ${rule.name} (${rule.field}) gave a ${typeof result}, not true or false: ` +
+        'compare the value (person.site == "nyc") or test it with has(person.site)';
+      decision.problems.push({ source: 'rules', record: person.id, field: rule.field, message });
       return decision;
     }
     return matched(decision, rule, poolKinds, person);
@@ -148,7 +153,8 @@ function evaluationProblem(rule: CompiledRule, person: Person, err: unknown): Re
       message: `rule ${rule.name} reads person.${missing}, which person ${person.id} lacks`,
     };
   }
-  return { source: 'rules', record: person.id, message: `rule ${rule.name} failed: ${summary}` };
+  const message = `rule ${rule.name} (${rule.field}) failed: ${summary}`;
+  return { source: 'rules', record: person.id, field: rule.field, message };
 }
 
 /**

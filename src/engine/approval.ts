@@ -1,6 +1,7 @@
 import { CallsignError } from '../core/errors.ts';
+import type { PersonStatus } from '../core/model.ts';
 import type { Engine } from './engine.ts';
-import { execute, type ReconcileOptions, type RunReport } from './reconcile.ts';
+import { execute, keysOf, type ReconcileOptions, type RunReport } from './reconcile.ts';
 
 /**
  * Lets a braked run go ahead: its held operations become pending and run now, or, with
@@ -16,6 +17,7 @@ export async function approveRun(
   },
 ): Promise<RunReport> {
   const run = await requireBraked(engine, options.runId);
+  await applyDeferredStatus(engine, run.summary.deferredStatus);
   const released = await engine.store.releaseHeld(run.id, 'pending');
   await engine.store.updateRun(run.id, { state: 'approved' });
   await engine.store.audit({
@@ -63,6 +65,22 @@ export async function rejectRun(engine: Engine, options: { runId: string; actor:
     after: { operations: cancelled },
   });
   return cancelled;
+}
+
+/** The leavers' statuses the braked run observed and kept back until approval. */
+async function applyDeferredStatus(engine: Engine, deferred: unknown): Promise<void> {
+  if (!Array.isArray(deferred)) return;
+  for (const entry of deferred as { id?: unknown; status?: unknown }[]) {
+    if (typeof entry?.id !== 'string' || !isStatus(entry.status)) continue;
+    const person = await engine.store.getPerson(entry.id);
+    if (person === undefined) continue;
+    const next = { ...person, status: entry.status };
+    await engine.store.savePerson(next, keysOf(next, engine.config.correlation));
+  }
+}
+
+function isStatus(value: unknown): value is PersonStatus {
+  return value === 'active' || value === 'disabled' || value === 'deleted';
 }
 
 async function requireBraked(engine: Engine, runId: string) {

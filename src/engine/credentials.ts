@@ -84,3 +84,55 @@ async function mailCredentialOf(engine: Engine, op: OperationRecord) {
     return undefined;
   }
 }
+
+/**
+ * True when a profile gives resources a generated secret and no `credentials` notification rule
+ * mails it: the secret then reaches nobody unless an administrator hands it out
+ * (`callsign people credentials`). Joiners from SCIM, HR push and the poll loop under
+ * `callsign serve` have no report that could show it.
+ */
+export function secretsReachNobody(config: Pick<CallsignConfig, 'profiles' | 'notifications'>) {
+  const generates = Object.values(config.profiles).some((p) => p.resources.some((r) => r.secret));
+  const mailed = config.notifications?.rules.some((r) => r.on === 'credentials') ?? false;
+  return generates && !mailed;
+}
+
+/** Warns (log and one stderr line) at the start of a long-running command; see above. */
+export function warnIfSecretsReachNobody(engine: Engine, err: (line: string) => void): void {
+  if (!secretsReachNobody(engine.config)) return;
+  engine.log.warn(
+    { hint: 'callsign people credentials <person>' },
+    'profiles generate secrets but no credentials notification rule mails them',
+  );
+  err(
+    'callsign: warning: profiles generate secrets (SIP passwords) but no `credentials` ' +
+      'notification rule mails them; hand each out once with `callsign people credentials <person>`',
+  );
+}
+
+/**
+ * The person's stored secrets not handed out yet, revealed this once and marked handed out;
+ * each hand-out is audited (never the secret). Empty when there is none left to hand out.
+ */
+export async function takeCredentialsOf(
+  engine: Engine,
+  personId: string,
+  actor: string,
+): Promise<Credential[]> {
+  const person = await engine.store.getPerson(personId);
+  const out: Credential[] = [];
+  for (const link of await engine.store.listLinks(personId)) {
+    const resource = secretRef(link);
+    const secret = await engine.vault.takeUndelivered(resource, engine.clock());
+    if (secret === undefined) continue;
+    await engine.store.audit({
+      at: engine.clock().toISOString(),
+      actor,
+      personId,
+      action: 'credentials.handed-out',
+      subject: resource,
+    });
+    out.push({ personId, label: person ? labelOf(person) : personId, resource, secret });
+  }
+  return out;
+}

@@ -26,7 +26,7 @@ import { ServiceNowSource } from '../connectors/servicenow/servicenow-source.ts'
 import { NullTarget } from '../connectors/null/null-target.ts';
 import type { SourceConnector, TargetConnector } from '../connectors/types.ts';
 import { openStore } from '../store/open.ts';
-import type { Store } from '../store/types.ts';
+import type { PoolChange, PoolDefinition, Store } from '../store/types.ts';
 import { scimStoreOf } from '../scim/scim-store.ts';
 import { poolDefinition } from '../core/pools.ts';
 import { inventoryHandler, type OperationHandler, writeBackHandler } from './handlers.ts';
@@ -43,6 +43,11 @@ export interface Engine {
   vault: Vault;
   log: Logger;
   clock: () => Date;
+  /**
+   * Set when the engine was opened without applying the pool definitions (a dry run): the
+   * definitions left unapplied and what applying them would change.
+   */
+  unsyncedPools?: { definitions: PoolDefinition[]; changes: PoolChange[] };
   close(): Promise<void>;
 }
 
@@ -55,6 +60,11 @@ export interface OpenEngineOptions {
   connectors?: boolean;
   /** The store must already exist (commands that read or act on what a sync stored). */
   existingStore?: boolean;
+  /**
+   * Apply the configuration's pool definitions to the store (default true). A dry run passes
+   * false: it plans against the stored pools and reports what the next sync would change.
+   */
+  syncPools?: boolean;
 }
 
 export async function openEngine(config: CallsignConfig, options: OpenEngineOptions) {
@@ -87,7 +97,18 @@ export async function openEngine(config: CallsignConfig, options: OpenEngineOpti
       }
     }
 
-    for (const pool of config.pools) await store.syncPool(poolDefinition(pool));
+    const definitions = config.pools.map(poolDefinition);
+    let unsyncedPools: Engine['unsyncedPools'];
+    if (options.syncPools === false) {
+      const changes: PoolChange[] = [];
+      for (const def of definitions) {
+        const change = await store.previewPool(def);
+        if (change) changes.push(change);
+      }
+      unsyncedPools = { definitions, changes };
+    } else {
+      for (const def of definitions) await store.syncPool(def);
+    }
 
     const close = async () => {
       for (const c of [...sources.values(), ...targets.values()]) {
@@ -95,7 +116,10 @@ export async function openEngine(config: CallsignConfig, options: OpenEngineOpti
       }
       await store.close();
     };
-    return { config, store, sources, targets, handlers, vault, log: options.log, clock, close };
+    const log = options.log;
+    const engine: Engine = { config, store, sources, targets, handlers, vault, log, clock, close };
+    if (unsyncedPools) engine.unsyncedPools = unsyncedPools;
+    return engine;
   } catch (err) {
     await store.close();
     throw err;

@@ -3,7 +3,10 @@ import type { SourceConnector, TargetChange, TargetResult } from '../connectors/
 import type { Store } from '../store/types.ts';
 
 /** Applies a change on a pseudo-target: the number inventory or a source's write-back. */
-export type OperationHandler = (change: TargetChange) => Promise<TargetResult>;
+export type OperationHandler = (
+  change: TargetChange,
+  context?: { actor?: string },
+) => Promise<TargetResult>;
 
 /** The pseudo-target that owns number release, so it is ordered after the deletes using it. */
 export const INVENTORY_TARGET = 'inventory';
@@ -16,9 +19,10 @@ export const INVENTORY_TARGET = 'inventory';
 export function inventoryHandler(options: {
   store: Store;
   clock: () => Date;
+  /** Audited when the operation's run names no actor (the engine's own). */
   actor: string;
 }): OperationHandler {
-  return async (change) => {
+  return async (change, context) => {
     const split = change.key.indexOf(':');
     const pool = change.key.slice(0, split);
     const value = change.key.slice(split + 1);
@@ -27,7 +31,10 @@ export function inventoryHandler(options: {
     }
     if (change.action !== 'delete') return { externalId: change.key, outcome: 'noop' };
 
-    await options.store.releaseNumber(pool, value, options.clock(), options.actor);
+    // The release is audited as whoever caused the run (an API token, SCIM, the poll loop), not
+    // as the process that happens to execute it.
+    const actor = context?.actor ?? options.actor;
+    await options.store.releaseNumber(pool, value, options.clock(), actor);
     return { externalId: change.key, outcome: 'deleted' };
   };
 }

@@ -10,13 +10,12 @@ import {
   inventoryReport,
   type PoolReport,
 } from '../core/inventory-report.ts';
+import { normalizeKey } from '../core/correlate.ts';
 import { checkImportRows, readImportCsv, type ImportProblem } from '../core/number-import.ts';
 import { reconcileNumbers, type NumberReconcileReport } from '../core/number-reconcile.ts';
 import type { NumberQuery } from '../store/types.ts';
 import type { Engine } from './engine.ts';
 
-/** Person keys the import's `person` column is looked up by, before the config's own. */
-const PERSON_KEYS = ['employeeId', 'mail'];
 const DAY_MS = 86_400_000;
 
 export interface ImportOutcome {
@@ -36,12 +35,31 @@ export async function importNumbersCsv(
   o: { bytes: Uint8Array; file: string; dryRun: boolean; actor: string },
 ): Promise<ImportOutcome & { rows: { line: number; pool: string; value: string }[] }> {
   const records = readImportCsv(o.bytes, o.file);
-  const keys = [...new Set([...PERSON_KEYS, ...engine.config.correlation])];
+  // Only correlation keys are stored for people; they are matched without case, as correlation
+  // matches them, though the store keeps each as its source spelled it.
+  const keys = engine.config.correlation;
+  let index: Promise<Map<string, string[]>> | undefined;
+  const indexed = async () => {
+    const byValue = new Map<string, string[]>();
+    for (const k of await engine.store.listPersonKeys(keys)) {
+      const [norm] = normalizeKey(k.value);
+      if (norm === undefined) continue;
+      const at = `${k.key}\u0000${norm}`;
+      byValue.set(at, [...(byValue.get(at) ?? []), k.personId]);
+    }
+    return byValue;
+  };
   const { rows, problems } = await checkImportRows(records, {
     pools: engine.config.pools,
     personKeys: keys,
-    findPeople: async (key, value) =>
-      (await engine.store.findPeopleByKey(key, value)).map((p) => p.id),
+    personExists: async (id) => (await engine.store.getPerson(id)) !== undefined,
+    findPeople: async (key, value) => {
+      index ??= indexed();
+      const [norm] = normalizeKey(value);
+      return norm === undefined ? [] : ((await index).get(`${key}\u0000${norm}`) ?? []);
+    },
+    assignedTo: async (pool, personId) =>
+      (await engine.store.searchNumbers({ pool, personId, state: 'assigned' }))[0]?.value,
     number: async (pool, value) =>
       (await engine.store.searchNumbers({ pool, prefix: value })).find((n) => n.value === value),
   });

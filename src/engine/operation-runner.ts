@@ -55,14 +55,31 @@ export async function runOperation(
       return;
     }
 
+    // Checked at every attempt: a retry waiting out its backoff may meanwhile have lost its
+    // resource to someone else (a released number given to the next hire).
+    const stale = await ctx.store.staleReason(op);
+    if (stale !== undefined) {
+      await settleStale(ctx, op, stale, log);
+      return;
+    }
+
     ctx.events.emit('operation:started', { operation: op, attempt: op.attempts });
     const started = ctx.clock().getTime();
     let result: TargetResult;
     try {
-      result = await target.apply(change, { operation: op });
+      result = await target.apply(change, { operation: op, actor: await actorOf(ctx, op.runId) });
     } catch (err) {
-      await settleError(ctx, op, target, toCallsignError(err), log);
-      return;
+      const error = toCallsignError(err);
+      if (error.code === ErrorCode.NotFound && op.action === 'delete') {
+        // Already gone (removed by hand, or an earlier attempt whose answer was lost): done.
+        result = { externalId: op.key, outcome: 'noop' };
+      } else if (error.code === ErrorCode.NotFound && op.action === 'update') {
+        await settleMissing(ctx, op, error, log);
+        return;
+      } else {
+        await settleError(ctx, op, target, error, log);
+        return;
+      }
     }
     await settleDone(ctx, op, { target, result, started, log });
   } catch (err) {
@@ -168,6 +185,42 @@ async function settleError(
   ctx.stats.failed += 1;
   log.error({ code: error.code, attempts: op.attempts, err: error.message }, 'operation failed');
   ctx.events.emit('operation:failed', { operation: op, error });
+}
+
+/**
+ * An update whose resource is gone from the target: the link is stale, so it is dropped and the
+ * operation closed with the reason; the next run plans the resource as new and creates it
+ * (with its secret), rather than the update failing for good and the person keeping nothing.
+ */
+async function settleMissing(
+  ctx: RunContext,
+  op: OperationRecord,
+  cause: CallsignError,
+  log: Logger,
+): Promise<void> {
+  const reason =
+    `stale link: ${op.target}/${op.type}/${op.key} is missing on the target ` +
+    `(${cause.message}); the link is dropped and the next run creates it`;
+  await settleStale(ctx, op, reason, log);
+}
+
+/** Cancels a stale operation without calling the target, and drops its person's link. */
+async function settleStale(
+  ctx: RunContext,
+  op: OperationRecord,
+  reason: string,
+  log: Logger,
+): Promise<void> {
+  const error = { code: ErrorCode.State, message: reason, retryable: false };
+  const { personId, target, type, key } = op;
+  const outcome = {
+    state: 'cancelled' as const,
+    error,
+    audit: await audit(ctx, op, error),
+    link: { delete: { personId, target, type, key } },
+  };
+  if (!(await ctx.store.complete(op.id, op.fence, outcome))) return staleAfter(ctx, op, log);
+  log.warn({ reason }, 'stale operation cancelled');
 }
 
 function staleAfter(ctx: RunContext, op: OperationRecord, log: Logger): void {

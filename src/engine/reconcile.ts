@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { correlate } from '../core/correlate.ts';
 import { CallsignError, toCallsignError } from '../core/errors.ts';
-import { classify } from '../core/lifecycle.ts';
+import { classify, hasEnded } from '../core/lifecycle.ts';
 import type {
   HeldNumber,
   Lifecycle,
@@ -15,15 +15,22 @@ import type {
 } from '../core/model.ts';
 import { labelOf, planPerson } from '../core/planner.ts';
 import { compileRules, type CompiledRules } from '../core/rules.ts';
-import type { NumberRecord, RunState } from '../store/types.ts';
+import type { NumberPreview, NumberRecord, RunState } from '../store/types.ts';
 import type { Engine } from './engine.ts';
 import type { EngineEvents } from './events.ts';
-import { allocateFree, peekUnpromised } from './allocate.ts';
+import { allocateFree } from './allocate.ts';
 import { handOutCredentials, secretFormatOf, type Credential } from './credentials.ts';
+import { dropDrifted } from './drift.ts';
 import { Executor } from './executor.ts';
-import { leaverForwards } from './leaver-forward.ts';
+import { forwardsInPool, leaverForwards } from './leaver-forward.ts';
 import { withEmergency } from './number-emergency.ts';
-import { brakeCheck, withoutOpen, type BrakeVerdict } from './plan-guards.ts';
+import {
+  alreadyApproved,
+  brakeCheck,
+  withoutBlindLeave,
+  withoutOpen,
+  type BrakeVerdict,
+} from './plan-guards.ts';
 import { secretRef } from './vault.ts';
 import { mergePerson, pendingMissing, readSources, type SourceReport } from './observe.ts';
 
@@ -133,9 +140,11 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
   const numbers = options.changes
     ? undefined
     : groupBy(
-        (await store.listNumbers()).filter(
-          (n) => (n.state === 'assigned' || n.state === 'forwarding') && n.personId,
-        ),
+        // Only numbers in use: the free ones (most of a large pool) are never needed here.
+        [
+          ...(await store.searchNumbers({ state: 'assigned' })),
+          ...(await store.searchNumbers({ state: 'forwarding' })),
+        ].filter((n) => n.personId),
         (n) => n.personId!,
       );
   const heldBy = async (id: string): Promise<HeldNumber[]> =>
@@ -152,6 +161,8 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
     state: ['pending', 'running', 'failed', 'held'],
   });
   const open = groupBy(unfinished, (op) => op.personId);
+  // A full sync reads a slice of the links back: one removed by hand is created again.
+  if (sync && links) problems.push(...(await dropDrifted(engine, links, unfinished)));
   // Runs cut short (a crash, a kill -9) left operations pending or running: this run resumes them.
   const resume = [
     ...new Set(
@@ -189,13 +200,19 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
 
   const graceSeconds = (name: string) => {
     const source = config.sources.find((s) => s.name === name);
-    return source?.type === 'ldap' ? (source.missingGraceSeconds ?? 0) : 0;
+    // Every source type that can say someone is gone by leaving them out (LDAP and HR) has one.
+    return source !== undefined && 'missingGraceSeconds' in source
+      ? (source.missingGraceSeconds ?? 0)
+      : 0;
   };
   const plans: PersonPlan[] = [];
-  const promised = new Map<string, string[]>();
+  const unsynced = engine.unsyncedPools?.definitions;
+  const preview = sync ? undefined : store.previewNumbers(clock, unsynced);
   const counts: Partial<Record<Lifecycle, number>> = {};
   const previousById = new Map(people.map((p) => [p.id, p]));
   let done = 0;
+  const leaving: { before: Person; after: Person }[] = [];
+  const approved = new Set<string>();
   for (const [id, base] of nextPeople) {
     const previous = previousById.get(id);
     const person = mergePerson({
@@ -216,19 +233,23 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
       held: await heldBy(id),
       forwarding: await forwardingOf(id),
       actor: options.actor,
-      promised,
+      preview,
     });
-    const plan = withoutOpen(planned, open.get(id) ?? []);
+    const blind = withoutBlindLeave(planned, person, recordsOf.has(id), completeSources);
+    const plan = withoutOpen(blind, open.get(id) ?? []);
     const label = `${labelOf(person)} (${person.id})`;
     plan.problems.push(...pendingMissing({ person, now: clock(), graceSeconds, label }));
     counts[plan.lifecycle] = (counts[plan.lifecycle] ?? 0) + 1;
     if (plan.operations.length > 0 || plan.problems.length > 0) plans.push(plan);
     problems.push(...plan.problems);
+    if (plan.deprovision && alreadyApproved(plan, previous, person)) approved.add(id);
     if (sync)
       await store.savePerson(
         { ...person, lastAppliedHash: rules.fingerprint(person) },
         keysOf(person, config.correlation),
       );
+    // Put back if the brake holds the run: the observation waits for approval.
+    if (sync && plan.deprovision && previous) leaving.push({ before: previous, after: person });
     options.onProgress?.('planning', ++done, nextPeople.size);
   }
 
@@ -248,7 +269,7 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
     : plans.some((p) => p.deprovision)
       ? await store.countLinkedPeople()
       : 0;
-  report.brake = brakeCheck(engine, plans, known);
+  report.brake = brakeCheck(engine, plans, known, approved);
   if (!sync) return report;
 
   const ops = plans.flatMap((p) => p.operations);
@@ -276,7 +297,14 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
   if (report.brake) {
     await store.journal(runId, ops, 'held');
     report.state = 'braked';
-    await store.updateRun(runId, { state: 'braked', summary: summaryOf(report) });
+    // A rejected run must leave its leavers as they were: their status waits for approval.
+    for (const { before } of leaving)
+      await store.savePerson(before, keysOf(before, config.correlation));
+    const deferredStatus = leaving.map(({ after }) => ({ id: after.id, status: after.status }));
+    await store.updateRun(runId, {
+      state: 'braked',
+      summary: { ...summaryOf(report), deferredStatus },
+    });
     await store.audit({
       at: clock().toISOString(),
       actor: options.actor,
@@ -375,8 +403,8 @@ async function planOne(o: {
   /** The person's numbers still forwarding after they left. */
   forwarding: NumberRecord[];
   actor: string;
-  /** Dry run: numbers already shown for other people, by pool. */
-  promised: Map<string, string[]>;
+  /** Dry run: what allocation would give, never the same number to two people. */
+  preview: NumberPreview | undefined;
 }): Promise<PersonPlan> {
   const { engine, rules, person } = o;
   const lifecycle = classify({
@@ -386,7 +414,9 @@ async function planOne(o: {
     now: engine.clock(),
     fingerprint: rules.fingerprint(person),
   });
-  const decision = rules.decide(person, lifecycle);
+  // Past their last day, someone still listed (a terminated HR worker) gets nothing again.
+  const gone = hasEnded(person.attributes, engine.clock());
+  const decision = rules.decide(gone ? { ...person, status: 'disabled' } : person, lifecycle);
   const numbers: HeldNumber[] = [];
   const problems = [...decision.problems];
   for (const need of decision.numbers) {
@@ -402,9 +432,9 @@ async function planOne(o: {
             need.pool,
             person.id,
             o.actor,
-            o.forwarding.some((f) => f.pool === need.pool),
+            forwardsInPool(engine, o.forwarding, need.pool),
           )
-        : await peekUnpromised(engine, o.promised, need.pool, person.id);
+        : await o.preview!.peek(need.pool, person.id);
       if (!got)
         throw new CallsignError('exhausted', `Cannot allocate a number from pool '${need.pool}'`);
       numbers.push(got);
@@ -431,7 +461,8 @@ async function planOne(o: {
   }
   const leaving = lifecycle === 'leaver' || person.status !== 'active';
   const kept = await leaverForwards({ ...o, leaving, person });
-  const fresh = new Set(numbers.filter((n) => !o.held.includes(n)));
+  // A preview already carries each number's own emergency data; an allocation is read back.
+  const fresh = new Set(o.sync ? numbers.filter((n) => !o.held.includes(n)) : []);
   const plan = planPerson({
     person,
     decision,
@@ -511,7 +542,7 @@ function newPerson(): Person {
   };
 }
 
-function keysOf(person: Person, keys: string[]): Record<string, string> {
+export function keysOf(person: Person, keys: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of keys) {
     const v = person.attributes[k];

@@ -19,7 +19,8 @@ import { TokenBucket } from './rate-limiter.ts';
  */
 export type OperationHandler = (
   change: TargetChange,
-  context: { operation: OperationRecord },
+  /** `actor`: who caused the operation's run (`api:<token>`, `scim:<token>`, `poll`). */
+  context: { operation: OperationRecord; actor?: string },
 ) => Promise<TargetResult>;
 
 /** Pace of a handler: local work, a few at a time, no rate. */

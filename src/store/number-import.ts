@@ -103,3 +103,21 @@ function fault(r: NumberImportRow, field: string, text: string): CallsignError {
     details: { line: r.line, field, pool: r.pool, value: r.value },
   });
 }
+
+/**
+ * Every stored value of these correlation keys, for an import to match its `person` column
+ * without regard to case (keys are stored as the source spelled them: `W9`, `Ann@Acme.com`).
+ * One read for the whole file instead of one per row.
+ */
+export async function listPersonKeys(
+  ctx: StoreContext,
+  keys: readonly string[],
+): Promise<{ key: string; value: string; personId: string }[]> {
+  if (keys.length === 0) return [];
+  const rows = await ctx.db
+    .selectFrom('person_keys')
+    .select(['key', 'value', 'person_id'])
+    .where('key', 'in', [...keys])
+    .execute();
+  return rows.map((r) => ({ key: r.key, value: r.value, personId: r.person_id }));
+}

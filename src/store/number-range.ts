@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 
 import { insertAudit } from './records.ts';
 import type { Database } from './schema.ts';
-import type { PoolDefinition } from './types.ts';
+import type { PoolChange, PoolDefinition } from './types.ts';
 
 const CHUNK = 500;
 const ACTOR = 'config';
@@ -113,4 +113,61 @@ async function audit(
     before: { state: from },
     after: { state: to, reason: to === 'retired' ? 'outside the pool range' : 'back in range' },
   });
+}
+
+/**
+ * What `applyPoolDefinition` would change, read without writing (for `plan`, which must leave the
+ * inventory as it is). Undefined when the stored pool already matches its definition.
+ */
+export async function previewPoolDefinition(
+  db: Kysely<Database>,
+  pool: PoolDefinition,
+  now: Date,
+): Promise<PoolChange | undefined> {
+  const at = now.toISOString();
+  const stored = await db
+    .selectFrom('pools')
+    .select(['kind', 'quarantine_days', 'policy', 'pattern', 'mapping'])
+    .where('name', '=', pool.name)
+    .executeTakeFirst();
+  const change: PoolChange = {
+    pool: pool.name,
+    isNew: stored === undefined,
+    added: 0,
+    retired: 0,
+    restored: 0,
+    outOfRange: [],
+    settings: false,
+  };
+  if (stored === undefined) {
+    change.added = pool.values.length;
+    return change;
+  }
+  change.settings =
+    stored.kind !== pool.kind ||
+    Number(stored.quarantine_days) !== pool.quarantineDays ||
+    stored.policy !== (pool.policy ?? 'lowest') ||
+    (stored.pattern ?? null) !== (pool.pattern ?? null) ||
+    (stored.mapping ?? null) !== (pool.mapping === undefined ? null : JSON.stringify(pool.mapping));
+
+  const existing = await db
+    .selectFrom('numbers')
+    .select(['value', 'state', 'in_range', 'available_at'])
+    .where('pool', '=', pool.name)
+    .execute();
+  const wanted = new Set(pool.values);
+  const have = new Set(existing.map((r) => r.value));
+  change.added = pool.values.filter((v) => !have.has(v)).length;
+  for (const r of existing) {
+    if (wanted.has(r.value)) {
+      if (r.state === 'retired') change.restored++;
+      continue;
+    }
+    if (isFree(r.state, r.available_at, at)) change.retired++;
+    else if (Number(r.in_range) === 1) change.outOfRange.push(r.value);
+  }
+  const changed =
+    change.settings ||
+    change.added + change.retired + change.restored + change.outOfRange.length > 0;
+  return changed ? change : undefined;
 }

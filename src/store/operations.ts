@@ -6,7 +6,9 @@ import { sql } from 'kysely';
 
 import { CallsignError, ErrorCode } from '../core/errors.ts';
 import type { StoreContext } from './context.ts';
+import { deleteLinkIn } from './people.ts';
 import { insertAudit } from './records.ts';
+import { staleReasonIn } from './stale.ts';
 import { toOperation } from './rows.ts';
 import type { OperationRecord, OperationState } from './types.ts';
 
@@ -59,16 +61,21 @@ export async function releaseHeld(
   return Number(result.numUpdatedRows);
 }
 
-/** Retry (→ pending), skip or cancel an operation, audited. */
+/**
+ * Retry (→ pending), skip or cancel an operation, audited. A retry of a stale operation (see
+ * stale.ts) cancels it instead, drops its person's link to the resource that is no longer
+ * theirs, and returns the reason.
+ */
 export async function setOperationState(
   ctx: StoreContext,
   request: { id: string; state: 'pending' | 'skipped' | 'cancelled'; actor: string },
-): Promise<void> {
-  const { id, state, actor } = request;
-  await ctx.write(async (db) => {
+): Promise<{ state: OperationState; reason?: string }> {
+  const { id, actor } = request;
+  return ctx.write(async (db) => {
     const row = await db
       .selectFrom('operations')
-      .select(['state', 'run_id', 'person_id', 'target', 'type', 'key'])
+      .select(['state', 'run_id', 'person_id', 'target', 'type', 'key', 'seq', 'action'])
+      .select('created_at')
       .where('id', '=', id)
       .executeTakeFirst();
     if (row === undefined) {
@@ -76,32 +83,58 @@ export async function setOperationState(
         details: { operationId: id },
       });
     }
-    if (!ALLOWED_FROM[state].includes(row.state)) {
+    const wanted = request.state;
+    if (!ALLOWED_FROM[wanted].includes(row.state)) {
       throw new CallsignError(
         ErrorCode.State,
-        `Operation '${id}' is ${row.state}; it cannot be set to ${state} ` +
-          `(allowed from: ${ALLOWED_FROM[state].join(', ')})`,
-        { details: { operationId: id, state: row.state, wanted: state } },
+        `Operation '${id}' is ${row.state}; it cannot be set to ${wanted} ` +
+          `(allowed from: ${ALLOWED_FROM[wanted].join(', ')})`,
+        { details: { operationId: id, state: row.state, wanted } },
       );
     }
 
     const at = new Date().toISOString();
+    const subject = { target: row.target, type: row.type, key: row.key };
+    const reason =
+      request.state !== 'pending'
+        ? undefined
+        : await staleReasonIn(db, {
+            ...subject,
+            id,
+            seq: Number(row.seq),
+            personId: row.person_id,
+            action: row.action,
+            createdAt: row.created_at,
+          });
+    const state = reason === undefined ? request.state : 'cancelled';
+    const error = reason === undefined ? {} : { last_error: staleError(reason) };
     await db
       .updateTable('operations')
-      .set({ state, lease_owner: null, lease_until: null, updated_at: at })
+      .set({ state, lease_owner: null, lease_until: null, updated_at: at, ...error })
       .where('id', '=', id)
       .execute();
+    if (reason !== undefined) await deleteLinkIn(db, { personId: row.person_id, ...subject });
     await insertAudit(db, {
       at,
       actor,
       runId: row.run_id,
       personId: row.person_id,
-      action: state === 'pending' ? 'operation.retried' : `operation.${state}`,
+      action:
+        reason !== undefined
+          ? 'operation.stale'
+          : state === 'pending'
+            ? 'operation.retried'
+            : `operation.${state}`,
       subject: `${row.target}/${row.type}/${row.key}`,
       before: { operationId: id, state: row.state },
-      after: { operationId: id, state },
+      after: { operationId: id, state, ...(reason === undefined ? {} : { reason }) },
     });
+    return reason === undefined ? { state } : { state, reason };
   });
+}
+
+function staleError(reason: string): string {
+  return JSON.stringify({ code: ErrorCode.State, message: reason, retryable: false });
 }
 
 /** Operations not yet finished: pending, running or held. */

@@ -125,6 +125,7 @@ export async function setPersonFlags(
   id: string,
   flags: { excluded?: boolean; pinned?: boolean },
   actor: string,
+  reason?: string,
 ): Promise<void> {
   await ctx.write(async (db) => {
     const row = await db
@@ -156,7 +157,7 @@ export async function setPersonFlags(
         action: `person.${flag}`,
         subject: `person:${id}`,
         before: { [flag]: current[flag] },
-        after: { [flag]: wanted },
+        after: reason === undefined ? { [flag]: wanted } : { [flag]: wanted, reason },
       });
     }
   });

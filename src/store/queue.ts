@@ -143,8 +143,8 @@ export async function completeOne(
   const set =
     outcome.state === 'done'
       ? { state: 'done', result: JSON.stringify(outcome.result) }
-      : outcome.state === 'failed'
-        ? { state: 'failed', last_error: JSON.stringify(outcome.error) }
+      : outcome.state === 'failed' || outcome.state === 'cancelled'
+        ? { state: outcome.state, last_error: JSON.stringify(outcome.error) }
         : {
             state: 'pending',
             last_error: JSON.stringify(outcome.error),
@@ -162,7 +162,12 @@ export async function completeOne(
     .executeTakeFirst();
   if (row === undefined) return false;
 
-  const action = outcome.state === 'pending' ? 'operation.retry' : `operation.${outcome.state}`;
+  const action =
+    outcome.state === 'pending'
+      ? 'operation.retry'
+      : outcome.state === 'cancelled'
+        ? 'operation.stale'
+        : `operation.${outcome.state}`;
   const ids = { at, runId: row.run_id, personId: row.person_id, action };
   if (outcome.audit !== undefined) {
     await db
@@ -184,7 +189,8 @@ export async function completeOne(
       })
       .execute();
   }
-  if (outcome.state === 'done' && outcome.link !== undefined) await keepLink(db, outcome.link);
+  const linked = outcome.state === 'done' || outcome.state === 'cancelled';
+  if (linked && outcome.link !== undefined) await keepLink(db, outcome.link);
   return true;
 }
 

@@ -18,7 +18,7 @@ import { WriteBatch } from './completion-batch.ts';
 import type { StoreContext } from './context.ts';
 import { migrationProvider } from './migrations/index.ts';
 import * as numberAdmin from './number-admin.ts';
-import { importNumbers } from './number-import.ts';
+import { importNumbers, listPersonKeys } from './number-import.ts';
 import * as numberPins from './number-pins.ts';
 import { previewNumbers } from './number-preview.ts';
 import { previewPoolDefinition } from './number-range.ts';
@@ -109,8 +109,13 @@ export class SqlStore implements Store {
     return people.savePerson(this.#ctx, person, keys);
   }
 
-  setPersonFlags(id: string, flags: { excluded?: boolean; pinned?: boolean }, actor: string) {
-    return people.setPersonFlags(this.#ctx, id, flags, actor);
+  setPersonFlags(
+    id: string,
+    flags: { excluded?: boolean; pinned?: boolean },
+    actor: string,
+    reason?: string,
+  ) {
+    return people.setPersonFlags(this.#ctx, id, flags, actor, reason);
   }
 
   listLinks(personId?: string): Promise<Link[]> {
@@ -183,6 +188,10 @@ export class SqlStore implements Store {
 
   moveNumber(pool: string, value: string, toPersonId: string, actor: string, reason?: string) {
     return numberAdmin.moveNumber(this.#ctx, { pool, value, toPersonId, actor, reason });
+  }
+
+  listPersonKeys(keys: readonly string[]) {
+    return listPersonKeys(this.#ctx, keys);
   }
 
   importNumbers(rows: readonly NumberImportRow[], actor: string, now: Date): Promise<number> {

@@ -270,6 +270,10 @@ export interface Store {
   listPeople(): Promise<Person[]>;
   /** Finds people by correlation key values (`employeeId` → `E123`). */
   findPeopleByKey(key: string, value: string): Promise<Person[]>;
+  /** Every stored value of these correlation keys, with its person (for bulk lookups). */
+  listPersonKeys(
+    keys: readonly string[],
+  ): Promise<{ key: string; value: string; personId: string }[]>;
   findPersonBySourceLink(source: string, externalId: string): Promise<Person | undefined>;
   /** Insert or replace; keys are the correlation values to index. */
   savePerson(person: Person, keys: Record<string, string>): Promise<void>;
@@ -277,6 +281,8 @@ export interface Store {
     id: string,
     flags: { excluded?: boolean; pinned?: boolean },
     actor: string,
+    /** Why, for the audit (`people exclude --reason`). */
+    reason?: string,
   ): Promise<void>;
 
   // Links between people and resources on targets.

@@ -15,8 +15,15 @@ export async function runCli(config: string, ...args: string[]): Promise<CliResu
   const out: string[] = [];
   const err: string[] = [];
   const writes = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((s: string) => out.push(...lines(s)) > -1) as typeof writes.out;
-  process.stderr.write = ((s: string) => err.push(...lines(s)) > -1) as typeof writes.err;
+  // The test runner's own reports (objects, not text) still go to the real stream.
+  process.stdout.write = ((s: unknown, ...rest: never[]) =>
+    typeof s === 'string'
+      ? out.push(...lines(s)) > -1
+      : writes.out.call(process.stdout, s as string, ...rest)) as typeof writes.out;
+  process.stderr.write = ((s: unknown, ...rest: never[]) =>
+    typeof s === 'string'
+      ? err.push(...lines(s)) > -1
+      : writes.err.call(process.stderr, s as string, ...rest)) as typeof writes.err;
   try {
     const code = await main(['node', 'callsign', ...args, '-c', config]);
     return { code, out, err };

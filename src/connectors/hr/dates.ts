@@ -39,3 +39,54 @@ export function minusDays(iso: string, days: number): string {
   date.setUTCDate(date.getUTCDate() - days);
   return date.toISOString().slice(0, 10);
 }
+
+/** The ISO date `days` days after `iso` (calendar days). */
+export function plusDays(iso: string, days: number): string {
+  return minusDays(iso, -days);
+}
+
+/**
+ * The instant a calendar day begins in an IANA time zone: `2030-03-20` in `America/New_York` is
+ * 04:00 UTC. The zone's offset is read at the UTC guess and again at the answer, which settles
+ * days whose offset changes (daylight saving) in one more step.
+ */
+export function startOfDay(iso: string, timeZone: string): Date {
+  const guess = Date.parse(`${iso}T00:00:00Z`);
+  let at = guess - offsetAt(guess, timeZone);
+  const again = guess - offsetAt(at, timeZone);
+  if (again !== at) at = again;
+  return new Date(at);
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** Milliseconds the zone's wall clock is ahead of UTC at `instant`. */
+function offsetAt(instant: number, timeZone: string): number {
+  let format = formats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formats.set(timeZone, format);
+  }
+  const part: Record<string, number> = {};
+  for (const p of format.formatToParts(new Date(instant))) {
+    if (p.type !== 'literal') part[p.type] = Number(p.value);
+  }
+  const wall = Date.UTC(
+    part.year!,
+    part.month! - 1,
+    part.day!,
+    part.hour!,
+    part.minute!,
+    part.second!,
+  );
+  return wall - Math.floor(instant / 1000) * 1000;
+}

@@ -47,6 +47,7 @@ export function apiRules(
     phone: { column: API_FIELDS.phone },
     manager: { column: API_FIELDS.managerId },
     provisionDaysBeforeStart: config.provisionDaysBeforeStart,
+    ...(config.timezone === undefined ? {} : { timezone: config.timezone }),
   };
   if (Object.keys(config.workerTypes).length > 0) {
     rules.workerType = { column: API_FIELDS.workerType, map: config.workerTypes };

@@ -28,6 +28,7 @@ const raasConfig = (url: string, ca: string) =>
     password: env:CALLSIGN_TEST_RAAS_PASSWORD
     tlsCa: ${ca}
     timeoutMs: 2000
+    missingGraceSeconds: 0
     columns: { workerId: Worker ID, mail: Email, displayName: Name }
     status: { column: Status, active: [Active], leave: [Leave], terminated: [Terminated] }`,
     when: 'person.hrStatus == "Active"',
@@ -76,7 +77,7 @@ test('a RaaS report provisions; a cut or failed report de-provisions nobody', as
       assert.equal(report.sources[0]!.error?.code, 'unavailable');
       assert.equal(pbx.resources.size, 30, 'nobody de-provisioned on an HTTP error');
 
-      // A whole report without W0 is a real leaver.
+      // A whole report without W0 is a real leaver (at once: this source has no grace).
       const w0 = rows.shift()!;
       report = await run();
       assert.equal(report.counts.leaver, 1);

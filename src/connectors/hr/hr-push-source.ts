@@ -44,18 +44,49 @@ export async function acceptPush(
 ): Promise<PushOutcome> {
   const map = rowMapper(config);
   const outcome: PushOutcome = { accepted: [], rejected: [], notes: [] };
+  const known = new Set(Object.values(config.attributes));
+  const rows = entries.map((entry, i) => {
+    const row = rawRow(entry, i + 1, known);
+    return { row, mapped: map(row) };
+  });
+  // As in an export, an id on several entries refuses all of them: which one is true cannot be
+  // told, so that worker's stored row stays as it was.
+  const where = new Map<string, string[]>();
+  for (const { mapped } of rows) {
+    if (mapped.workerId !== '')
+      where.set(mapped.workerId, [...(where.get(mapped.workerId) ?? []), mapped.where]);
+  }
   const keep = new Map<string, StoredRow>();
-  entries.forEach((entry, i) => {
-    const row = rawRow(entry, i + 1);
-    const mapped = map(row);
+  for (const { row, mapped } of rows) {
+    const same = where.get(mapped.workerId) ?? [];
+    if (same.length > 1) {
+      outcome.rejected.push({
+        source: config.name,
+        record: `${mapped.where} (worker ${mapped.workerId})`,
+        field: 'workerId',
+        message: `worker id ${mapped.workerId} is on ${same.length} entries (${same.join(', ')}); all refused`,
+        outcome: 'held',
+      });
+      continue;
+    }
+    for (const key of row.unknown) {
+      outcome.notes.push({
+        source: config.name,
+        record:
+          mapped.workerId === '' ? mapped.where : `${mapped.where} (worker ${mapped.workerId})`,
+        field: key,
+        message: `${key} is not a column of this source's mapping; field dropped`,
+        outcome: 'dropped',
+      });
+    }
     if (mapped.held) {
       outcome.rejected.push(...mapped.problems.filter((p) => p.outcome === 'held'));
-      return;
+      continue;
     }
     outcome.notes.push(...mapped.problems);
     keep.set(mapped.workerId, { values: row.values, at: now.toISOString() });
     outcome.accepted.push(mapped.workerId);
-  });
+  }
   if (keep.size > 0) {
     // Read-modify-write of one key: calls for one source are serialised by the caller.
     const stored = await load(state, config.name);
@@ -93,14 +124,20 @@ export class HrPushSource implements SourceConnector {
   }
 }
 
-function rawRow(entry: unknown, n: number): RawRow {
-  const row: RawRow = { where: `entry ${n}`, values: {} };
+/** One entry as a row of the mapping's columns; keys the mapping does not name are listed. */
+function rawRow(
+  entry: unknown,
+  n: number,
+  known: ReadonlySet<string>,
+): RawRow & { unknown: string[] } {
+  const row: RawRow & { unknown: string[] } = { where: `entry ${n}`, values: {}, unknown: [] };
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
     row.error = 'is not an object';
     return row;
   }
   for (const [key, value] of Object.entries(entry as Record<string, unknown>)) {
-    if (value === null || value === undefined) row.values[key] = '';
+    if (!known.has(key)) row.unknown.push(key);
+    else if (value === null || value === undefined) row.values[key] = '';
     else if (typeof value === 'object') (row.dropped ??= []).push(key);
     else row.values[key] = String(value);
   }

@@ -90,18 +90,25 @@ test('future hire, conversion to employee, repeated id, termination date', async
     assert.match(report.sources[0]!.error?.message ?? '', /invalid UTF-8 at byte 2 \(line 1\)/);
     assert.equal(pbx.effects.filter((e) => e.action === 'delete').length, 0);
 
-    // Lee's termination on 20 March takes effect on that date, not the day before.
+    // 20 March is Lee's last day: the termination takes effect when it ends (UTC by default).
     await drop([
       'E300,Active,Regular,kim@example.org,Kim Employee,2030-03-07,',
       'E200,Active,Regular,lee@example.org,Lee Future,2030-03-10,2030-03-20',
     ]);
-    now = new Date('2030-03-19T23:00:00Z');
+    now = new Date('2030-03-20T23:59:00Z');
     await run();
     assert.equal(pbx.effects.filter((e) => e.action === 'delete').length, 0);
-    now = new Date('2030-03-20T00:00:00Z');
+    now = new Date('2030-03-21T00:00:00Z');
     report = await run();
     assert.equal(report.counts.leaver, 1);
-    assert.ok(!pbx.resources.has('sip-subscriber/4001'), 'Lee is de-provisioned on the date');
+    assert.ok(!pbx.resources.has('sip-subscriber/4001'), 'Lee is de-provisioned after the date');
+    // Still listed as terminated, Lee is not given a phone again on the next run.
+    now = new Date('2030-03-22T00:00:00Z');
+    report = await run();
+    assert.ok(
+      !pbx.resources.has('sip-subscriber/4001'),
+      'a past termination is not re-provisioned',
+    );
   });
 });
 

@@ -14,7 +14,7 @@ import {
 import type { HrFileSourceConfig } from '../../core/config-types.ts';
 import type { Attributes, RecordProblem, SourceRecord } from '../../core/model.ts';
 import { formatPhone, parsePhone } from '../../core/phone.ts';
-import { compileDateFormat, minusDays, type DateParser } from './dates.ts';
+import { compileDateFormat, minusDays, plusDays, startOfDay, type DateParser } from './dates.ts';
 import type { RawRow } from './hr-read.ts';
 
 /** A row after its own checks; cross-row checks (hr-batch.ts) may still hold it. */
@@ -45,6 +45,7 @@ export type HrRowRules = Pick<
   | 'phone'
   | 'manager'
   | 'provisionDaysBeforeStart'
+  | 'timezone'
 >;
 
 /** Maps rows of one source; build once per read (compiles the date format). */
@@ -106,13 +107,23 @@ function mapRow(config: HrRowRules, parseDate: DateParser, row: RawRow): MappedR
     };
     const hire = date('hireDate', config.dates.hire);
     const end = date('endDate', config.dates.termination);
+    const start = hire === null ? null : minusDays(hire, config.provisionDaysBeforeStart);
     // Always set (null when empty) so that merging records never keeps a stale date.
     if (config.dates.hire !== undefined) {
       attributes.hireDate = hire;
-      const lead = config.provisionDaysBeforeStart;
-      attributes.startDate = hire === null ? null : minusDays(hire, lead);
+      attributes.startDate = start;
     }
     if (config.dates.termination !== undefined) attributes.endDate = end;
+    // HR dates are days where the person works: the start begins that day and a termination
+    // date is the last day worked, so it ends at the next day's start. Lifecycle reads date-only
+    // values as UTC days; in another zone the row carries the instants themselves.
+    const zone = config.timezone;
+    if (zone !== undefined && zone !== 'UTC') {
+      const at = (iso: string | null, days: number) =>
+        iso === null ? null : startOfDay(plusDays(iso, days), zone).toISOString();
+      if (config.dates.hire !== undefined) attributes.startsAt = at(start, 0);
+      if (config.dates.termination !== undefined) attributes.endsAt = at(end, 1);
+    }
   }
 
   if (config.workerType !== undefined) {

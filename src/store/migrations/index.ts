@@ -12,6 +12,7 @@ import { webhooksSchema } from './0005-webhooks.ts';
 import { numberPolicySchema } from './0006-number-policy.ts';
 import { notificationsSchema } from './0007-notifications.ts';
 import { numbersForwardingEmergencySchema } from './0008-numbers-forwarding-emergency.ts';
+import { operationsByResourceSchema } from './0009-operations-by-resource.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -28,6 +29,7 @@ export function migrationProvider(dialect: StoreDialect): MigrationProvider {
         '0006-number-policy': numberPolicySchema(),
         '0007-notifications': notificationsSchema(),
         '0008-numbers-forwarding-emergency': numbersForwardingEmergencySchema(),
+        '0009-operations-by-resource': operationsByResourceSchema(),
       };
     },
   };
