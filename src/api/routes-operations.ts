@@ -73,7 +73,15 @@ export const operationRoutes: RouteDef[] = [
           { details: { operationId: op.id, state: op.state } },
         );
       }
-      await deps.engine.store.setOperationState(op.id, to, req.actor);
+      const result = await deps.engine.store.setOperationState(op.id, to, req.actor);
+      // A retry of an operation whose resource now belongs to someone else is cancelled instead.
+      if (result.reason !== undefined) {
+        throw new CallsignError(
+          ErrorCode.State,
+          `Operation ${op.id} was not retried: cancelled as ${result.reason}`,
+          { details: { operationId: op.id, state: result.state } },
+        );
+      }
       if (to === 'pending') deps.onQueued?.();
       return { body: await deps.engine.store.getOperation(op.id) };
     },

@@ -92,6 +92,11 @@ export interface TargetConnector {
   readonly pace: TargetPace;
   /** Reads one resource by type and key; null when absent. */
   read(type: string, key: string): Promise<Attributes | null>;
+  /**
+   * False for a target whose reads cannot be trusted to show what earlier runs made (the
+   * `null` target of a configuration forgets when the process ends): the drift check skips it.
+   */
+  readonly remembers?: boolean;
   /** Makes the change idempotently. Throws CallsignError with the platform's error mapped. */
   apply(change: TargetChange): Promise<TargetResult>;
   /**

@@ -26,7 +26,8 @@ export async function dropDrifted(
   const busy = new Set(unfinished.map((op) => idOf(op)));
   const all = [...links.values()]
     .flat()
-    .filter((l) => engine.targets.has(l.target) && !busy.has(idOf(l)) && !isForward(l))
+    .filter((l) => engine.targets.get(l.target)?.remembers !== false)
+    .filter((l) => !busy.has(idOf(l)) && !isForward(l))
     .sort((a, b) => (idOf(a) < idOf(b) ? -1 : 1));
   if (all.length === 0) return [];
   const cursor = (await engine.store.getState(CURSOR)) ?? '';

@@ -173,7 +173,7 @@ function makeSource(
 
 function makeTarget(config: TargetConfig, baseDir: string, log: Logger): TargetConnector {
   if (config.type === 'null') {
-    return new NullTarget({ name: config.name, concurrency: config.concurrency });
+    return new NullTarget({ name: config.name, concurrency: config.concurrency, remembers: false });
   }
   if (config.type === 'cuc') {
     const password = secretFor(config, baseDir, 'targets');

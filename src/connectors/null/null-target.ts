@@ -25,6 +25,8 @@ export interface NullTargetOptions {
   failures?: NullFailure;
   /** Awaited inside every call before the change (latency, stalls). */
   delay?: (change: TargetChange) => Promise<void>;
+  /** False when the target lives for one process only (a configured `null` target). */
+  remembers?: boolean;
 }
 
 /** One change the target actually made (noops are not effects). */
@@ -41,6 +43,7 @@ export class NullTarget implements TargetConnector {
   readonly name: string;
   readonly kind = 'null';
   readonly resourceTypes: readonly string[];
+  readonly remembers: boolean;
   readonly pace: TargetPace;
   /** Current resources by `type/key`. */
   readonly resources = new Map<string, Record<string, string>>();
@@ -56,6 +59,7 @@ export class NullTarget implements TargetConnector {
     this.name = options.name;
     this.resourceTypes = options.resourceTypes ?? [];
     this.pace = { concurrency: options.concurrency, ratePerSecond: options.ratePerSecond };
+    this.remembers = options.remembers ?? true;
     this.#options = options;
   }
 
