@@ -129,7 +129,8 @@ sources:
   - name: hr
     type: hr-file
     path: ./drop
-    columns: { workerId: Worker ID, mail: Email, displayName: Name, site: Site, department: Department }
+    columns:
+      { workerId: Worker ID, mail: Email, displayName: Name, site: Site, department: Department }
     keys: { personKey: Email }
     status: { column: Status, active: [Active], leave: [Leave], terminated: [Terminated] }
     dates: { hire: Hire Date, termination: Termination Date, format: YYYY-MM-DD }

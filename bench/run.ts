@@ -88,7 +88,8 @@ report(
 const cisco = await benchCisco();
 report(
   `Cisco on-boarding, ${cisco.people} people at 10 AXL writes/s`,
-  `${cisco.elapsedSeconds} s for ${cisco.axlWrites} writes, ${cisco.ratio}x, peak ${cisco.maxWritesInOneSecond}/s`,
+  `${cisco.elapsedSeconds} s for ${cisco.axlWrites} writes, ${cisco.ratio}x, ` +
+    `peak ${cisco.maxWritesInOneSecond}/s`,
   `<= 1.1x writes/10 (${cisco.allowedSeconds} s)`,
 );
 
