@@ -67,6 +67,14 @@ test('leaver: disabled, deleted or past the end date, with resources', () => {
   );
 });
 
+test('leaver: deleted holding only numbers (provisioning failed or skipped)', () => {
+  for (const status of ['disabled', 'deleted'] as const) {
+    const input = { status, attributes: attrs, previous, hasResources: false, now };
+    assert.equal(classify({ ...input, holdsNumbers: true }), 'leaver');
+    assert.equal(classify({ ...input, holdsNumbers: false }), 'unchanged');
+  }
+});
+
 test('rehire: was disabled, now active', () => {
   const gone = { ...previous, status: 'disabled' as const };
   assert.equal(

@@ -11,8 +11,13 @@ export type ClassifyInput = (
 ) & {
   /** The person as last stored; absent for someone never seen. */
   previous?: Person;
-  /** The person has linked resources or held numbers. */
+  /** The person has linked resources. */
   hasResources: boolean;
+  /**
+   * The person holds numbers. Someone who leaves holding only numbers (their provisioning
+   * failed or was skipped) still has something to give back: a leaver, not unchanged.
+   */
+  holdsNumbers?: boolean;
   now: Date;
   /** First working day; when absent, read from a `startDate` attribute if it is a date. */
   startDate?: Date;
@@ -37,7 +42,9 @@ export function classify(input: ClassifyInput): Lifecycle {
   const ended = end !== undefined && end.getTime() <= now.getTime();
 
   // Someone gone (disabled, deleted, or past their end date) loses what they have.
-  if (status !== 'active' || ended) return hasResources ? 'leaver' : 'unchanged';
+  if (status !== 'active' || ended) {
+    return hasResources || input.holdsNumbers === true ? 'leaver' : 'unchanged';
+  }
 
   // A hire that has not started yet gets nothing yet, even if the directory has them early.
   if (start !== undefined && start.getTime() > now.getTime() && !hasResources) {

@@ -129,8 +129,7 @@ export function diff(o: {
   const writeOps: number[] = [];
   for (const res of writebacks) {
     const link = linked.get(idOf(res));
-    const changed =
-      link === undefined ? { attributes: { ...res.attributes } } : changedAttributes(res, link);
+    const changed = link === undefined ? firstWrite(res) : changedAttributes(res, link, '');
     if (changed === undefined) continue;
     ops.push({
       personId,
@@ -180,12 +179,24 @@ function idOf(r: { target: string; type: string; key: string }): string {
   return `${r.target}\u0000${r.type}\u0000${r.key}`;
 }
 
-/** Enforced attributes whose value differs from the link; create-only ones are never updated. */
-function changedAttributes(res: DesiredResource, link: Link) {
+/**
+ * A first write-back: an empty value (no number of that kind) is left out, as nothing was
+ * written there to clear; with no number at all there is nothing to write.
+ */
+function firstWrite(res: DesiredResource): { attributes: Record<string, string> } | undefined {
+  const entries = Object.entries(res.attributes).filter(([, value]) => value !== '');
+  return entries.length === 0 ? undefined : { attributes: Object.fromEntries(entries) };
+}
+
+/**
+ * Enforced attributes whose value differs from the link; create-only ones are never updated.
+ * `absent` is what a value missing from the link counts as (a write-back never wrote it: '').
+ */
+function changedAttributes(res: DesiredResource, link: Link, absent?: string) {
   let attributes: Record<string, string> | undefined;
   let before: Record<string, string> | undefined;
   for (const [name, value] of Object.entries(res.attributes)) {
-    if (res.createOnly.includes(name) || link.attributes[name] === value) continue;
+    if (res.createOnly.includes(name) || (link.attributes[name] ?? absent) === value) continue;
     (attributes ??= {})[name] = value;
     const old = link.attributes[name];
     if (old !== undefined) (before ??= {})[name] = old;

@@ -55,7 +55,8 @@ export function writeBackHandler(options: {
     );
     const values: Record<string, string | null> = {};
     for (const [name, value] of Object.entries(change.attributes)) {
-      values[name] = change.action === 'delete' ? null : value;
+      // An empty value is a number taken away: the attribute is cleared, not written as ''.
+      values[name] = change.action === 'delete' || value === '' ? null : value;
     }
 
     try {

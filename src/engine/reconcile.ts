@@ -223,22 +223,28 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
       now: clock(),
       graceSeconds,
     });
-    const planned = await planOne({
-      engine,
-      rules,
-      person,
-      previous,
-      sync,
-      links: await linksOf(id),
-      held: await heldBy(id),
-      forwarding: await forwardingOf(id),
-      actor: options.actor,
-      preview,
-    });
+    const label = `${labelOf(person)} (${person.id})`;
+    const pending = pendingMissing({ person, now: clock(), graceSeconds, label });
+    // Inside the grace the person keeps what they have: nothing is planned, so nothing is
+    // allocated or written to an entry that may be gone (the problems say when it ends).
+    const planned =
+      pending.length > 0
+        ? keptInGrace(person)
+        : await planOne({
+            engine,
+            rules,
+            person,
+            previous,
+            sync,
+            links: await linksOf(id),
+            held: await heldBy(id),
+            forwarding: await forwardingOf(id),
+            actor: options.actor,
+            preview,
+          });
     const blind = withoutBlindLeave(planned, person, recordsOf.has(id), completeSources);
     const plan = withoutOpen(blind, open.get(id) ?? []);
-    const label = `${labelOf(person)} (${person.id})`;
-    plan.problems.push(...pendingMissing({ person, now: clock(), graceSeconds, label }));
+    plan.problems.push(...pending);
     counts[plan.lifecycle] = (counts[plan.lifecycle] ?? 0) + 1;
     if (plan.operations.length > 0 || plan.problems.length > 0) plans.push(plan);
     problems.push(...plan.problems);
@@ -392,6 +398,11 @@ async function closeIfDone(engine: Engine, runId: string): Promise<void> {
   await store.updateRun(runId, { state, finishedAt: clock().toISOString() });
 }
 
+function keptInGrace(person: Person): PersonPlan {
+  const base = { personId: person.id, lifecycle: 'unchanged' as const, label: labelOf(person) };
+  return { ...base, operations: [], problems: [], deprovision: false };
+}
+
 async function planOne(o: {
   engine: Engine;
   rules: CompiledRules;
@@ -411,6 +422,7 @@ async function planOne(o: {
     previous: o.previous,
     person,
     hasResources: o.links.length > 0,
+    holdsNumbers: o.held.length > 0,
     now: engine.clock(),
     fingerprint: rules.fingerprint(person),
   });
@@ -477,7 +489,7 @@ async function planOne(o: {
     config: engine.config,
     now: engine.clock(),
   });
-  const all = [...problems, ...plan.problems.filter((p) => !problems.includes(p))];
+  const all = [...problems, ...kept.notes, ...plan.problems.filter((p) => !problems.includes(p))];
   // Name the person the way an administrator finds them, with the id for the CLI.
   const named = `${labelOf(person)} (${person.id})`;
   return {

@@ -178,6 +178,15 @@ describe('LdapSource on a real slapd with AD-like limits', { skip }, () => {
     await source.writeBack({ externalId: 'x', dn }, { telephoneNumber: null });
   });
 
+  it("clears an attribute with '' (a number taken away), also when it is already gone", async () => {
+    const dn = await lab.people.personDn('p00015');
+    await source.writeBack({ externalId: 'x', dn }, { telephoneNumber: '+19085550111' });
+    await source.writeBack({ externalId: 'x', dn }, { telephoneNumber: '' });
+    const stored = await lab.people.readPerson('p00015', ['telephoneNumber']);
+    assert.deepEqual(stored.telephoneNumber ?? [], []);
+    await source.writeBack({ externalId: 'x', dn }, { telephoneNumber: '' });
+  });
+
   it('writes to DNs with an escaped comma and with UTF-8, in every spelling (D4)', async () => {
     const snapshot = await source.readAll();
     const doe = snapshot.records.find((r) => r.attributes.username === person(8).uid)!;

@@ -184,7 +184,7 @@ export class LdapSource implements SourceConnector {
   }
 
   /**
-   * Replaces the given attributes on the record's entry in one modify; null removes the
+   * Replaces the given attributes on the record's entry in one modify; null or '' removes the
    * attribute (no error when already absent). Values are canonical numbers, formatted for each
    * attribute's syntax. Without a DN the entry is found by its id attribute.
    */
@@ -367,7 +367,8 @@ export class LdapSource implements SourceConnector {
     }
 
     let values: string[] = [];
-    if (value !== null) {
+    // '' is a number taken away, like null: the attribute's values are removed.
+    if (value !== null && value !== '') {
       try {
         values = [formatForAttribute(value, attribute, this.#flavor)];
       } catch (err) {
