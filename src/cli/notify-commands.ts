@@ -73,6 +73,8 @@ export function registerNotifyCommands(program: Command, ctx: CliContext) {
           event: opts.event as NotifyEvent,
         });
         if (opts.json) return ctx.out(JSON.stringify(shown, null, 2));
+        for (const note of shown.notes) ctx.out(`Note: ${note}`);
+        if (shown.notes.length > 0) ctx.out('');
         ctx.out(`Subject: ${shown.subject}`);
         ctx.out('');
         ctx.out(shown.text);

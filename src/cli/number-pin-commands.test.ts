@@ -115,3 +115,43 @@ test("a number's own emergency data replaces its site's; checked against the reg
 function cli(...args: string[]) {
   return runCli(config, ...args);
 }
+
+test('pin, reserve --for, move and list --person take a worker id or mail, as people show does', async () => {
+  const store = await openStore(`sqlite:${join(dir, 'callsign.db')}`);
+  for (const [id, employeeId, mail] of [
+    ['p-carol', 'E7', 'carol@example.org'],
+    ['p-dan', 'E8', 'shared@example.org'],
+    ['p-eve', 'E9', 'shared@example.org'],
+  ] as const) {
+    const person = { id, attributes: { employeeId, mail }, status: 'active' as const };
+    await store.savePerson(
+      { ...person, sourceLinks: [], excluded: false, pinned: false },
+      { employeeId, mail },
+    );
+  }
+  await store.close();
+
+  const pinned = await cli('numbers', 'pin', 'nyc-did', '+12125550170', 'E7');
+  assert.equal(pinned.code, ExitCode.Ok, pinned.err.join('\n'));
+  assert.deepEqual(pinned.out, ['number +12125550170 in pool nyc-did: pinned to p-carol']);
+  const byMail = await cli('numbers', 'list', '--person', 'CAROL@example.org');
+  assert.match(byMail.out.join('\n'), /\+12125550170 {2}reserved {2}p-carol/);
+
+  const reserved = await cli('numbers', 'reserve', 'nyc-did', '+12125550171', '--for', 'E8');
+  assert.equal(reserved.code, ExitCode.Ok, reserved.err.join('\n'));
+  assert.match(reserved.out[0]!, /reserved for p-dan/);
+
+  const ambiguous = await cli('numbers', 'pin', 'nyc-did', '+12125550172', 'shared@example.org');
+  assert.notEqual(ambiguous.code, ExitCode.Ok);
+  assert.match(
+    ambiguous.err.join('\n'),
+    /matches 2 people: .*p-dan.*p-eve|matches 2 people: .*p-eve.*p-dan/,
+  );
+  const unknown = await cli('numbers', 'pin', 'nyc-did', '+12125550172', 'E404');
+  assert.equal(unknown.code, ExitCode.NotFound);
+  assert.match(unknown.err.join('\n'), /No person has the id or a .*'E404'/);
+
+  const moved = await cli('numbers', 'move', 'nyc-did', '+12125550100', 'E9', '--reason', 'desk');
+  assert.equal(moved.code, ExitCode.Ok, moved.err.join('\n'));
+  assert.deepEqual(moved.out, ['number +12125550100 in pool nyc-did: moved to p-eve']);
+});

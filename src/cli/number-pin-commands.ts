@@ -10,6 +10,7 @@ import { CallsignError, ErrorCode } from '../core/errors.ts';
 import { checkEmergency } from '../core/pool-leaver-config.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { CliContext } from './main.ts';
+import { findPerson } from './person-lookup.ts';
 
 interface Common {
   config?: string;
@@ -29,12 +30,13 @@ export function registerPinCommands(kit: PinCommandKit, ctx: CliContext): void {
   const { target, cmd, run, canonical } = kit;
 
   target(cmd('pin', 'pin a number to a person: they always get it, nobody else does'))
-    .argument('<person>', 'the person id')
-    .action((p: string, v: string, person: string, o: Common) =>
+    .argument('<person>', 'the person: id, worker id or mail (as `people show` takes)')
+    .action((p: string, v: string, text: string, o: Common) =>
       run(o, async ({ store, config }) => {
         const value = canonical(config.pools, p, v);
-        await store.pinNumber(p, value, person, ctx.actor);
-        ctx.out(`number ${value} in pool ${p}: pinned to ${person}`);
+        const { person } = await findPerson(store, config.correlation, text);
+        await store.pinNumber(p, value, person.id, ctx.actor);
+        ctx.out(`number ${value} in pool ${p}: pinned to ${person.id}`);
       }),
     );
 

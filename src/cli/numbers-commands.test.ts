@@ -93,7 +93,7 @@ test('reserve takes a number as people write it and stores it canonically', asyn
   const ghost = await cli('numbers', 'reserve', 'nyc-ext', '2005', '--for', 'ghost');
   assert.deepEqual(
     [ghost.code, ghost.err],
-    [ExitCode.NotFound, ['callsign: Person ghost does not exist']],
+    [ExitCode.NotFound, ["callsign: No person has the id or a employeeId, mail, workerId 'ghost'"]],
   );
 
   assert.equal(

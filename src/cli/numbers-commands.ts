@@ -18,6 +18,7 @@ import { NUMBER_STATES } from '../store/number-queries.ts';
 import type { NumberQuery, NumberRecord, NumberState, Store } from '../store/types.ts';
 import type { CliContext } from './main.ts';
 import { registerPinCommands } from './number-pin-commands.ts';
+import { findPerson } from './person-lookup.ts';
 import { registerNumberSyncCommands } from './number-sync-commands.ts';
 
 interface Common {
@@ -57,12 +58,16 @@ export function registerNumbersCommands(
     cmd(name, help)
       .option('--pool <name>', 'only this pool')
       .option('--state <state>', `only this state (${NUMBER_STATES.join(', ')})`)
-      .option('--person <id>', 'only numbers of this person')
+      .option('--person <id>', 'only numbers of this person (id, worker id or mail)')
       .option('--prefix <chars>', 'only numbers starting with these characters (+1212, 20)')
       .option('--json', 'print as JSON')
       .action((opts: Filters) =>
         run(opts, async ({ store, config }) => {
-          const list = await store.searchNumbers(query(opts));
+          const person =
+            opts.person === undefined
+              ? undefined
+              : await filterPerson(store, config.correlation, opts.person);
+          const list = await store.searchNumbers(query({ ...opts, person }));
           if (opts.json) return list;
           for (const n of list) ctx.out(describe(n) + extras(n, config.pools));
           return undefined;
@@ -71,7 +76,7 @@ export function registerNumbersCommands(
   }
 
   target(cmd('reserve', 'keep a free number aside, optionally for one person'))
-    .option('--for <person>', 'the person it is kept for; allocation gives it to them first')
+    .option('--for <person>', 'the person it is kept for (id, worker id or mail); gets it first')
     .option('--until <time>', 'when the reservation lapses (ISO 8601, e.g. 2030-06-30)')
     .option('--days <n>', 'lapses after this many days')
     .option('--note <text>', 'why it is reserved')
@@ -85,13 +90,12 @@ export function registerNumbersCommands(
           const now = clock();
           const value = canonical(config.pools, p, v);
           const until = lapse(o, now);
-          await store.reserveNumber(
-            p,
-            value,
-            { until, note: o.note, personId: o.for, now },
-            ctx.actor,
-          );
-          const forWhom = o.for === undefined ? '' : ` for ${o.for}`;
+          const personId =
+            o.for === undefined
+              ? undefined
+              : (await findPerson(store, config.correlation, o.for)).person.id;
+          await store.reserveNumber(p, value, { until, note: o.note, personId, now }, ctx.actor);
+          const forWhom = personId === undefined ? '' : ` for ${personId}`;
           ctx.out(
             `number ${value} in pool ${p}: reserved${forWhom}` +
               (until === undefined ? '' : ` until ${until.toISOString()}`),
@@ -151,13 +155,14 @@ export function registerNumbersCommands(
     );
 
   target(cmd('move', 'give an assigned number to another person'))
-    .argument('<person>', 'the person who gets it')
+    .argument('<person>', 'the person who gets it: id, worker id or mail')
     .requiredOption('--reason <text>', 'why, for the audit')
-    .action((p: string, v: string, person: string, o: Common & { reason: string }) =>
+    .action((p: string, v: string, text: string, o: Common & { reason: string }) =>
       run(o, async ({ store, config }) => {
         const value = canonical(config.pools, p, v);
-        await store.moveNumber(p, value, person, ctx.actor, o.reason);
-        ctx.out(`number ${value} in pool ${p}: moved to ${person}`);
+        const { person } = await findPerson(store, config.correlation, text);
+        await store.moveNumber(p, value, person.id, ctx.actor, o.reason);
+        ctx.out(`number ${value} in pool ${p}: moved to ${person.id}`);
       }),
     );
 
@@ -313,4 +318,14 @@ function notInPool(pool: string, value: string): CallsignError {
 /** A bad argument: the CLI maps `config` errors to the usage exit code. */
 function usage(message: string): CallsignError {
   return new CallsignError(ErrorCode.Config, message);
+}
+
+/** A filter may name someone no longer known (numbers keep the id of who held them). */
+async function filterPerson(store: Store, correlation: readonly string[], text: string) {
+  try {
+    return (await findPerson(store, correlation, text)).person.id;
+  } catch (err) {
+    if (err instanceof CallsignError && err.code === ErrorCode.NotFound) return text;
+    throw err;
+  }
 }

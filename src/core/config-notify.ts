@@ -127,7 +127,13 @@ const MAIL = /^[^\s@<>"]+@[^\s@<>"]+$/;
 export function readNotifications(
   reader: ConfigReader,
   top: MapView,
-  ctx: { baseDir: string; attributes: ReadonlySet<string>; webhooks?: readonly string[] },
+  ctx: {
+    baseDir: string;
+    attributes: ReadonlySet<string>;
+    webhooks?: readonly string[];
+    /** Number kinds some rule gives (`numbers: { did: ... }`); absent: not checked. */
+    numberKinds?: ReadonlySet<string>;
+  },
 ): NotificationsConfig | undefined {
   const view = top.map('notifications', KEYS);
   if (view === undefined) return undefined;
@@ -141,6 +147,7 @@ export function readNotifications(
     attributes: ctx.attributes,
     team,
     webhooks: ctx.webhooks ?? [],
+    numberKinds: ctx.numberKinds,
   });
   if (smtp === undefined) return undefined;
 
@@ -257,6 +264,7 @@ function readRulesList(
     attributes: ReadonlySet<string>;
     team?: string;
     webhooks: readonly string[];
+    numberKinds?: ReadonlySet<string>;
   },
 ): NotifyRule[] {
   const out: NotifyRule[] = [];
@@ -291,7 +299,7 @@ function readRulesList(
     if (loaded === undefined) {
       r.problem('template', `template '${template}' is not defined in notifications.templates`);
     } else {
-      variableProblems(r, event, loaded.parts, ctx.attributes);
+      variableProblems(r, event, loaded.parts, ctx);
     }
     const below =
       event === 'pool-low'
@@ -346,19 +354,24 @@ function variableProblems(
   r: MapView,
   event: NotifyEvent,
   parts: CompiledTemplate[],
-  attributes: ReadonlySet<string>,
+  ctx: { attributes: ReadonlySet<string>; numberKinds?: ReadonlySet<string> },
 ) {
   const offered = NOTIFY_VARIABLES[event];
   for (const ref of parts.flatMap((p) => p.refs)) {
     const name = `${ref.root}.${ref.name}`;
     if (ref.root === 'person' && event !== 'pool-low') {
-      if (!attributes.has(ref.name)) {
+      if (!ctx.attributes.has(ref.name)) {
         r.problem('template', `${name}: no source maps the attribute ${ref.name}`);
       }
       continue;
     }
     if (!Object.hasOwn(offered, ref.root) || !offered[ref.root].includes(ref.name)) {
       r.problem('template', `${name} is not a variable of ${event} events`);
+      continue;
+    }
+    // As for profiles: a number nobody is given could never show, so it is a mistake here.
+    if (ref.root === 'numbers' && ctx.numberKinds?.has(ref.name) === false) {
+      r.problem('template', `${name} is used, but no rule sets a ${ref.name} pool`);
     }
   }
 }

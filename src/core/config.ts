@@ -98,6 +98,7 @@ export function parseConfig(text: string, file: string): CallsignConfig {
       baseDir,
       attributes,
       webhooks: webhooks.map((w) => w.name),
+      numberKinds: new Set(rules.flatMap((r) => Object.keys(r.numbers))),
     }),
   };
   if (reader.problems.length > 0) throw fail(reader);

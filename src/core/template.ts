@@ -16,6 +16,12 @@ export interface TemplateVars {
    * own properties only, like `person`.
    */
   extra?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * Roots whose missing values render as empty text instead of failing the whole template
+   * (a notification's `numbers`: someone with only an extension has no DID). Filters run
+   * first, so `| default:"x"` still supplies a text of the template's choosing.
+   */
+  blankRoots?: ReadonlySet<string>;
 }
 
 /** One variable a template reads, e.g. `{ root: 'person', name: 'site' }`. */
@@ -125,6 +131,7 @@ function evalPart(part: VarPart, vars: TemplateVars): string | undefined {
     value = Object.hasOwn(root, part.name) && root[part.name] !== '' ? root[part.name] : undefined;
   }
   for (const filter of part.filters) value = filter(value);
+  if (value === undefined && vars.blankRoots?.has(part.root) === true) return '';
   return value;
 }
 

@@ -160,5 +160,34 @@ for (const name of ['sqlite', 'postgres'] as const) {
         const nowhere = await leaverForwards({ ...input, links: [], held: [did], forwarding: [] });
         assert.deepEqual(nowhere.forwards, [], 'no target that takes forwards: none');
       }));
+
+    test('no target takes did-forward (the null target): the plan notes the DID goes to quarantine', () =>
+      withStore(name, async (store) => {
+        const did = await setUp(store);
+        const engine = engineOf(store, { now: T0 });
+        engine.targets.set('pbx', { name: 'pbx', resourceTypes: ['sip-alias'] } as never);
+        const ada = person('ada', 'disabled', { manager: 'E1' });
+        const input = { engine, person: ada, actor: 'test', links, sync: true, forwarding: [] };
+        const kept = await leaverForwards({ ...input, leaving: true, held: [did] });
+        assert.deepEqual(kept.forwards, []);
+        assert.deepEqual(kept.notes, [
+          {
+            source: 'callsign',
+            record: 'ada',
+            field: 'numbers.did',
+            message:
+              "pool 'did' has leaverForward, but no target takes did-forward: " +
+              `the DID ${did.value} goes to quarantine directly`,
+            severity: 'info',
+          },
+        ]);
+        assert.equal(
+          (await store.searchNumbers({ personId: 'ada', state: 'forwarding' })).length,
+          0,
+        );
+
+        const staying = await leaverForwards({ ...input, leaving: false, held: [did] });
+        assert.deepEqual(staying.notes, [], 'only a leaver gets the note');
+      }));
   });
 }

@@ -10,7 +10,7 @@
  * once. The end is noticed by the first full run after `until` (the injected clock).
  */
 import type { PoolConfig } from '../core/config-types.ts';
-import type { HeldNumber, Link, NumberForward, Person } from '../core/model.ts';
+import type { HeldNumber, Link, NumberForward, Person, RecordProblem } from '../core/model.ts';
 import { FORWARD_TYPE, type PlannedForward } from '../core/planner.ts';
 import type { LeaverForwardConfig } from '../core/pool-leaver-config.ts';
 import type { NumberRecord } from '../store/types.ts';
@@ -39,8 +39,13 @@ export interface ForwardInput {
 export async function leaverForwards(o: ForwardInput) {
   const numbers = o.forwarding.map(heldOf);
   const forwards: PlannedForward[] = [];
+  const notes: RecordProblem[] = [];
   const targets = forwardTargets(o.engine, o.links);
-  if (!o.leaving || targets.length === 0) return { forwards, numbers };
+  if (!o.leaving) return { forwards, numbers, notes };
+  if (targets.length === 0) {
+    notes.push(...unforwarded(o));
+    return { forwards, numbers, notes };
+  }
 
   const now = o.engine.clock();
   const pools = new Map(o.engine.config.pools.map((p) => [p.name, p]));
@@ -74,7 +79,27 @@ export async function leaverForwards(o: ForwardInput) {
       await o.engine.store.forwardNumber(number.pool, number.value, forward, now, o.actor);
     forwards.push({ number, forward, ...on });
   }
-  return { forwards, numbers };
+  return { forwards, numbers, notes };
+}
+
+/**
+ * A pool asks for a forward but none of the person's targets can carry one (the `null`
+ * target, a platform without `did-forward`): said in the plan, so nobody expects the DID to
+ * keep ringing. A note, not an error: the DID is released as it would be without forwarding.
+ */
+function unforwarded(o: ForwardInput): RecordProblem[] {
+  const pools = new Map(o.engine.config.pools.map((p) => [p.name, p]));
+  return o.held
+    .filter((n) => forwardConfig(pools.get(n.pool), n) !== undefined)
+    .map((n) => ({
+      source: 'callsign',
+      record: o.person.id,
+      field: `numbers.${n.kind}`,
+      message:
+        `pool '${n.pool}' has leaverForward, but no target takes did-forward: ` +
+        `the DID ${n.value} goes to quarantine directly`,
+      severity: 'info' as const,
+    }));
 }
 
 /**

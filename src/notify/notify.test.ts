@@ -208,6 +208,54 @@ describe('mail notifications over SMTP with STARTTLS and AUTH', () => {
     assert.match(shown.text, /^Extension 2\d{3}, number \+1212555\d{4}\./);
     const creds = await previewTemplate(engine, { template: 'creds', person: 'p1@example.com' });
     assert.match(creds.text, /\*{8}/, 'the secret is masked');
+    await assert.rejects(previewTemplate(engine, { template: 'nope', person: 'E2' }), {
+      code: 'config',
+      message: "--template: 'nope' is not defined; known: welcome, creds, failure",
+    });
+  });
+
+  test("a credentials preview names the person's own resource with a secret, or says none", async () => {
+    const templates = engine.config.notifications!.templates;
+    templates.where = {
+      subject: 'Your secret',
+      text: 'Secret for {{secret.resource}}: {{secret.value}}',
+    };
+    const people = await engine.store.listPeople();
+    const idOf = (n: number) => people.find((p) => p.attributes.employeeId === `E${n}`)!.id;
+    const own = async (n: number) => {
+      const refs = (await engine.store.listLinks(idOf(n))).map((l) => secretRef(l));
+      const kept: string[] = [];
+      for (const ref of refs) if ((await engine.store.getSecret(ref)) !== undefined) kept.push(ref);
+      return kept;
+    };
+    const seen = new Set<string>();
+    for (const n of [1, 2]) {
+      const [ref, ...more] = await own(n);
+      assert.ok(ref !== undefined && more.length === 0, `E${n} holds one resource with a secret`);
+      const shown = await previewTemplate(engine, {
+        template: 'where',
+        person: `E${n}`,
+        event: 'credentials',
+      });
+      assert.equal(shown.text, `Secret for ${ref}: ********`);
+      assert.deepEqual(shown.notes, []);
+      seen.add(shown.text);
+    }
+    assert.equal(seen.size, 2, 'each person sees their own resource');
+
+    const bare = { id: 'p-bare', attributes: { employeeId: 'E77', mail: 'e77@example.com' } };
+    await engine.store.savePerson(
+      { ...bare, status: 'active', sourceLinks: [], excluded: false, pinned: false },
+      { employeeId: 'E77', mail: 'e77@example.com' },
+    );
+    const none = await previewTemplate(engine, {
+      template: 'where',
+      person: 'E77',
+      event: 'credentials',
+    });
+    assert.equal(none.text, 'Secret for (no resource): ********');
+    assert.match(none.notes.join('\n'), /person p-bare has no resource with a secret/);
+    delete templates.where;
   });
 });
 

@@ -3,7 +3,8 @@
  * `{{root.name | filter}}` lookups of own properties and a fixed set of pure filters, so an
  * administrator's template can read values but never run code or reach a prototype. Only the
  * values a template reads are kept in the outbox (`pickVars`), and a template whose variable
- * has no value does not render: the message fails with the variable named.
+ * has no value does not render: the message fails with the variable named. Numbers are the
+ * exception: one the person does not hold renders empty (or as its `| default:"..."`).
  */
 import type { NotifyTemplateConfig } from '../core/config-notify.ts';
 import { compileNotifyTemplate } from '../core/config-notify.ts';
@@ -60,6 +61,13 @@ export function reads(template: NotifyTemplateConfig, root: string, name: string
   );
 }
 
+/**
+ * A person may lack a number kind the template reads (only an extension, no DID): the mail
+ * still goes, with that value empty or the template's `| default:"..."`. Load refuses a kind
+ * that no rule gives at all.
+ */
+const BLANK_ROOTS: ReadonlySet<string> = new Set(['numbers']);
+
 function templateVars(vars: MessageVars): TemplateVars {
   const roots = textOnly(vars);
   const { person, numbers, ...extra } = roots;
@@ -67,6 +75,7 @@ function templateVars(vars: MessageVars): TemplateVars {
     person: person ?? {},
     numbers: (numbers ?? {}) as Partial<Record<NumberKind, string>>,
     extra,
+    blankRoots: BLANK_ROOTS,
   };
 }
 

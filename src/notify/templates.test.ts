@@ -115,3 +115,39 @@ test('inline SMTP passwords and plain SMTP to a remote host are refused', () => 
     },
   );
 });
+
+test('a template reading a number kind no rule gives is refused at load, naming file, line and field', () => {
+  const extensionOnly = (text: string) =>
+    text
+      .replace(/      - target: pbx\n        type: sip-alias\n[\s\S]*?(?=\n\S|\nrules:)/, '')
+      .replace(", did: '{{person.site}}-did'", '');
+  const welcome = template('welcome', 'x', 'Your number: {{numbers.did}}');
+  const text = extensionOnly(notifyConfig(2525, '/tmp/ca.pem', `${welcome}\n${OTHERS}`));
+  assert.doesNotMatch(text, /numbers\.did'|did: '/, 'the rules give no DID');
+  const line = text.split('\n').findIndex((l) => l.includes('template: welcome')) + 1;
+  configError(
+    () => parseConfig(text, '/tmp/callsign.yaml'),
+    new RegExp(
+      `/tmp/callsign\\.yaml:${line}.*notifications\\.rules\\[1\\]\\.template.*` +
+        'numbers\\.did is used, but no rule sets a did pool',
+    ),
+  );
+  // The same configuration loads once the template keeps to the extension.
+  const fine = template('welcome', 'x', 'Your extension: {{numbers.extension}}');
+  parseConfig(extensionOnly(notifyConfig(2525, '/tmp/ca.pem', `${fine}\n${OTHERS}`)), '/x.yaml');
+});
+
+test('a person without a number the template reads gets it empty, or the template default', () => {
+  const t = { subject: 'Phone {{numbers.did}}', text: 'DID: {{numbers.did}}.' };
+  const vars = { person: {}, numbers: { extension: '2001' } };
+  assert.deepEqual(renderMessage('welcome', t, vars), { subject: 'Phone ', text: 'DID: .' });
+  const withDefault = { subject: 'x', text: 'DID: {{numbers.did | default:"none yet"}}.' };
+  assert.equal(renderMessage('welcome', withDefault, vars).text, 'DID: none yet.');
+  const held = { person: {}, numbers: { extension: '2001', did: '+12125550100' } };
+  assert.equal(renderMessage('welcome', withDefault, held).text, 'DID: +12125550100.');
+  // Other roots still fail loudly: a missing attribute is a fault, not a blank.
+  assert.throws(
+    () => renderMessage('welcome', { subject: 'x', text: '{{person.site}}' }, vars),
+    /no value for person\.site/,
+  );
+});

@@ -212,3 +212,17 @@ export async function withRetries<T>(
     }
   }
 }
+
+/**
+ * The text of a failed HTTP call with what lies under it: undici's `fetch failed` alone does not
+ * say whether the host refused, was not found or timed out; the cause's code and message do.
+ */
+export function fetchFailureReason(err: unknown): string {
+  const reason = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (cause === undefined || cause === null) return reason;
+  const inner = cause instanceof Error ? cause.message : String(cause);
+  const code = (cause as { code?: unknown }).code;
+  const detail = typeof code === 'string' && !inner.includes(code) ? `${code}: ${inner}` : inner;
+  return detail === '' || detail === reason ? reason : `${reason}: ${detail}`;
+}

@@ -267,3 +267,28 @@ test('changes since the cursor come from the transaction log window', async () =
   assert.equal(batch.problems?.[0]?.field, 'hireDate', 'X2 (bad date) is named, not emitted');
   assert.equal(batch.complete, true);
 });
+
+test('an unreachable URL says why (the refused connection), not only "fetch failed"', async () => {
+  const port = await closedPort();
+  const src = new WorkdaySource(config({ url: `http://127.0.0.1:${port}/ccx/service/acme` }), {
+    secret: 'pw',
+    clock: () => NOW,
+    backoffMs: 1,
+    attempts: 1,
+  });
+  await assert.rejects(src.readAll(), (err: unknown) => {
+    assert.ok(err instanceof CallsignError);
+    assert.equal(err.code, 'unavailable');
+    assert.match(err.message, /^workday: page 1: fetch failed: .*ECONNREFUSED 127\.0\.0\.1:\d+/);
+    return true;
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as { port: number };
+  await new Promise((ok) => server.close(ok));
+  return port;
+}

@@ -10,6 +10,7 @@ import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Snapshot } from '../../core/model.ts';
 import {
   apiRules,
+  fetchFailureReason,
   readApiChanges,
   readApiPages,
   retryAfterMs,
@@ -114,8 +115,10 @@ export class WorkdaySource implements SourceConnector {
         signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
       });
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new CallsignError(ErrorCode.Unavailable, `workday: page ${page}: ${reason}`);
+      const reason = fetchFailureReason(err);
+      throw new CallsignError(ErrorCode.Unavailable, `workday: page ${page}: ${reason}`, {
+        cause: err,
+      });
     }
     const text = await res.text();
     let answer: ReturnType<typeof parseSoap> | undefined;
