@@ -157,10 +157,18 @@ test('report shows utilisation, a forecast and the low-stock flag', async () => 
     lowStock: boolean;
     allocationsInWindow: number;
     forecast: string;
+    free: number;
+    daysLeft: number;
   }[];
   const did = reports.find((p) => p.pool === 'nyc-did')!;
   assert.equal(did.allocationsInWindow, 1);
-  assert.match(did.forecast, /^runs out in about 693 days .* at 0\.14 allocations a day$/);
+  // One allocation in a 7-day window: the free numbers last seven days each.
+  const free = await cli('numbers', 'list', '--pool', 'nyc-did', '--state', 'available', '--json');
+  assert.equal(did.free, JSON.parse(free.out.join('\n')).length);
+  assert.ok(did.free > 90, `most of the 100 DIDs are free (${did.free})`);
+  assert.equal(did.daysLeft, Math.floor(did.free / (1 / 7)));
+  const days = `runs out in about ${did.daysLeft} days`;
+  assert.match(did.forecast, new RegExp(`^${days} .* at 0\\.14 allocations a day$`));
   assert.equal(did.lowStock, true);
 
   const text = await cli('numbers', 'report');
