@@ -26,6 +26,14 @@ export interface ChangeBatch {
   problems?: RecordProblem[];
 }
 
+export interface ReadChangesOptions {
+  /**
+   * The externalIds the engine has linked to this source. A feed that learns only what still
+   * exists (a Content Sync present phase) works out deletions from them instead of giving up.
+   */
+  knownIds?: () => Promise<Iterable<string>>;
+}
+
 /** A system Callsign reads people from. */
 export interface SourceConnector {
   readonly name: string;
@@ -36,7 +44,11 @@ export interface SourceConnector {
    * Throws CallsignError(unavailable|auth) when the source cannot be read at all.
    */
   readAll(signal?: AbortSignal): Promise<Snapshot>;
-  readChanges?(cursor: string | undefined, signal?: AbortSignal): Promise<ChangeBatch>;
+  readChanges?(
+    cursor: string | undefined,
+    signal?: AbortSignal,
+    options?: ReadChangesOptions,
+  ): Promise<ChangeBatch>;
   /**
    * Calls `onChange` soon after the source changes, until the signal aborts (LDAP Content Sync
    * persist). A doorbell only: the daemon then polls early and reads with `readChanges`.

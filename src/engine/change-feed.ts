@@ -56,7 +56,8 @@ export class ChangeFeed {
     const next = new Map<string, string>();
     for (const source of feeds) {
       try {
-        const batch = await source.readChanges!(cursors.get(source.name));
+        const knownIds = () => this.#knownIds(source.name);
+        const batch = await source.readChanges!(cursors.get(source.name), undefined, { knownIds });
         if (!batch.complete)
           return this.#full(
             feeds.map((s) => s.name),
@@ -82,6 +83,14 @@ export class ChangeFeed {
       }
     }
     return { mode: 'delta', changes, commit: () => this.#save(next, false) };
+  }
+
+  /** The source's ids linked to people not already gone: what a feed may find deleted. */
+  async #knownIds(source: string): Promise<string[]> {
+    const people = await this.#engine.store.listPeople();
+    return people
+      .filter((p) => p.status !== 'deleted')
+      .flatMap((p) => p.sourceLinks.filter((l) => l.source === source).map((l) => l.externalId));
   }
 
   /** Takes fresh cursors before the full read, so nothing written during it is missed. */

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+
+import { Attribute, Client } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
 import { findSlapd, generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
+import { readContentSync } from './delta-content-sync.ts';
 import { mayUseContentSync, watchContentSync } from './delta-content-sync-watch.ts';
 
 const installed = findSlapd() !== undefined;
@@ -104,6 +110,98 @@ describe('Content Sync watch (refreshAndPersist) against a real OpenLDAP', { ski
     } finally {
       watch.stop.abort();
       await watch.done;
+    }
+  });
+
+  it('rings within a second of a move out of the base', async () => {
+    const admin = new Client({ url: lab.url });
+    await admin.bind(lab.adminDn, lab.adminPassword);
+    const branch = `ou=Branch,${lab.peopleDn}`;
+    await admin.add(branch, [
+      new Attribute({ type: 'objectClass', values: ['organizationalUnit'] }),
+      new Attribute({ type: 'ou', values: ['Branch'] }),
+    ]);
+    await admin.modifyDN(await lab.people.personDn('p00005'), `uid=p00005,${branch}`);
+    const watch = startWatch(lab, { baseDn: branch });
+    try {
+      await settle();
+      const ring = watch.nextRing();
+      const started = Date.now();
+      // Out of the watched base, to where the bind account may still read it.
+      await admin.modifyDN(`uid=p00005,${branch}`, `uid=p00005,${lab.peopleDn}`);
+      assert.ok((await ring) - started < 1000);
+    } finally {
+      watch.stop.abort();
+      await watch.done;
+      await admin.unbind();
+    }
+  });
+
+  it('hears no move to where the bind account may not read; the reader still finds it', async () => {
+    // slapd sends the persist-mode delete under the entry's new DN, and only if the bind
+    // account may read that entry: the lab's account reads nothing outside ou=People.
+    const admin = new Client({ url: lab.url });
+    await admin.bind(lab.adminDn, lab.adminPassword);
+    const cfg = config(lab);
+    const idle = new Client({ url: 'ldap://127.0.0.1:1' });
+    const context = {
+      client: idle,
+      config: cfg,
+      attributes: ['uid'],
+      password: lab.servicePassword,
+    };
+    const uuid = (await lab.people.readPerson('p00006', ['entryUUID'])).entryUUID![0]!;
+    const cursor = (await readContentSync(context, undefined)).cursor;
+    const watch = startWatch(lab);
+    try {
+      await settle();
+      const ring = watch.nextRing();
+      const dn = await lab.people.personDn('p00006');
+      await admin.modifyDN(dn, `uid=p00006,ou=Services,${lab.suffix}`);
+      await assert.rejects(ring, /no ring within/);
+      const page = await readContentSync(context, cursor);
+      assert.deepEqual([page.complete, page.deleted], [true, [uuid]]);
+    } finally {
+      watch.stop.abort();
+      await watch.done;
+      await admin.unbind();
+    }
+  });
+
+  it('rings for that move once the bind account may read `entry` across the suffix', async (t) => {
+    const slapmodify = join(dirname(findSlapd()!.slapadd), 'slapmodify');
+    if (!existsSync(slapmodify)) return t.skip('slapmodify is not installed');
+    // The remedy the README gives: read on the entry itself (no attribute) outside ou=People.
+    await lab.kill();
+    const ldif = join(lab.dir, 'entry-read.ldif');
+    writeFileSync(
+      ldif,
+      [
+        'dn: olcDatabase={1}mdb,cn=config',
+        'changetype: modify',
+        'add: olcAccess',
+        `olcAccess: {5}to dn.subtree="${lab.suffix}" attrs=entry by dn.exact="${lab.serviceDn}" read`,
+        '',
+      ].join('\n'),
+    );
+    execFileSync(slapmodify, ['-F', join(lab.dir, 'slapd.d'), '-n', '0', '-l', ldif]);
+    await lab.restart();
+    const admin = new Client({ url: lab.url });
+    await admin.bind(lab.adminDn, lab.adminPassword);
+    const watch = startWatch(lab);
+    try {
+      await settle();
+      const ring = watch.nextRing();
+      const started = Date.now();
+      await admin.modifyDN(
+        await lab.people.personDn('p00003'),
+        `uid=p00003,ou=Services,${lab.suffix}`,
+      );
+      assert.ok((await ring) - started < 1000);
+    } finally {
+      watch.stop.abort();
+      await watch.done;
+      await admin.unbind();
     }
   });
 

@@ -6,6 +6,11 @@
  *
  * A dropped connection is reopened after a pause (with a ring, since changes may have happened
  * meanwhile); a server that does not offer Content Sync ends the watch, and polling goes on.
+ *
+ * Every entry message after the refresh rings, whatever its DN: an entry moved out of the base
+ * comes as a delete under its new DN. slapd sends that delete only when the bind account may
+ * read the entry at its new place; when it may not, nothing arrives and the move waits for
+ * the next poll (README, Known limits).
  */
 import type { Logger } from 'pino';
 

@@ -6,8 +6,11 @@
  *
  * When the session log does not reach back to the cookie (slapd restarted, a log too short,
  * none configured), syncprov answers with a present phase instead: it lists what still exists
- * and leaves the client to delete the rest. This reader keeps no copy of the directory, so it
- * hands on the changed entries and says `complete: false`; the engine then reads in full.
+ * and leaves the client to delete the rest. This reader keeps no copy of the directory, but the
+ * engine knows the ids it has linked (`knownIds`): when the present phase came in full, the
+ * ones neither present nor changed are the deletions, and the read is complete. Without known
+ * ids, or with a present phase cut short, the reader hands on the changed entries and says
+ * `complete: false`; the engine then reads in full.
  *
  * ldapts cannot parse the Sync messages, so this reader opens its own connection with the
  * small client in sync-client/.
@@ -41,6 +44,10 @@ export interface Refresh {
   deleted: Set<string>;
   /** The server ran a present phase: deletions are only implied, not listed. */
   presentPhase: boolean;
+  /** entryUUIDs (text) the present phase listed as still in scope and unchanged. */
+  present: Set<string>;
+  /** The refresh ended with Sync Done, a cookie and refreshDeletes false: `present` is whole. */
+  presentListed: boolean;
   cookie: Buffer | undefined;
 }
 
@@ -86,10 +93,34 @@ export async function readContentSync(
     // Deletions come as entryUUIDs; with another id attribute they cannot be named.
     const unnamed = !byUuid && refresh.deleted.size > 0;
     const deleted = byUuid ? [...refresh.deleted] : [];
-    return { entries, deleted, cursor: next, complete: !refresh.presentPhase && !unnamed };
+    if (!refresh.presentPhase) return { entries, deleted, cursor: next, complete: !unnamed };
+    if (!byUuid || !refresh.presentListed || context.knownIds === undefined) {
+      return { entries, deleted, cursor: next, complete: false };
+    }
+    const implied = impliedDeletions(await context.knownIds(), refresh);
+    return {
+      entries,
+      deleted: [...new Set([...deleted, ...implied])],
+      cursor: next,
+      complete: true,
+    };
   } finally {
     connection.close();
   }
+}
+
+/**
+ * After a whole present phase, the known ids the server neither listed as present nor sent as
+ * changed have left the scope (deleted, moved out, or no longer matching the filter).
+ */
+export function impliedDeletions(known: Iterable<string>, refresh: Refresh): string[] {
+  const gone: string[] = [];
+  for (const id of known) {
+    // entryUUIDs compare without case; the id goes back as the engine stored it.
+    const uuid = id.toLowerCase();
+    if (!refresh.present.has(uuid) && !refresh.changed.has(uuid)) gone.push(id);
+  }
+  return gone;
 }
 
 /** Runs a refresh with no cookie, reading no attributes, only to get a cookie. */
@@ -110,10 +141,22 @@ export async function refreshSince(
   cookie: Buffer | undefined,
 ): Promise<Refresh> {
   const { baseDn, filter } = context.config;
-  const refresh: Refresh = { changed: new Map(), deleted: new Set(), presentPhase: false, cookie };
+  const refresh: Refresh = {
+    changed: new Map(),
+    deleted: new Set(),
+    presentPhase: false,
+    present: new Set(),
+    presentListed: false,
+    cookie,
+  };
   const gone = (uuid: string) => {
     refresh.deleted.add(uuid);
     refresh.changed.delete(uuid);
+    refresh.present.delete(uuid);
+  };
+  const present = (uuid: string) => {
+    refresh.presentPhase = true;
+    if (!refresh.deleted.has(uuid)) refresh.present.add(uuid);
   };
   const events = syncSearch(connection, {
     baseDn,
@@ -128,7 +171,7 @@ export async function refreshSince(
       const uuid = uuidText(event.uuid);
       if (uuid === undefined) throw new Error(`Entry '${event.dn}' has a malformed syncUUID`);
       if (event.state === 'delete') gone(uuid);
-      else if (event.state === 'present') refresh.presentPhase = true;
+      else if (event.state === 'present') present(uuid);
       else {
         refresh.changed.set(uuid, toRawEntry(event.dn, event.attributes));
         refresh.deleted.delete(uuid);
@@ -141,11 +184,13 @@ export async function refreshSince(
       if (info.kind === 'syncIdSet') {
         const uuids = info.uuids.map((bytes) => uuidText(bytes) ?? '').filter((u) => u !== '');
         if (info.refreshDeletes) uuids.forEach(gone);
-        else refresh.presentPhase = true;
+        else uuids.forEach(present);
       }
     } else {
       if (event.cookie !== undefined) refresh.cookie = event.cookie;
       if (!event.refreshDeletes) refresh.presentPhase = true;
+      // Only a refresh that ran to its end, in present mode, lists everything still in scope.
+      refresh.presentListed = !event.refreshDeletes && event.cookie !== undefined;
     }
   }
   return refresh;
@@ -159,7 +204,7 @@ function toRawEntry(dn: string, attributes: Map<string, Buffer[]>): RawEntry {
 }
 
 /** A cookie is only good for the base and filter it was taken with. */
-function scopeKey(config: DeltaReaderContext['config']): string {
+export function scopeKey(config: DeltaReaderContext['config']): string {
   const text = `${config.baseDn.toLowerCase()}\n${config.filter.trim()}`;
   return createHash('sha256').update(text).digest('base64url').slice(0, 12);
 }

@@ -35,6 +35,11 @@ export interface DeltaReaderContext {
   /** Attributes the mapping needs (id, mapped attributes, disabled detection). */
   attributes: string[];
   signal?: AbortSignal;
+  /**
+   * The ids (externalId form) the engine holds for this source, asked only when a reader must
+   * work out deletions itself (a Content Sync present phase). Absent: such a read is incomplete.
+   */
+  knownIds?: () => Promise<Iterable<string>>;
 }
 
 export interface DeltaReader {

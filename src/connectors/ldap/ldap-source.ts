@@ -11,6 +11,7 @@ import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { RecordProblem, SourceRecord, Snapshot } from '../../core/model.ts';
 import type {
   ChangeBatch,
+  ReadChangesOptions,
   SourceCapabilities,
   SourceConnector,
   WriteBackValues,
@@ -136,7 +137,11 @@ export class LdapSource implements SourceConnector {
    * the server offers (`auto`). The cursor carries its mechanism: a cursor of another mechanism
    * (the configuration or the server changed) is treated as lost, so the engine reads in full.
    */
-  async readChanges(cursor: string | undefined, signal?: AbortSignal): Promise<ChangeBatch> {
+  async readChanges(
+    cursor: string | undefined,
+    signal?: AbortSignal,
+    options: ReadChangesOptions = {},
+  ): Promise<ChangeBatch> {
     signal?.throwIfAborted();
     const { url, baseDn } = this.#config;
     const client = await this.#connect();
@@ -153,8 +158,9 @@ export class LdapSource implements SourceConnector {
       const prefix = `${reader.mechanism}:`;
       const own = cursor?.startsWith(prefix) ? cursor.slice(prefix.length) : undefined;
       const attributes = requestedAttributes(this.#config);
+      const { knownIds } = options;
       const page = await reader.read(
-        { client, config: this.#config, attributes, signal, password: this.#password },
+        { client, config: this.#config, attributes, signal, password: this.#password, knownIds },
         own,
       );
 
