@@ -70,10 +70,26 @@ export interface WorkdaySourceConfig extends HrApiSourceConfig {
 /** SAP SuccessFactors OData v2, PerPerson (src/connectors/successfactors/README.md). */
 export interface SuccessFactorsSourceConfig extends HrApiSourceConfig {
   type: 'successfactors';
-  /** Basic auth (`user@companyId` and a secret reference) or a bearer token (a reference). */
-  auth: { user: string; password: string } | { token: string };
+  /**
+   * Basic auth (`user@companyId` and a secret reference), a bearer token (a reference), or
+   * OAuth 2.0 with a SAML bearer assertion signed by a private key (a reference).
+   */
+  auth: { user: string; password: string } | { token: string } | { oauth: SfOAuthConfig };
   /** emplStatus external codes by meaning; defaults A / U, P, S / T, R, D. */
   statuses: { active: string[]; leave: string[]; terminated: string[] };
+}
+
+/** OAuth 2.0 SAML bearer (src/connectors/successfactors/README.md). */
+export interface SfOAuthConfig {
+  /** The API key of the OAuth client registered in SuccessFactors. */
+  clientId: string;
+  companyId: string;
+  /** The SuccessFactors user the token acts as (its userId, not its user name). */
+  userId: string;
+  /** `file:` or `env:` reference to the PEM private key of the registered certificate. */
+  privateKey: string;
+  /** Default: the OData URL's origin + `/oauth/token`. */
+  tokenUrl: string;
 }
 
 export const HR_API_KEYS = {
@@ -175,9 +191,15 @@ export function readHrApi(
     view.problem('url', 'must be https://HOST/odata/v2');
   }
   let auth: SuccessFactorsSourceConfig['auth'] = { token: '' };
-  const a = view.map('auth', ['user', 'password', 'token']);
-  if (a === undefined) view.problem('auth', 'is required: { user, password } or { token }');
-  else if (a.has('token')) {
+  const a = view.map('auth', ['user', 'password', 'token', 'oauth']);
+  if (a === undefined) {
+    view.problem('auth', 'is required: { user, password }, { token } or { oauth }');
+  } else if (a.has('oauth')) {
+    if (['user', 'password', 'token'].some((k) => a.has(k))) {
+      a.problem('oauth', 'give oauth alone, not with user, password or token');
+    }
+    auth = { oauth: readOAuth(a, url, secret) };
+  } else if (a.has('token')) {
     if (a.has('user') || a.has('password')) a.problem('token', 'give a token or a user, not both');
     auth = { token: secret(a, 'token') };
   } else {
@@ -194,7 +216,30 @@ export function readHrApi(
   return { ...common, type, auth, statuses };
 }
 
-/** The secret reference of an auth block: the token, or the password. */
+/** The secret reference of an auth block: the token, the OAuth private key, or the password. */
 export function secretRefOf(auth: SuccessFactorsSourceConfig['auth']): string {
+  if ('oauth' in auth) return auth.oauth.privateKey;
   return 'token' in auth ? auth.token : auth.password;
+}
+
+function readOAuth(
+  a: MapView,
+  url: string,
+  secret: (holder: MapView, key: string) => string,
+): SfOAuthConfig {
+  const keys = ['clientId', 'companyId', 'userId', 'privateKey', 'tokenUrl'];
+  const o = a.map('oauth', keys, true);
+  const fallback = /^https?:\/\/[^/]+/.exec(url)?.[0];
+  const read = (key: string) => o?.str(key, { required: true }) ?? '';
+  const config: SfOAuthConfig = {
+    clientId: read('clientId'),
+    companyId: read('companyId'),
+    userId: read('userId'),
+    privateKey: o === undefined ? '' : secret(o, 'privateKey'),
+    tokenUrl: o?.str('tokenUrl') ?? (fallback === undefined ? '' : `${fallback}/oauth/token`),
+  };
+  if (o !== undefined && !/^https?:\/\/[^/]+\/\S*$/.test(config.tokenUrl)) {
+    o.problem('tokenUrl', 'must be https://HOST/oauth/token');
+  }
+  return config;
 }

@@ -5,7 +5,7 @@
  * server said, and 429/503 marked throttled with the server's Retry-After.
  */
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
-import { retryAfterMs } from '../hr/hr-api.ts';
+import { fetchFailureReason, retryAfterMs } from '../hr/hr-api.ts';
 
 export type SfAuth = { user: string; password: string } | { token: string };
 
@@ -33,8 +33,8 @@ export async function odataGet(
       signal: options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]),
     });
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new CallsignError(ErrorCode.Unavailable, `successfactors: ${reason}`);
+    const reason = fetchFailureReason(err);
+    throw new CallsignError(ErrorCode.Unavailable, `successfactors: ${reason}`, { cause: err });
   }
   const text = await res.text();
   let body: unknown;

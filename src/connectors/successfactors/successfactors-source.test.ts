@@ -317,3 +317,21 @@ test('changes since the cursor come from lastModifiedDateTime', async () => {
     "lastModifiedDateTime gt datetimeoffset'2031-03-01T08:00:00Z'",
   );
 });
+
+test('an unreachable URL says why (the refused connection), not only "fetch failed"', async () => {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as { port: number };
+  await new Promise((ok) => server.close(ok));
+  const src = new SuccessFactorsSource(
+    config(`http://127.0.0.1:${port}/odata/v2`, { user: 'api@ACME', password: 'env:X' }),
+    { secret: 'pw', clock: () => NOW, backoffMs: 1, attempts: 1 },
+  );
+  await assert.rejects(src.readAll(), (err: unknown) => {
+    assert.ok(err instanceof CallsignError);
+    assert.equal(err.code, 'unavailable');
+    assert.match(err.message, /^successfactors: fetch failed: .*ECONNREFUSED 127\.0\.0\.1:\d+/);
+    return true;
+  });
+});

@@ -18,6 +18,7 @@ import {
 } from '../hr/hr-api.ts';
 import type { ChangeBatch, SourceCapabilities, SourceConnector } from '../types.ts';
 import { datetimeOffset, odataGet, type ODataPage, type SfAuth } from './sf-odata.ts';
+import { SfTokenSource } from './sf-oauth.ts';
 import { personRow } from './sf-person.ts';
 
 const EXPAND = [
@@ -35,16 +36,23 @@ export class SuccessFactorsSource implements SourceConnector {
   readonly capabilities: SourceCapabilities = { delta: true, writeBack: false };
   readonly #config: SuccessFactorsSourceConfig;
   readonly #options: HrApiSourceOptions;
-  readonly #auth: SfAuth;
+  readonly #auth: SfAuth | SfTokenSource;
 
   constructor(config: SuccessFactorsSourceConfig, options: HrApiSourceOptions) {
     this.name = config.name;
     this.#config = config;
     this.#options = options;
+    // With OAuth, the resolved secret is the private key: it goes to the signer and nowhere else.
     this.#auth =
-      'token' in config.auth
-        ? { token: options.secret }
-        : { user: config.auth.user, password: options.secret };
+      'oauth' in config.auth
+        ? new SfTokenSource(config.auth.oauth, {
+            privateKey: options.secret,
+            clock: () => this.#now(),
+            timeoutMs: config.timeoutMs,
+          })
+        : 'token' in config.auth
+          ? { token: options.secret }
+          : { user: config.auth.user, password: options.secret };
   }
 
   #now(): Date {
@@ -139,13 +147,23 @@ export class SuccessFactorsSource implements SourceConnector {
 
   #get(url: string, signal?: AbortSignal): Promise<ODataPage> {
     const backoffMs = this.#options.backoffMs ?? 500;
+    const options = {
+      timeoutMs: this.#config.timeoutMs,
+      backoffMs,
+      ...(signal === undefined ? {} : { signal }),
+    };
     return withRetries(
-      () =>
-        odataGet(url, this.#auth, {
-          timeoutMs: this.#config.timeoutMs,
-          backoffMs,
-          ...(signal === undefined ? {} : { signal }),
-        }),
+      async () => {
+        const auth = this.#auth;
+        if (!(auth instanceof SfTokenSource)) return odataGet(url, auth, options);
+        try {
+          return await odataGet(url, { token: await auth.token({ signal }) }, options);
+        } catch (err) {
+          // A token revoked or expired early: one new token, then the answer stands.
+          if (!(err instanceof CallsignError) || err.details.status !== 401) throw err;
+          return odataGet(url, { token: await auth.token({ renew: true, signal }) }, options);
+        }
+      },
       {
         attempts: this.#options.attempts ?? 4,
         baseMs: backoffMs,

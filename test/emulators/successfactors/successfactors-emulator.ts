@@ -5,10 +5,13 @@
  * records as of today unless `fromDate` asks from a date on, `$top`/`$skip` (at most 1000) or
  * server-driven paging with `__next` and `$skiptoken`, `$filter` on `lastModifiedDateTime`,
  * `/Date(ms)/` literals, basic or bearer auth (401 otherwise), OData error bodies, and on
- * demand throttling (429 or 503 with Retry-After) and a failing page (500).
+ * demand throttling (429 or 503 with Retry-After) and a failing page (500). With `oauth`,
+ * `/oauth/token` grants SAML bearer tokens (sf-oauth-emulator.ts) and OData wants one of them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+import { EmuOAuth, type EmuOAuthOptions } from './sf-oauth-emulator.ts';
 
 /** Dates are ISO `YYYY-MM-DD`; `raw` values are sent as they are (to send broken literals). */
 export interface EmuPerson {
@@ -51,6 +54,10 @@ export interface SfEmulator {
   onPage?: (skip: number) => void;
   /** Requests for the page starting at `skip` answer 500 the next `times` times. */
   failAt: (skip: number, times?: number) => void;
+  /** The token endpoint, when started with `oauth`. */
+  oauth?: EmuOAuth;
+  /** `/oauth/token` on this server. */
+  tokenUrl: string;
   close: () => Promise<void>;
 }
 
@@ -65,13 +72,17 @@ export async function startSfEmulator(options: {
   today: string;
   /** Server-driven paging: pages of this size with `__next`, whatever `$top` says. */
   serverPageSize?: number;
+  /** OAuth 2.0 SAML bearer: OData then takes only tokens granted here. */
+  oauth?: EmuOAuthOptions;
 }): Promise<SfEmulator> {
   let throttled = 0;
   let throttleSeconds = 0;
   let throttleStatus: 429 | 503 = 429;
   const failing = new Map<number, number>();
   let base = '';
-  const emu: Omit<SfEmulator, 'url' | 'close'> = {
+  const oauth = options.oauth === undefined ? undefined : new EmuOAuth(options.oauth);
+  const emu: Omit<SfEmulator, 'url' | 'tokenUrl' | 'close'> = {
+    ...(oauth === undefined ? {} : { oauth }),
     people: options.people,
     requests: [] as string[],
     throttle: (times: number, seconds = 0, status: 429 | 503 = 429) => {
@@ -82,7 +93,7 @@ export async function startSfEmulator(options: {
     failAt: (skip: number, times = 1_000) => failing.set(skip, times),
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse, body: string) => {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
@@ -90,7 +101,16 @@ export async function startSfEmulator(options: {
     const error = (status: number, code: string, value: string, headers = {}) =>
       send(status, { error: { code, message: { lang: 'en-US', value } } }, headers);
     emu.requests.push(req.url ?? '');
-    if (!authorised(req.headers.authorization, options)) {
+    if (oauth !== undefined && req.url === '/oauth/token') {
+      if (req.method !== 'POST') return send(405, { errorMessage: 'Use POST' });
+      const answer = oauth.token(new URLSearchParams(body), `${base}/oauth/token`);
+      return send(answer.status, answer.body);
+    }
+    const allowed =
+      oauth === undefined
+        ? authorised(req.headers.authorization, options)
+        : oauth.valid(req.headers.authorization);
+    if (!allowed) {
       return error(
         401,
         'COE_AUTHENTICATION_FAILED',
@@ -155,13 +175,14 @@ export async function startSfEmulator(options: {
   };
 
   const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => handle(req, res));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const close = () => new Promise<void>((ok) => server.close(() => ok()));
-  return Object.assign(emu, { url: `${base}/odata/v2`, close });
+  return Object.assign(emu, { url: `${base}/odata/v2`, tokenUrl: `${base}/oauth/token`, close });
 }
 
 function authorised(
