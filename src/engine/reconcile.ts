@@ -225,10 +225,12 @@ async function reconcileOnce(engine: Engine, options: ReconcileOptions): Promise
     });
     const label = `${labelOf(person)} (${person.id})`;
     const pending = pendingMissing({ person, now: clock(), graceSeconds, label });
-    // Inside the grace the person keeps what they have: nothing is planned, so nothing is
-    // allocated or written to an entry that may be gone (the problems say when it ends).
+    // Inside the grace, someone no read shows any more keeps what they have: nothing is
+    // planned, so nothing is allocated or written to an entry that may be gone (the problems
+    // say when it ends). Someone still present in another record (a converted contractor's new
+    // worker id) is planned from it as usual.
     const planned =
-      pending.length > 0
+      pending.length > 0 && !recordsOf.has(id)
         ? keptInGrace(person)
         : await planOne({
             engine,
