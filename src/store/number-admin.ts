@@ -9,7 +9,7 @@ import type { Kysely, Selectable } from 'kysely';
 
 import { CallsignError, ErrorCode } from '../core/errors.ts';
 import { isUniqueViolation, type StoreContext } from './context.ts';
-import { insertAudit } from './records.ts';
+import { changeNumber, readNumber } from './number-change.ts';
 import type { Database, NumbersTable } from './schema.ts';
 import type { ReserveOptions } from './types.ts';
 
@@ -48,26 +48,23 @@ export async function reserveNumber(
       until: options.until?.toISOString() ?? null,
       note: options.note ?? null,
     };
-    await db
-      .updateTable('numbers')
-      .set({
+    await changeNumber(db, {
+      pool,
+      value,
+      at: now.toISOString(),
+      set: {
         state: 'reserved',
         person_id: after.personId,
         available_at: after.until,
         note: after.note,
-        updated_at: now.toISOString(),
-      })
-      .where('pool', '=', pool)
-      .where('value', '=', value)
-      .execute();
-    await insertAudit(db, {
-      at: now.toISOString(),
-      actor,
-      personId: options.personId,
-      action: 'number.reserved',
-      subject: subject(row),
-      before: before(row),
-      after,
+      },
+      audit: {
+        actor,
+        personId: options.personId,
+        action: 'number.reserved',
+        before: before(row),
+        after,
+      },
     });
   });
 }
@@ -91,26 +88,18 @@ export async function blockNumber(ctx: StoreContext, request: NumberAction): Pro
     if (row.state === 'assigned' || row.state === 'blocked') throw wrongState(row, 'block', now);
     if (row.pinned_to !== null) throw pinnedError(row, 'block');
 
-    await db
-      .updateTable('numbers')
-      .set({
-        state: 'blocked',
-        person_id: null,
-        available_at: null,
-        note: reason ?? null,
-        updated_at: now.toISOString(),
-      })
-      .where('pool', '=', pool)
-      .where('value', '=', value)
-      .execute();
-    await insertAudit(db, {
+    await changeNumber(db, {
+      pool,
+      value,
       at: now.toISOString(),
-      actor,
-      personId: row.person_id ?? undefined,
-      action: 'number.blocked',
-      subject: subject(row),
-      before: before(row),
-      after: { state: 'blocked', reason: reason ?? null },
+      set: { state: 'blocked', person_id: null, available_at: null, note: reason ?? null },
+      audit: {
+        actor,
+        personId: row.person_id ?? undefined,
+        action: 'number.blocked',
+        before: before(row),
+        after: { state: 'blocked', reason: reason ?? null },
+      },
     });
   });
 }
@@ -138,20 +127,18 @@ export async function moveNumber(
       }
       await requireNoNumber(db, pool, toPersonId);
 
-      await db
-        .updateTable('numbers')
-        .set({ person_id: toPersonId, updated_at: now.toISOString() })
-        .where('pool', '=', pool)
-        .where('value', '=', value)
-        .execute();
-      await insertAudit(db, {
+      await changeNumber(db, {
+        pool,
+        value,
         at: now.toISOString(),
-        actor,
-        personId: toPersonId,
-        action: 'number.moved',
-        subject: subject(row),
-        before: before(row),
-        after: { state: 'assigned', personId: toPersonId, reason: reason ?? null },
+        set: { person_id: toPersonId },
+        audit: {
+          actor,
+          personId: toPersonId,
+          action: 'number.moved',
+          before: before(row),
+          after: { state: 'assigned', personId: toPersonId, reason: reason ?? null },
+        },
       });
     });
   } catch (err) {
@@ -182,26 +169,18 @@ async function freeAgain(
     // A pin's reservation goes with the pin: freeing it alone would let anyone take the number.
     if (row.pinned_to !== null) throw pinnedError(row, how.verb);
 
-    await db
-      .updateTable('numbers')
-      .set({
-        state: 'available',
-        person_id: null,
-        available_at: null,
-        note: null,
-        updated_at: now.toISOString(),
-      })
-      .where('pool', '=', pool)
-      .where('value', '=', value)
-      .execute();
-    await insertAudit(db, {
+    await changeNumber(db, {
+      pool,
+      value,
       at: now.toISOString(),
-      actor,
-      personId: row.person_id ?? undefined,
-      action: `number.${how.action}`,
-      subject: subject(row),
-      before: before(row),
-      after: { state: 'available', reason: reason ?? null },
+      set: { state: 'available', person_id: null, available_at: null, note: null },
+      audit: {
+        actor,
+        personId: row.person_id ?? undefined,
+        action: `number.${how.action}`,
+        before: before(row),
+        after: { state: 'available', reason: reason ?? null },
+      },
     });
   });
 }
@@ -213,19 +192,7 @@ export async function lockNumber(
   pool: string,
   value: string,
 ): Promise<Row> {
-  const row = await db
-    .selectFrom('numbers')
-    .selectAll()
-    .where('pool', '=', pool)
-    .where('value', '=', value)
-    .$if(ctx.dialect === 'postgres', (q) => q.forUpdate())
-    .executeTakeFirst();
-  if (row === undefined) {
-    throw new CallsignError(ErrorCode.NotFound, `Number '${value}' is not in pool '${pool}'`, {
-      details: { pool, value },
-    });
-  }
-  return row;
+  return readNumber(db, { pool, value, lock: ctx.dialect === 'postgres' });
 }
 
 /** What allocation could give anyone: available, or quarantined or reserved past its time. */
@@ -303,10 +270,6 @@ function describe(row: Row, now: Date): string {
     default:
       return `${row.state}${note}`;
   }
-}
-
-function subject(row: Row): string {
-  return `number:${row.pool}:${row.value}`;
 }
 
 function before(row: Row) {

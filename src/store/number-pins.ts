@@ -13,7 +13,7 @@ import { CallsignError, ErrorCode } from '../core/errors.ts';
 import type { EmergencyInfo, NumberForward } from '../core/model.ts';
 import type { StoreContext } from './context.ts';
 import { isFree, lockNumber, requirePerson } from './number-admin.ts';
-import { insertAudit } from './records.ts';
+import { changeNumber } from './number-change.ts';
 import type { Database, NumbersTable } from './schema.ts';
 
 /** The note a reservation made by a pin carries. */
@@ -45,20 +45,18 @@ export async function pinNumber(
     const set = held
       ? { pinned_to: personId }
       : { pinned_to: personId, state: 'reserved', person_id: personId, available_at: null };
-    await db
-      .updateTable('numbers')
-      .set({ ...set, ...(held ? {} : { note: PIN_NOTE }), updated_at: now.toISOString() })
-      .where('pool', '=', pool)
-      .where('value', '=', value)
-      .execute();
-    await insertAudit(db, {
+    await changeNumber(db, {
+      pool,
+      value,
       at: now.toISOString(),
-      actor,
-      personId,
-      action: 'number.pinned',
-      subject: `number:${pool}:${value}`,
-      before: { state: row.state, personId: row.person_id, pinnedTo: row.pinned_to },
-      after: { state: held ? row.state : 'reserved', personId, pinnedTo: personId },
+      set: { ...set, ...(held ? {} : { note: PIN_NOTE }) },
+      audit: {
+        actor,
+        personId,
+        action: 'number.pinned',
+        before: { state: row.state, personId: row.person_id, pinnedTo: row.pinned_to },
+        after: { state: held ? row.state : 'reserved', personId, pinnedTo: personId },
+      },
     });
   });
 }
@@ -83,20 +81,18 @@ export async function unpinNumber(
     // Only the pin's own reservation goes; an assignment or forward stays as it is.
     const pinOnly = row.state === 'reserved' && row.note === PIN_NOTE;
     const freed = { state: 'available', person_id: null, available_at: null, note: null };
-    await db
-      .updateTable('numbers')
-      .set({ pinned_to: null, ...(pinOnly ? freed : {}), updated_at: now.toISOString() })
-      .where('pool', '=', pool)
-      .where('value', '=', value)
-      .execute();
-    await insertAudit(db, {
+    await changeNumber(db, {
+      pool,
+      value,
       at: now.toISOString(),
-      actor,
-      personId: row.pinned_to,
-      action: 'number.unpinned',
-      subject: `number:${pool}:${value}`,
-      before: { state: row.state, pinnedTo: row.pinned_to },
-      after: { state: pinOnly ? 'available' : row.state, reason },
+      set: { pinned_to: null, ...(pinOnly ? freed : {}) },
+      audit: {
+        actor,
+        personId: row.pinned_to,
+        action: 'number.unpinned',
+        before: { state: row.state, pinnedTo: row.pinned_to },
+        after: { state: pinOnly ? 'available' : row.state, reason },
+      },
     });
   });
 }
@@ -111,20 +107,18 @@ export async function setNumberEmergency(
   await ctx.write(async (db) => {
     const row = await lockNumber(ctx, db, pool, value);
     const text = emergency === null ? null : JSON.stringify(emergency);
-    await db
-      .updateTable('numbers')
-      .set({ emergency: text, updated_at: now.toISOString() })
-      .where('pool', '=', pool)
-      .where('value', '=', value)
-      .execute();
-    await insertAudit(db, {
+    await changeNumber(db, {
+      pool,
+      value,
       at: now.toISOString(),
-      actor,
-      personId: row.person_id ?? undefined,
-      action: 'number.emergency',
-      subject: `number:${pool}:${value}`,
-      before: { emergency: row.emergency === null ? null : JSON.parse(row.emergency) },
-      after: { emergency },
+      set: { emergency: text },
+      audit: {
+        actor,
+        personId: row.person_id ?? undefined,
+        action: 'number.emergency',
+        before: { emergency: row.emergency === null ? null : JSON.parse(row.emergency) },
+        after: { emergency },
+      },
     });
   });
 }
@@ -147,25 +141,21 @@ export async function forwardNumber(
     const text = JSON.stringify(forward);
     if (row.state === 'forwarding' && row.forward === text) return;
 
-    await db
-      .updateTable('numbers')
-      .set({
-        state: 'forwarding',
-        forward: text,
-        available_at: forward.until,
-        updated_at: now.toISOString(),
-      })
-      .where('pool', '=', pool)
-      .where('value', '=', value)
-      .execute();
-    await insertAudit(db, {
+    await changeNumber(db, {
+      pool,
+      value,
       at: now.toISOString(),
-      actor,
-      personId: row.person_id ?? undefined,
-      action: row.state === 'forwarding' ? 'number.forward-changed' : 'number.forwarding',
-      subject: `number:${pool}:${value}`,
-      before: { state: row.state, forward: row.forward === null ? null : JSON.parse(row.forward) },
-      after: { state: 'forwarding', forward },
+      set: { state: 'forwarding', forward: text, available_at: forward.until },
+      audit: {
+        actor,
+        personId: row.person_id ?? undefined,
+        action: row.state === 'forwarding' ? 'number.forward-changed' : 'number.forwarding',
+        before: {
+          state: row.state,
+          forward: row.forward === null ? null : JSON.parse(row.forward),
+        },
+        after: { state: 'forwarding', forward },
+      },
     });
   });
 }

@@ -13,6 +13,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { CallsignError, ErrorCode } from '../core/errors.ts';
 import type { HeldNumber, NumberKind } from '../core/model.ts';
 import { isUniqueViolation, type StoreContext } from './context.ts';
+import { changeNumber, readNumber } from './number-change.ts';
 import { allocatePair, RetryPair } from './number-mapping.ts';
 import { pickFree } from './number-policy.ts';
 import { PIN_NOTE } from './number-pins.ts';
@@ -27,7 +28,6 @@ import {
   poolRow,
   type PoolRow,
 } from './number-rows.ts';
-import { insertAudit } from './records.ts';
 import { toNumber } from './rows.ts';
 import type { Database, NumbersTable } from './schema.ts';
 import type { NumberRecord, PoolDefinition } from './types.ts';
@@ -101,7 +101,7 @@ export async function releaseNumber(
       .where('name', '=', pool)
       .executeTakeFirst();
     if (poolRow === undefined) throw missingPool(pool);
-    const row = await findNumber(db, pool, value);
+    const row = await readNumber(db, { pool, value, lock: false });
     if (row.state !== 'assigned' && row.state !== 'forwarding') return;
 
     // A number pinned to its holder goes back to them, reserved; any other waits out quarantine.
@@ -110,27 +110,24 @@ export async function releaseNumber(
       ? null
       : new Date(now.getTime() + Number(poolRow.quarantine_days) * DAY_MS);
     const state = pinned ? 'reserved' : 'quarantined';
-    await db
-      .updateTable('numbers')
-      .set({
+    await changeNumber(db, {
+      pool,
+      value,
+      at: now.toISOString(),
+      set: {
         state,
         available_at: availableAt?.toISOString() ?? null,
         released_at: now.toISOString(),
         forward: null,
         ...(pinned ? { note: PIN_NOTE } : {}),
-        updated_at: now.toISOString(),
-      })
-      .where('pool', '=', pool)
-      .where('value', '=', value)
-      .execute();
-    await insertAudit(db, {
-      at: now.toISOString(),
-      actor,
-      personId: row.person_id ?? undefined,
-      action: 'number.released',
-      subject: `number:${pool}:${value}`,
-      before: { state: row.state },
-      after: { state, availableAt, ...(reason === undefined ? {} : { reason }) },
+      },
+      audit: {
+        actor,
+        personId: row.person_id ?? undefined,
+        action: 'number.released',
+        before: { state: row.state },
+        after: { state, availableAt, ...(reason === undefined ? {} : { reason }) },
+      },
     });
   });
 }
@@ -143,21 +140,19 @@ export async function holdNumber(
   const { pool, value, reason, actor } = request;
   const at = new Date().toISOString();
   await ctx.write(async (db) => {
-    const row = await findNumber(db, pool, value);
-    await db
-      .updateTable('numbers')
-      .set({ state: 'held', note: reason, updated_at: at })
-      .where('pool', '=', pool)
-      .where('value', '=', value)
-      .execute();
-    await insertAudit(db, {
+    const row = await readNumber(db, { pool, value, lock: false });
+    await changeNumber(db, {
+      pool,
+      value,
       at,
-      actor,
-      personId: row.person_id ?? undefined,
-      action: 'number.held',
-      subject: `number:${pool}:${value}`,
-      before: { state: row.state },
-      after: { state: 'held', reason },
+      set: { state: 'held', note: reason },
+      audit: {
+        actor,
+        personId: row.person_id ?? undefined,
+        action: 'number.held',
+        before: { state: row.state },
+        after: { state: 'held', reason },
+      },
     });
   });
 }
@@ -251,19 +246,4 @@ async function pickNumber(
     now,
     lock,
   });
-}
-
-async function findNumber(db: Kysely<Database>, pool: string, value: string) {
-  const row = await db
-    .selectFrom('numbers')
-    .selectAll()
-    .where('pool', '=', pool)
-    .where('value', '=', value)
-    .executeTakeFirst();
-  if (row === undefined) {
-    throw new CallsignError(ErrorCode.NotFound, `Number '${value}' is not in pool '${pool}'`, {
-      details: { pool, value },
-    });
-  }
-  return row;
 }
