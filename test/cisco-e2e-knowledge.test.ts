@@ -20,6 +20,7 @@ import {
   numberStates,
   personId,
 } from './cisco/cisco-state.ts';
+import { assertMovedToSfo, SITE_POOLS, softphoneUser, syncClean } from './cisco/cisco-steps.ts';
 
 const { names, skipped } = await testDialects();
 for (const dialect of names) {
@@ -45,20 +46,15 @@ const ana: Worker = {
   site: 'nyc',
   role: 'knowledge',
 };
-const POOLS = ['nyc-ext', 'sfo-ext'];
 
 async function lifecycle(lab: CiscoLab): Promise<void> {
   // Joiner in New York.
-  await lab.drop([ana]);
-  let report = await lab.sync();
-  assertClean(report, 'joiner');
+  let report = await syncClean(lab, [ana], 'joiner');
   const id = await personId(lab, 'W100');
-  assert.deepEqual(await numberStates(lab, POOLS), { '2000': { state: 'assigned', personId: id } });
-  assert.deepEqual(cucmState(lab), {
-    lines: ['2000@Internal_PT'],
-    users: { ana: { primary: '2000@Internal_PT', ipcc: '', devices: ['CSFANA'] } },
-    phones: { CSFANA: { devicePool: 'DP_NYC', owner: 'ana', lines: ['1:2000@Internal_PT'] } },
+  assert.deepEqual(await numberStates(lab, SITE_POOLS), {
+    '2000': { state: 'assigned', personId: id },
   });
+  assert.deepEqual(cucmState(lab), softphoneUser('ana', '2000', 'DP_NYC'));
   const boxes = mailboxes(lab);
   assert.deepEqual(Object.keys(boxes), ['ana']);
   assert.equal(boxes.ana!.extension, '2000');
@@ -73,18 +69,10 @@ async function lifecycle(lab: CiscoLab): Promise<void> {
   assert.equal(again.length, 0, `a second sync changes nothing: ${JSON.stringify(again)}`);
 
   // Mover to San Francisco: new number, new device pool, the old line gone.
-  await lab.drop([{ ...ana, site: 'sfo' }]);
-  report = await lab.sync();
-  assertClean(report, 'mover');
+  report = await syncClean(lab, [{ ...ana, site: 'sfo' }], 'mover');
   assert.equal(report.plans.find((p) => p.personId === id)?.lifecycle, 'mover');
-  const moved = await numberStates(lab, POOLS);
-  assert.deepEqual(moved['3000'], { state: 'assigned', personId: id });
-  assert.equal(moved['2000']?.state, 'quarantined', 'the old number rests in quarantine');
-  assert.deepEqual(cucmState(lab), {
-    lines: ['3000@Internal_PT'],
-    users: { ana: { primary: '3000@Internal_PT', ipcc: '', devices: ['CSFANA'] } },
-    phones: { CSFANA: { devicePool: 'DP_SFO', owner: 'ana', lines: ['1:3000@Internal_PT'] } },
-  });
+  await assertMovedToSfo(lab, id);
+  assert.deepEqual(cucmState(lab), softphoneUser('ana', '3000', 'DP_SFO'));
   assert.deepEqual(mailboxes(lab), { ana: { extension: '3000', pin } }, 'the PIN is kept');
 
   // Leaver: phone, then user, then line; the mailbox goes; the number is quarantined.
@@ -97,21 +85,18 @@ async function lifecycle(lab: CiscoLab): Promise<void> {
   assert.deepEqual(mailboxes(lab), {});
   const removals = axlWrites(lab, mark).filter((op) => op.startsWith('remove'));
   assert.deepEqual(removals, ['removePhone', 'removeUser', 'removeLine']);
-  const left = await numberStates(lab, POOLS);
+  const left = await numberStates(lab, SITE_POOLS);
   assert.equal(left['3000']?.state, 'quarantined');
   assert.equal(left['2000']?.state, 'quarantined');
 
   // Rehire inside the quarantine: the same number comes back.
-  await lab.drop([{ ...ana, site: 'sfo' }]);
-  report = await lab.sync();
-  assertClean(report, 'rehire');
+  report = await syncClean(lab, [{ ...ana, site: 'sfo' }], 'rehire');
   assert.equal(report.plans.find((p) => p.personId === id)?.lifecycle, 'rehire');
-  assert.deepEqual((await numberStates(lab, POOLS))['3000'], { state: 'assigned', personId: id });
-  assert.deepEqual(cucmState(lab), {
-    lines: ['3000@Internal_PT'],
-    users: { ana: { primary: '3000@Internal_PT', ipcc: '', devices: ['CSFANA'] } },
-    phones: { CSFANA: { devicePool: 'DP_SFO', owner: 'ana', lines: ['1:3000@Internal_PT'] } },
+  assert.deepEqual((await numberStates(lab, SITE_POOLS))['3000'], {
+    state: 'assigned',
+    personId: id,
   });
+  assert.deepEqual(cucmState(lab), softphoneUser('ana', '3000', 'DP_SFO'));
   const rehired = mailboxes(lab).ana;
   assert.equal(rehired?.extension, '3000');
   assert.match(rehired?.pin ?? '', /^\d{6}$/);

@@ -6,9 +6,9 @@
  * quarantine gets the same number back and a new agent in the team.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { startCiscoLab, type CiscoLab, type Worker } from './cisco/cisco-lab.ts';
+import { type Worker } from './cisco/cisco-lab.ts';
 import {
   assertClean,
   cucmState,
@@ -17,14 +17,15 @@ import {
   personId,
   writesSince,
 } from './cisco/cisco-state.ts';
+import {
+  assertMovedToSfo,
+  labForFile,
+  SITE_POOLS,
+  softphoneUser,
+  syncClean,
+} from './cisco/cisco-steps.ts';
 
-let lab: CiscoLab;
-before(async () => {
-  lab = await startCiscoLab();
-});
-after(async () => {
-  await lab?.stop();
-});
+const lab = labForFile();
 
 const cara: Worker = {
   id: 'W300',
@@ -35,11 +36,10 @@ const cara: Worker = {
   site: 'nyc',
   role: 'ucce',
 };
-const POOLS = ['nyc-ext', 'sfo-ext'];
 
 /** Cara's live UCCE agent: skill groups and password, by name; undefined when none. */
 function ucceAgent() {
-  const ucce = lab.ucce;
+  const ucce = lab().ucce;
   const live = [...ucce.agents.values()].filter((a) => !a.deleted);
   const agent = live.find((a) => ucce.persons.get(a.personId)?.userName === 'cara');
   if (agent === undefined) return undefined;
@@ -55,30 +55,22 @@ function ucceAgent() {
 function live() {
   const count = (items: Iterable<{ deleted: boolean }>) =>
     [...items].filter((i) => !i.deleted).length;
-  return { agents: count(lab.ucce.agents.values()), persons: count(lab.ucce.persons.values()) };
+  return { agents: count(lab().ucce.agents.values()), persons: count(lab().ucce.persons.values()) };
 }
 
 function teams() {
-  return { AT_NYC: lab.ucce.teamMembers('AT_NYC'), AT_SFO: lab.ucce.teamMembers('AT_SFO') };
-}
-
-function knowledgeWorker(number: string, pool: string) {
-  return {
-    lines: [`${number}@Internal_PT`],
-    users: { cara: { primary: `${number}@Internal_PT`, ipcc: '', devices: ['CSFCARA'] } },
-    phones: { CSFCARA: { devicePool: pool, owner: 'cara', lines: [`1:${number}@Internal_PT`] } },
-  };
+  return { AT_NYC: lab().ucce.teamMembers('AT_NYC'), AT_SFO: lab().ucce.teamMembers('AT_SFO') };
 }
 
 test('UCCE agent: joiner, mover, leaver, rehire with skill groups and agent team', async () => {
   // Joiner in New York.
-  await lab.drop([cara]);
-  let report = await lab.sync();
-  assertClean(report, 'joiner');
-  const id = await personId(lab, 'W300');
-  assert.deepEqual(await numberStates(lab, POOLS), { '2000': { state: 'assigned', personId: id } });
-  assert.deepEqual(cucmState(lab), knowledgeWorker('2000', 'DP_NYC'));
-  assert.equal(mailboxes(lab).cara?.extension, '2000');
+  let report = await syncClean(lab(), [cara], 'joiner');
+  const id = await personId(lab(), 'W300');
+  assert.deepEqual(await numberStates(lab(), SITE_POOLS), {
+    '2000': { state: 'assigned', personId: id },
+  });
+  assert.deepEqual(cucmState(lab()), softphoneUser('cara', '2000', 'DP_NYC'));
+  assert.equal(mailboxes(lab()).cara?.extension, '2000');
   const password = report.credentials.find((c) => c.resource === 'ucce/ucce-agent/cara')?.secret;
   assert.equal(password?.length, 20, 'the agent password is generated and shown once');
   assert.deepEqual(ucceAgent(), {
@@ -89,28 +81,26 @@ test('UCCE agent: joiner, mover, leaver, rehire with skill groups and agent team
   assert.deepEqual(teams(), { AT_NYC: ['cara'], AT_SFO: [] });
 
   // Mover: new number and device pool; the agent moves to the San Francisco team.
-  await lab.drop([{ ...cara, site: 'sfo' }]);
-  const moving = lab.timeline.length;
-  report = await lab.sync();
+  await lab().drop([{ ...cara, site: 'sfo' }]);
+  const moving = lab().timeline.length;
+  report = await lab().sync();
   assertClean(report, 'mover');
-  const moved = await numberStates(lab, POOLS);
-  assert.deepEqual(moved['3000'], { state: 'assigned', personId: id });
-  assert.equal(moved['2000']?.state, 'quarantined');
-  assert.deepEqual(cucmState(lab), knowledgeWorker('3000', 'DP_SFO'));
-  assert.equal(mailboxes(lab).cara?.extension, '3000');
+  await assertMovedToSfo(lab(), id);
+  assert.deepEqual(cucmState(lab()), softphoneUser('cara', '3000', 'DP_SFO'));
+  assert.equal(mailboxes(lab()).cara?.extension, '3000');
   assert.deepEqual(teams(), { AT_NYC: [], AT_SFO: ['cara'] });
   assert.equal(ucceAgent()?.password, password, 'a move keeps the agent');
   assert.deepEqual(live(), { agents: 1, persons: 1 }, 'no second agent or person');
-  assert.deepEqual(Object.keys(mailboxes(lab)), ['cara']);
-  const teamPuts = writesSince(lab, moving).filter((w) => w.startsWith('ucce PUT agentteam/'));
+  assert.deepEqual(Object.keys(mailboxes(lab())), ['cara']);
+  const teamPuts = writesSince(lab(), moving).filter((w) => w.startsWith('ucce PUT agentteam/'));
   assert.equal(teamPuts.length, 2, 'left one team, joined the other');
 
   // Leaver: out of the team and deleted before the CUCM user goes.
-  await lab.drop([{ ...cara, site: 'sfo', status: 'Terminated' }]);
-  const mark = lab.timeline.length;
-  report = await lab.sync();
+  await lab().drop([{ ...cara, site: 'sfo', status: 'Terminated' }]);
+  const mark = lab().timeline.length;
+  report = await lab().sync();
   assertClean(report, 'leaver');
-  const writes = writesSince(lab, mark);
+  const writes = writesSince(lab(), mark);
   const at = (prefix: string) => {
     const i = writes.findIndex((w) => w.startsWith(prefix));
     assert.ok(i >= 0, `${prefix} in ${JSON.stringify(writes)}`);
@@ -123,16 +113,17 @@ test('UCCE agent: joiner, mover, leaver, rehire with skill groups and agent team
   assert.equal(ucceAgent(), undefined);
   assert.deepEqual(live(), { agents: 0, persons: 0 }, 'agent and person both deleted');
   assert.deepEqual(teams(), { AT_NYC: [], AT_SFO: [] });
-  assert.deepEqual(cucmState(lab), { lines: [], users: {}, phones: {} });
-  assert.deepEqual(mailboxes(lab), {});
-  assert.equal((await numberStates(lab, POOLS))['3000']?.state, 'quarantined');
+  assert.deepEqual(cucmState(lab()), { lines: [], users: {}, phones: {} });
+  assert.deepEqual(mailboxes(lab()), {});
+  assert.equal((await numberStates(lab(), SITE_POOLS))['3000']?.state, 'quarantined');
 
   // Rehire inside the quarantine: the same number, a new agent in the team.
-  await lab.drop([{ ...cara, site: 'sfo' }]);
-  report = await lab.sync();
-  assertClean(report, 'rehire');
-  assert.deepEqual((await numberStates(lab, POOLS))['3000'], { state: 'assigned', personId: id });
-  assert.deepEqual(cucmState(lab), knowledgeWorker('3000', 'DP_SFO'));
+  report = await syncClean(lab(), [{ ...cara, site: 'sfo' }], 'rehire');
+  assert.deepEqual((await numberStates(lab(), SITE_POOLS))['3000'], {
+    state: 'assigned',
+    personId: id,
+  });
+  assert.deepEqual(cucmState(lab()), softphoneUser('cara', '3000', 'DP_SFO'));
   assert.deepEqual(ucceAgent()?.skillGroups, ['SG_Sales', 'SG_Support']);
   assert.deepEqual(teams(), { AT_NYC: [], AT_SFO: ['cara'] });
 });

@@ -7,9 +7,9 @@
  * inside the quarantine gets the same number back and is an agent again.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { startCiscoLab, type CiscoLab, type Worker } from './cisco/cisco-lab.ts';
+import { type Worker } from './cisco/cisco-lab.ts';
 import {
   assertClean,
   cucmState,
@@ -19,14 +19,15 @@ import {
   until,
   writesSince,
 } from './cisco/cisco-state.ts';
+import {
+  assertMovedToSfo,
+  labForFile,
+  SITE_POOLS,
+  softphoneUser,
+  syncClean,
+} from './cisco/cisco-steps.ts';
 
-let lab: CiscoLab;
-before(async () => {
-  lab = await startCiscoLab();
-});
-after(async () => {
-  await lab?.stop();
-});
+const lab = labForFile();
 
 const ben: Worker = {
   id: 'W200',
@@ -37,43 +38,32 @@ const ben: Worker = {
   site: 'nyc',
   role: 'uccx',
 };
-const POOLS = ['nyc-ext', 'sfo-ext'];
 
 /** The UCCX resource as names: extension, team, resource group, skills with levels. */
 function agent(userID: string) {
-  const r = lab.uccx.resources.get(userID);
+  const r = lab().uccx.resources.get(userID);
   if (r === undefined) return undefined;
-  const skills = [...r.skills].map(([id, level]) => `${lab.uccx.skills.get(id)}:${level}`);
+  const skills = [...r.skills].map(([id, level]) => `${lab().uccx.skills.get(id)}:${level}`);
   return {
     extension: r.extension,
-    team: lab.uccx.teams.get(r.teamId),
+    team: lab().uccx.teams.get(r.teamId),
     resourceGroup:
-      r.resourceGroupId === undefined ? '' : lab.uccx.resourceGroups.get(r.resourceGroupId),
+      r.resourceGroupId === undefined ? '' : lab().uccx.resourceGroups.get(r.resourceGroupId),
     skills: skills.sort(),
-  };
-}
-
-function cucmAgent(number: string, pool: string) {
-  return {
-    lines: [`${number}@Internal_PT`],
-    users: {
-      ben: { primary: `${number}@Internal_PT`, ipcc: `${number}@Internal_PT`, devices: ['CSFBEN'] },
-    },
-    phones: { CSFBEN: { devicePool: pool, owner: 'ben', lines: [`1:${number}@Internal_PT`] } },
   };
 }
 
 test('UCCX agent: joiner waits for the UCCX sync, mover, leaver, rehire', async () => {
   // Joiner: the agent settings wait until UCCX has synced the new CUCM user.
-  await lab.drop([ben]);
-  let report = await lab.sync();
-  assertClean(report, 'joiner');
-  const id = await personId(lab, 'W200');
-  assert.deepEqual(await numberStates(lab, POOLS), { '2000': { state: 'assigned', personId: id } });
-  assert.deepEqual(cucmState(lab), cucmAgent('2000', 'DP_NYC'));
-  assert.equal(mailboxes(lab).ben?.extension, '2000');
+  let report = await syncClean(lab(), [ben], 'joiner');
+  const id = await personId(lab(), 'W200');
+  assert.deepEqual(await numberStates(lab(), SITE_POOLS), {
+    '2000': { state: 'assigned', personId: id },
+  });
+  assert.deepEqual(cucmState(lab()), softphoneUser('ben', '2000', 'DP_NYC', { ipcc: true }));
+  assert.equal(mailboxes(lab()).ben?.extension, '2000');
   assert.ok((report.execution?.retried ?? 0) >= 1, 'the agent operation waited for the sync');
-  const early = lab.uccx.requests.filter((r) => r.path === 'resource/ben' && r.status === 404);
+  const early = lab().uccx.requests.filter((r) => r.path === 'resource/ben' && r.status === 404);
   assert.ok(early.length >= 1, 'UCCX was asked before its sync and answered 404');
   assert.deepEqual(agent('ben'), {
     extension: '2000',
@@ -83,16 +73,12 @@ test('UCCX agent: joiner waits for the UCCX sync, mover, leaver, rehire', async 
   });
 
   // Mover: new number (UCCX follows the IPCC extension), new device pool, the site's team.
-  await lab.drop([{ ...ben, site: 'sfo' }]);
-  report = await lab.sync();
-  assertClean(report, 'mover');
-  const moved = await numberStates(lab, POOLS);
-  assert.deepEqual(moved['3000'], { state: 'assigned', personId: id });
-  assert.equal(moved['2000']?.state, 'quarantined');
-  assert.deepEqual(cucmState(lab), cucmAgent('3000', 'DP_SFO'));
-  assert.deepEqual(Object.keys(mailboxes(lab)), ['ben']);
-  assert.equal(mailboxes(lab).ben?.extension, '3000');
-  assert.deepEqual([...lab.uccx.resources.keys()], ['ben'], 'one resource, no leftover');
+  report = await syncClean(lab(), [{ ...ben, site: 'sfo' }], 'mover');
+  await assertMovedToSfo(lab(), id);
+  assert.deepEqual(cucmState(lab()), softphoneUser('ben', '3000', 'DP_SFO', { ipcc: true }));
+  assert.deepEqual(Object.keys(mailboxes(lab())), ['ben']);
+  assert.equal(mailboxes(lab()).ben?.extension, '3000');
+  assert.deepEqual([...lab().uccx.resources.keys()], ['ben'], 'one resource, no leftover');
   assert.deepEqual(agent('ben'), {
     extension: '3000',
     team: 'Team_SFO',
@@ -101,11 +87,11 @@ test('UCCX agent: joiner waits for the UCCX sync, mover, leaver, rehire', async 
   });
 
   // Leaver: UCCX settings taken back before the CUCM user goes; then UCCX drops the resource.
-  await lab.drop([{ ...ben, site: 'sfo', status: 'Terminated' }]);
-  const mark = lab.timeline.length;
-  report = await lab.sync();
+  await lab().drop([{ ...ben, site: 'sfo', status: 'Terminated' }]);
+  const mark = lab().timeline.length;
+  report = await lab().sync();
   assertClean(report, 'leaver');
-  const writes = writesSince(lab, mark);
+  const writes = writesSince(lab(), mark);
   const at = (w: string) => {
     const i = writes.indexOf(w);
     assert.ok(i >= 0, `${w} in ${JSON.stringify(writes)}`);
@@ -114,20 +100,21 @@ test('UCCX agent: joiner waits for the UCCX sync, mover, leaver, rehire', async 
   assert.ok(at('uccx PUT resource/ben') < at('cucm removeUser'), 'agent before user');
   assert.ok(at('cucm removePhone') < at('cucm removeLine'), 'phone before line');
   assert.ok(at('cucm removeUser') < at('cucm removeLine'), 'user before line');
-  assert.deepEqual(cucmState(lab), { lines: [], users: {}, phones: {} });
-  assert.deepEqual(mailboxes(lab), {});
-  assert.equal((await numberStates(lab, POOLS))['3000']?.state, 'quarantined');
+  assert.deepEqual(cucmState(lab()), { lines: [], users: {}, phones: {} });
+  assert.deepEqual(mailboxes(lab()), {});
+  assert.equal((await numberStates(lab(), SITE_POOLS))['3000']?.state, 'quarantined');
   await until(() => {
-    lab.uccx.syncNow();
-    return !lab.uccx.resources.has('ben');
+    lab().uccx.syncNow();
+    return !lab().uccx.resources.has('ben');
   }, 'UCCX to drop the resource');
 
   // Rehire inside the quarantine: same number, an agent again once UCCX syncs.
-  await lab.drop([{ ...ben, site: 'sfo' }]);
-  report = await lab.sync();
-  assertClean(report, 'rehire');
-  assert.deepEqual((await numberStates(lab, POOLS))['3000'], { state: 'assigned', personId: id });
-  assert.deepEqual(cucmState(lab), cucmAgent('3000', 'DP_SFO'));
+  report = await syncClean(lab(), [{ ...ben, site: 'sfo' }], 'rehire');
+  assert.deepEqual((await numberStates(lab(), SITE_POOLS))['3000'], {
+    state: 'assigned',
+    personId: id,
+  });
+  assert.deepEqual(cucmState(lab()), softphoneUser('ben', '3000', 'DP_SFO', { ipcc: true }));
   assert.deepEqual(agent('ben'), {
     extension: '3000',
     team: 'Team_SFO',

@@ -6,23 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { Executor } from '../engine/executor.ts';
-import { apiFixture, type Fixture } from './test-fixture.ts';
+import { syncedApiFixture, type Fixture } from './test-fixture.ts';
 
 describe('API number pins and emergency data', () => {
   let f: Fixture;
   before(async () => {
-    f = await apiFixture();
-    assert.equal((await f.call('POST', '/api/v1/sync', { token: f.bearer.write })).status, 202);
-    await new Executor({
-      store: f.engine.store,
-      targets: f.engine.targets,
-      handlers: f.engine.handlers,
-      maxAttempts: 2,
-      backoffBaseMs: 1,
-      backoffMaxMs: 2,
-      secrets: f.engine.vault,
-    }).runUntilIdle();
+    f = await syncedApiFixture();
   });
   after(() => f.close());
 

@@ -2,6 +2,7 @@
  * An app on a temporary SQLite store with the lab configuration, a NullTarget and a source
  * that returns the given records: the API tests run in-process against it.
  */
+import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import type { SourceConnector } from '../connectors/types.ts';
 import { loadConfig } from '../core/config.ts';
 import type { SourceRecord } from '../core/model.ts';
 import { openEngine, storeUrl, type Engine } from '../engine/engine.ts';
+import { Executor } from '../engine/executor.ts';
 import { writeBackHandler } from '../engine/handlers.ts';
 import { labConfig } from '../lab/lab-config.ts';
 import { createApp, type AppOptions } from './app.ts';
@@ -97,6 +99,30 @@ export async function apiFixture(o: { app?: Partial<AppOptions> } = {}): Promise
     await rm(dir, { recursive: true, force: true });
   };
   return { engine, tokens, records, bearer, app, call, close };
+}
+
+/** Works the queue until it is empty, with retries quick enough for a test. */
+export function runQueue(f: Fixture): Promise<unknown> {
+  return new Executor({
+    store: f.engine.store,
+    targets: f.engine.targets,
+    handlers: f.engine.handlers,
+    maxAttempts: 2,
+    backoffBaseMs: 1,
+    backoffMaxMs: 2,
+    secrets: f.engine.vault,
+  }).runUntilIdle();
+}
+
+/**
+ * The fixture after a sync through the API whose queue has been worked: both people exist and
+ * hold an extension and a DID each.
+ */
+export async function syncedApiFixture(): Promise<Fixture> {
+  const f = await apiFixture();
+  assert.equal((await f.call('POST', '/api/v1/sync', { token: f.bearer.write })).status, 202);
+  await runQueue(f);
+  return f;
 }
 
 function fakeSource(records: SourceRecord[]): SourceConnector {

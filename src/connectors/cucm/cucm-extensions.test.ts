@@ -10,6 +10,7 @@ import { CucmEmulator } from '../../../test/emulators/cucm/cucm-emulator.ts';
 import { CallsignError } from '../../core/errors.ts';
 import type { TargetChange } from '../types.ts';
 import { CucmTarget } from './cucm-target.ts';
+import { cucmConfig, resetCucm } from './testing/cucm-kit.ts';
 
 describe('CucmTarget extensions, forwards, remote destinations, apply', () => {
   let emu: CucmEmulator;
@@ -18,32 +19,20 @@ describe('CucmTarget extensions, forwards, remote destinations, apply', () => {
   before(async () => {
     emu = new CucmEmulator();
     const url = await emu.start();
-    t = new CucmTarget(
-      {
-        name: 'cucm1',
-        type: 'cucm',
-        url,
-        version: '14.0',
-        username: 'axladmin',
-        password: 'env:CUCM_PASSWORD',
-        concurrency: 2,
-        timeoutMs: 5000,
-      },
-      { password: 'secret', busy: { busyAttempts: 2, busyBaseMs: 1, sleep: async () => {} } },
-    );
+    t = new CucmTarget(cucmConfig(url, { timeoutMs: 5000 }), {
+      password: 'secret',
+      busy: { busyAttempts: 2, busyBaseMs: 1, sleep: async () => {} },
+    });
   });
   after(async () => {
     await t.close();
     await emu.stop();
   });
   beforeEach(() => {
-    emu.db.users.clear();
-    emu.db.lines.clear();
-    emu.db.phones.clear();
+    resetCucm(emu);
     emu.db.remoteDestinations.clear();
     emu.db.applied.clear();
     emu.db.strictExtensions = false;
-    emu.requests.length = 0;
   });
 
   const user = (userid: string, over: Record<string, string> = {}): TargetChange => ({

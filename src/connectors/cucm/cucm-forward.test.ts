@@ -15,6 +15,7 @@ import { CallsignError } from '../../core/errors.ts';
 import type { Link } from '../../core/model.ts';
 import type { TargetChange } from '../types.ts';
 import { CucmTarget } from './cucm-target.ts';
+import { cucmConfig, resetCucm } from './testing/cucm-kit.ts';
 
 describe('CucmTarget did-forward', () => {
   let emu: CucmEmulator;
@@ -31,26 +32,14 @@ describe('CucmTarget did-forward', () => {
     for (const t of targets) await t.close();
     await emu.stop();
   });
-  beforeEach(() => {
-    emu.db.users.clear();
-    emu.db.lines.clear();
-    emu.db.phones.clear();
-    emu.requests.length = 0;
-  });
+  beforeEach(() => resetCucm(emu));
 
   function target(over: Partial<CucmTargetConfig> = {}): CucmTarget {
-    const config: CucmTargetConfig = {
-      name: 'cucm1',
-      type: 'cucm',
-      url,
-      version: '14.0',
-      username: 'axladmin',
-      password: 'env:CUCM_PASSWORD',
-      concurrency: 2,
+    const config = cucmConfig(url, {
       timeoutMs: 5000,
       forwardCallingSearchSpace: 'Forward_CSS',
       ...over,
-    };
+    });
     const sleep = async () => undefined;
     const t = new CucmTarget(config, { password: 'secret', busy: { busyBaseMs: 1, sleep } });
     targets.push(t);

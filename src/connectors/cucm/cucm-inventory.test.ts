@@ -10,6 +10,7 @@ import { CucmEmulator } from '../../../test/emulators/cucm/cucm-emulator.ts';
 import { reconcileNumbers } from '../../core/number-reconcile.ts';
 import type { PlatformNumber } from '../types.ts';
 import { CucmTarget } from './cucm-target.ts';
+import { cucmConfig } from './testing/cucm-kit.ts';
 
 const PAGE = 3;
 const PEOPLE = 8;
@@ -21,18 +22,7 @@ describe('CucmTarget inventory', () => {
   before(async () => {
     emu = new CucmEmulator();
     const url = await emu.start();
-    t = new CucmTarget(
-      {
-        name: 'cucm1',
-        type: 'cucm',
-        url,
-        version: '14.0',
-        username: 'axladmin',
-        password: 'env:CUCM_PASSWORD',
-        concurrency: 2,
-      },
-      { password: 'secret', pageSize: PAGE },
-    );
+    t = new CucmTarget(cucmConfig(url), { password: 'secret', pageSize: PAGE });
     for (let i = 0; i < PEOPLE; i++) {
       const userid = `u${i}`;
       const ext = `40${i}0`;

@@ -11,6 +11,7 @@ import type { CucmTargetConfig } from '../../core/config-types.ts';
 import { CallsignError } from '../../core/errors.ts';
 import type { TargetChange } from '../types.ts';
 import { CucmTarget } from './cucm-target.ts';
+import { cucmConfig, resetCucm } from './testing/cucm-kit.ts';
 
 describe('CucmTarget', () => {
   let emu: CucmEmulator;
@@ -27,25 +28,12 @@ describe('CucmTarget', () => {
     await emu.stop();
   });
   beforeEach(() => {
-    emu.db.users.clear();
-    emu.db.lines.clear();
-    emu.db.phones.clear();
-    emu.requests.length = 0;
+    resetCucm(emu);
     sleeps = [];
   });
 
   function target(over: Partial<CucmTargetConfig> = {}, password = 'secret'): CucmTarget {
-    const config: CucmTargetConfig = {
-      name: 'cucm1',
-      type: 'cucm',
-      url,
-      version: '14.0',
-      username: 'axladmin',
-      password: 'env:CUCM_PASSWORD',
-      concurrency: 2,
-      timeoutMs: 5000,
-      ...over,
-    };
+    const config = cucmConfig(url, { timeoutMs: 5000, ...over });
     const sleep = async (ms: number) => void sleeps.push(ms);
     const t = new CucmTarget(config, {
       password,

@@ -8,35 +8,16 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
-import { findSlapd, generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
+import { generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
 import { readContentSync } from './delta-content-sync.ts';
 import { mapEntry, requestedAttributes } from './entry-mapper.ts';
 import { LdapSource } from './ldap-source.ts';
+import { labAdmin, labSourceConfig, slapdSkip } from './testing/slapd-kit.ts';
 
-const installed = findSlapd() !== undefined;
-const skip = installed ? false : 'slapd is not installed (apt-get install slapd ldap-utils)';
-if (!installed && process.env.CI === 'true') {
-  it('needs slapd in CI', () => assert.fail('CI=true but slapd/slapadd were not found'));
-}
+const skip = slapdSkip();
 
 function config(lab: SlapdLab, overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig {
-  return {
-    name: 'corp',
-    type: 'ldap',
-    url: lab.url,
-    bindDn: lab.serviceDn,
-    password: 'env:CORP_LDAP_PASSWORD',
-    baseDn: lab.peopleDn,
-    filter: '(objectClass=inetOrgPerson)',
-    pageSize: 50,
-    idAttribute: 'entryUUID',
-    attributes: { username: 'uid', site: 'l' },
-    writeBack: {},
-    timeoutMs: 3000,
-    delta: 'content-sync',
-    fullEverySeconds: 3600,
-    ...overrides,
-  };
+  return labSourceConfig(lab, { attributes: { username: 'uid', site: 'l' }, ...overrides });
 }
 
 describe('Content Sync present phase with the ids the engine knows', { skip }, () => {
@@ -76,8 +57,7 @@ describe('Content Sync present phase with the ids the engine knows', { skip }, (
   before(async () => {
     const people = generateLabPeople(12);
     lab = await startSlapd({ people });
-    admin = new Client({ url: lab.url });
-    await admin.bind(lab.adminDn, lab.adminPassword);
+    admin = await labAdmin(lab);
     for (const { uid } of people) {
       uuids.set(uid, (await lab.people.readPerson(uid, ['entryUUID'])).entryUUID![0]!);
     }

@@ -3,33 +3,19 @@ import { after, before, describe, it } from 'node:test';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
 import type { SourceRecord } from '../../core/model.ts';
-import { findSlapd, generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
+import { generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
 import { LdapSource } from './ldap-source.ts';
+import { labSourceConfig, slapdSkip } from './testing/slapd-kit.ts';
 
-const installed = findSlapd() !== undefined;
-const skip = installed ? false : 'slapd is not installed (apt-get install slapd ldap-utils)';
-if (!installed && process.env.CI === 'true') {
-  it('needs slapd in CI', () => assert.fail('CI=true but slapd/slapadd were not found'));
-}
+const skip = slapdSkip();
 
 function config(lab: SlapdLab, delta: LdapSourceConfig['delta']): LdapSourceConfig {
-  return {
-    name: 'corp',
-    type: 'ldap',
-    url: lab.url,
-    bindDn: lab.serviceDn,
-    password: 'env:CORP_LDAP_PASSWORD',
-    baseDn: lab.peopleDn,
-    filter: '(objectClass=inetOrgPerson)',
+  return labSourceConfig(lab, {
     pageSize: 3,
-    idAttribute: 'entryUUID',
     attributes: { username: 'uid', site: 'l', employeeId: 'employeeNumber' },
     disabled: { userAccountControl: true },
-    writeBack: {},
-    timeoutMs: 3000,
     delta,
-    fullEverySeconds: 3600,
-  };
+  });
 }
 
 const summary = (records: SourceRecord[]) =>

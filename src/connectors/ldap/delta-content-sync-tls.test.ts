@@ -5,16 +5,13 @@ import { Client } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
 import { CallsignError } from '../../core/errors.ts';
-import { findSlapd, generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
+import { generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
 import { makeTestCa, type TestCa } from '../../lab/test-ca.ts';
 import { readContentSync } from './delta-content-sync.ts';
 import { requestedAttributes } from './entry-mapper.ts';
+import { labSourceConfig, slapdSkip } from './testing/slapd-kit.ts';
 
-const installed = findSlapd() !== undefined;
-const skip = installed ? false : 'slapd is not installed (apt-get install slapd ldap-utils)';
-if (!installed && process.env.CI === 'true') {
-  it('needs slapd in CI', () => assert.fail('CI=true but slapd/slapadd were not found'));
-}
+const skip = slapdSkip();
 
 describe('Content Sync over ldaps:// and StartTLS', { skip }, () => {
   let ca: TestCa;
@@ -24,23 +21,7 @@ describe('Content Sync over ldaps:// and StartTLS', { skip }, () => {
 
   /** Establishes a cookie, adds a person, and returns what the next read saw. */
   async function roundTrip(overrides: Partial<LdapSourceConfig>, first: number) {
-    const config: LdapSourceConfig = {
-      name: 'corp',
-      type: 'ldap',
-      url: lab.url,
-      bindDn: lab.serviceDn,
-      password: 'env:CORP_LDAP_PASSWORD',
-      baseDn: lab.peopleDn,
-      filter: '(objectClass=inetOrgPerson)',
-      pageSize: 50,
-      idAttribute: 'entryUUID',
-      attributes: { username: 'uid' },
-      writeBack: {},
-      timeoutMs: 3000,
-      delta: 'content-sync',
-      fullEverySeconds: 3600,
-      ...overrides,
-    };
+    const config = labSourceConfig(lab, overrides);
     const context = {
       client: idle,
       config,

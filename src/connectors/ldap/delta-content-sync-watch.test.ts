@@ -10,31 +10,12 @@ import type { LdapSourceConfig } from '../../core/config-types.ts';
 import { findSlapd, generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
 import { readContentSync } from './delta-content-sync.ts';
 import { mayUseContentSync, watchContentSync } from './delta-content-sync-watch.ts';
+import { labSourceConfig, slapdSkip } from './testing/slapd-kit.ts';
 
-const installed = findSlapd() !== undefined;
-const skip = installed ? false : 'slapd is not installed (apt-get install slapd ldap-utils)';
-if (!installed && process.env.CI === 'true') {
-  it('needs slapd in CI', () => assert.fail('CI=true but slapd/slapadd were not found'));
-}
+const skip = slapdSkip();
 
 function config(lab: SlapdLab, overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig {
-  return {
-    name: 'corp',
-    type: 'ldap',
-    url: lab.url,
-    bindDn: lab.serviceDn,
-    password: 'env:CORP_LDAP_PASSWORD',
-    baseDn: lab.peopleDn,
-    filter: '(objectClass=inetOrgPerson)',
-    pageSize: 50,
-    idAttribute: 'entryUUID',
-    attributes: { username: 'uid' },
-    writeBack: {},
-    timeoutMs: 3000,
-    delta: 'content-sync',
-    fullEverySeconds: 3600,
-    ...overrides,
-  };
+  return labSourceConfig(lab, overrides);
 }
 
 /** Starts a watch and records when each ring arrives. */

@@ -4,37 +4,21 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
-import { findSlapd, generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
+import { generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
 import type { DeltaPage } from './delta.ts';
 import { formatCursor, readContentSync } from './delta-content-sync.ts';
 import { dnEquals, escapeDnValue, parseDn } from './dn.ts';
 import { mapEntry, requestedAttributes } from './entry-mapper.ts';
+import { labAdmin, labSourceConfig, slapdSkip } from './testing/slapd-kit.ts';
 
-const installed = findSlapd() !== undefined;
-const skip = installed ? false : 'slapd is not installed (apt-get install slapd ldap-utils)';
-if (!installed && process.env.CI === 'true') {
-  it('needs slapd in CI', () => assert.fail('CI=true but slapd/slapadd were not found'));
-}
+const skip = slapdSkip();
 
 function config(lab: SlapdLab, overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig {
-  return {
-    name: 'corp',
-    type: 'ldap',
-    url: lab.url,
-    bindDn: lab.serviceDn,
-    password: 'env:CORP_LDAP_PASSWORD',
-    baseDn: lab.peopleDn,
-    filter: '(objectClass=inetOrgPerson)',
-    pageSize: 50,
-    idAttribute: 'entryUUID',
+  return labSourceConfig(lab, {
     attributes: { username: 'uid', site: 'l', employeeId: 'employeeNumber', note: 'audio' },
     disabled: { userAccountControl: true },
-    writeBack: {},
-    timeoutMs: 3000,
-    delta: 'content-sync',
-    fullEverySeconds: 3600,
     ...overrides,
-  };
+  });
 }
 
 describe('Content Sync (RFC 4533) against a real OpenLDAP', { skip }, () => {
@@ -56,8 +40,7 @@ describe('Content Sync (RFC 4533) against a real OpenLDAP', { skip }, () => {
 
   before(async () => {
     lab = await startSlapd({ people: generateLabPeople(10) });
-    admin = new Client({ url: lab.url });
-    await admin.bind(lab.adminDn, lab.adminPassword);
+    admin = await labAdmin(lab);
   });
   after(async () => {
     await admin?.unbind().catch(() => undefined);

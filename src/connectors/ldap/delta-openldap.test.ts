@@ -3,36 +3,23 @@ import { after, before, describe, it } from 'node:test';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
 import type { SourceRecord } from '../../core/model.ts';
-import { findSlapd, generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
+import { generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
 import { deltaReaders, OID } from './delta.ts';
 import { LdapSource } from './ldap-source.ts';
+import { labSourceConfig, slapdSkip } from './testing/slapd-kit.ts';
 
-const installed = findSlapd() !== undefined;
-const skip = installed ? false : 'slapd is not installed (apt-get install slapd ldap-utils)';
-if (!installed && process.env.CI === 'true') {
-  it('needs slapd in CI', () => assert.fail('CI=true but slapd/slapadd were not found'));
-}
+const skip = slapdSkip();
 
 function config(lab: SlapdLab, overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig {
-  return {
-    name: 'corp',
-    type: 'ldap',
-    url: lab.url,
-    bindDn: lab.serviceDn,
-    password: 'env:CORP_LDAP_PASSWORD',
-    baseDn: lab.peopleDn,
-    filter: '(objectClass=inetOrgPerson)',
+  return labSourceConfig(lab, {
     pageSize: 3,
-    idAttribute: 'entryUUID',
     attributes: { username: 'uid', site: 'l', employeeId: 'employeeNumber' },
     disabled: { userAccountControl: true },
     writeBack: { telephoneNumber: 'did' },
-    timeoutMs: 3000,
     // These tests are about the timestamp reader; Content Sync has its own tests.
     delta: 'timestamp',
-    fullEverySeconds: 3600,
     ...overrides,
-  };
+  });
 }
 
 const byUsername = (records: SourceRecord[]) =>

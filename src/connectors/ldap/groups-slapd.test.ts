@@ -10,34 +10,22 @@ import { after, before, describe, it } from 'node:test';
 import { Attribute, Change, Client } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
-import { findSlapd, generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
+import { generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
 import { MAX_TEXT_LENGTH } from './entry-mapper.ts';
 import { LdapSource } from './ldap-source.ts';
+import { labSourceConfig, slapdSkip } from './testing/slapd-kit.ts';
 
-const installed = findSlapd() !== undefined;
-const skip = installed ? false : 'slapd is not installed (apt-get install slapd ldap-utils)';
-if (!installed && process.env.CI === 'true') {
-  it('needs slapd in CI', () => assert.fail('CI=true but slapd/slapadd were not found'));
-}
+const skip = slapdSkip();
 
 function config(lab: SlapdLab, overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig {
-  return {
-    name: 'corp',
-    type: 'ldap',
-    url: lab.url,
-    bindDn: lab.serviceDn,
+  return labSourceConfig(lab, {
     password: 'env:UNUSED',
-    baseDn: lab.peopleDn,
-    filter: '(objectClass=inetOrgPerson)',
     pageSize: 500,
-    idAttribute: 'entryUUID',
     attributes: { username: 'uid', employeeId: 'employeeNumber' },
-    writeBack: {},
     timeoutMs: 5000,
     delta: 'none',
-    fullEverySeconds: 3600,
     ...overrides,
-  };
+  });
 }
 
 const uid = (n: number) => `p${String(n).padStart(5, '0')}`;

@@ -6,23 +6,11 @@ import { Client } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
 import { CallsignError } from '../../core/errors.ts';
-import {
-  findSlapd,
-  generateLabPeople,
-  startSlapd,
-  type LabPerson,
-  type SlapdLab,
-} from '../../lab/slapd.ts';
+import { generateLabPeople, startSlapd, type LabPerson, type SlapdLab } from '../../lab/slapd.ts';
 import { LdapSource } from './ldap-source.ts';
+import { labSourceConfig, readWhileStopping, slapdSkip } from './testing/slapd-kit.ts';
 
-const installed = findSlapd() !== undefined;
-const skip = installed
-  ? false
-  : 'slapd is not installed (apt-get install slapd ldap-utils); with CI=true this fails';
-
-if (!installed && process.env.CI === 'true') {
-  it('needs slapd in CI', () => assert.fail('CI=true but slapd/slapadd were not found'));
-}
+const skip = slapdSkip();
 
 /** D1: one person per userAccountControl value. */
 const UAC = [512, 514, 546, 66048, 66050, 66082];
@@ -43,16 +31,8 @@ function bigDirectory(): LabPerson[] {
 }
 
 function config(lab: SlapdLab, overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig {
-  return {
-    name: 'corp',
-    type: 'ldap',
-    url: lab.url,
-    bindDn: lab.serviceDn,
-    password: 'env:CORP_LDAP_PASSWORD',
-    baseDn: lab.peopleDn,
-    filter: '(objectClass=inetOrgPerson)',
+  return labSourceConfig(lab, {
     pageSize: 250,
-    idAttribute: 'entryUUID',
     attributes: {
       username: 'uid',
       employeeId: 'employeeNumber',
@@ -61,11 +41,9 @@ function config(lab: SlapdLab, overrides: Partial<LdapSourceConfig> = {}): LdapS
     },
     disabled: { userAccountControl: true },
     writeBack: { telephoneNumber: 'did', ipPhone: 'extension', mobile: 'did' },
-    timeoutMs: 3000,
     delta: 'none',
-    fullEverySeconds: 3600,
     ...overrides,
-  };
+  });
 }
 
 async function rejection(promise: Promise<unknown>): Promise<CallsignError> {
@@ -331,20 +309,11 @@ describe('LdapSource when the server goes away', { skip }, () => {
   });
 
   it('marks a read incomplete when slapd stops between pages', async () => {
-    const lab = await startSlapd({ people: generateLabPeople(300) });
-    try {
-      const source = new LdapSource(config(lab, { pageSize: 50 }), {
-        password: lab.servicePassword,
-        onPage: async (page) => {
-          if (page.number === 2) await lab.stop();
-        },
-      });
-      const snapshot = await source.readAll();
-      assert.equal(snapshot.complete, false);
-      assert.equal(snapshot.records.length, 100);
-      assert.match(snapshot.problems.at(-1)?.message ?? '', /after 2 pages/);
-    } finally {
-      await lab.stop();
-    }
+    const snapshot = await readWhileStopping(generateLabPeople(300), (lab) =>
+      config(lab, { pageSize: 50 }),
+    );
+    assert.equal(snapshot.complete, false);
+    assert.equal(snapshot.records.length, 100);
+    assert.match(snapshot.problems.at(-1)?.message ?? '', /after 2 pages/);
   });
 });

@@ -8,6 +8,7 @@ import { findSlapd, generateLabPeople, startSlapd, type LabPerson } from '../../
 import type { SlapdLab } from '../../lab/slapd.ts';
 import { LdapSource } from './ldap-source.ts';
 import { MAX_PARALLEL_READS, partitionFilters } from './partitions.ts';
+import { labSourceConfig, readWhileStopping } from './testing/slapd-kit.ts';
 
 const skip = findSlapd() === undefined ? 'slapd is not installed' : false;
 
@@ -60,23 +61,13 @@ function awkwardPeople(): LabPerson[] {
 }
 
 function config(lab: SlapdLab, overrides: Partial<LdapSourceConfig> = {}): LdapSourceConfig {
-  return {
-    name: 'corp',
-    type: 'ldap',
-    url: lab.url,
-    bindDn: lab.serviceDn,
+  return labSourceConfig(lab, {
     password: 'env:UNUSED',
-    baseDn: lab.peopleDn,
-    filter: '(objectClass=inetOrgPerson)',
-    pageSize: 50,
-    idAttribute: 'entryUUID',
     attributes: { username: 'uid', displayName: 'cn' },
-    writeBack: {},
     timeoutMs: 10_000,
     delta: 'none',
-    fullEverySeconds: 3600,
     ...overrides,
-  };
+  });
 }
 
 describe('parallel reads on a real OpenLDAP', { skip }, () => {
@@ -108,20 +99,11 @@ describe('parallel reads on a real OpenLDAP', { skip }, () => {
   }
 
   it('marks the whole read incomplete when the server goes away during it', async () => {
-    const own = await startSlapd({ people: generateLabPeople(600) });
-    try {
-      const source = new LdapSource(config(own, { parallelReads: 3 }), {
-        password: own.servicePassword,
-        onPage: async (page) => {
-          if (page.number === 2) await own.stop();
-        },
-      });
-      const snapshot = await source.readAll();
-      assert.equal(snapshot.complete, false);
-      assert.ok(snapshot.records.length < 600);
-      assert.match(snapshot.problems.at(-1)?.message ?? '', /Read stopped after \d+ pages/);
-    } finally {
-      await own.stop();
-    }
+    const snapshot = await readWhileStopping(generateLabPeople(600), (own) =>
+      config(own, { parallelReads: 3 }),
+    );
+    assert.equal(snapshot.complete, false);
+    assert.ok(snapshot.records.length < 600);
+    assert.match(snapshot.problems.at(-1)?.message ?? '', /Read stopped after \d+ pages/);
   });
 });

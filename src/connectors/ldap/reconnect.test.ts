@@ -5,17 +5,14 @@ import type { Client } from 'ldapts';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
 import { CallsignError } from '../../core/errors.ts';
-import { findSlapd, generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
+import { generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
 import { connectLdap } from './connect.ts';
 import { readTimestampChanges } from './delta-timestamp.ts';
 import { requestedAttributes } from './entry-mapper.ts';
 import { LdapSource } from './ldap-source.ts';
+import { labSourceConfig, slapdSkip } from './testing/slapd-kit.ts';
 
-const installed = findSlapd() !== undefined;
-const skip = installed ? false : 'slapd is not installed (apt-get install slapd ldap-utils)';
-if (!installed && process.env.CI === 'true') {
-  it('needs slapd in CI', () => assert.fail('CI=true but slapd/slapadd were not found'));
-}
+const skip = slapdSkip();
 
 describe('slapd killed and restarted on the same port and data', { skip }, () => {
   let lab: SlapdLab;
@@ -24,22 +21,13 @@ describe('slapd killed and restarted on the same port and data', { skip }, () =>
 
   before(async () => {
     lab = await startSlapd({ people: generateLabPeople(12) });
-    cfg = {
-      name: 'corp',
-      type: 'ldap',
-      url: lab.url,
-      bindDn: lab.serviceDn,
-      password: 'env:CORP_LDAP_PASSWORD',
-      baseDn: lab.peopleDn,
-      filter: '(objectClass=inetOrgPerson)',
+    cfg = labSourceConfig(lab, {
       pageSize: 2,
-      idAttribute: 'entryUUID',
       attributes: { username: 'uid', site: 'l' },
       writeBack: { telephoneNumber: 'did' },
       timeoutMs: 2000,
       delta: 'timestamp',
-      fullEverySeconds: 3600,
-    };
+    });
   });
   after(async () => lab?.stop());
 

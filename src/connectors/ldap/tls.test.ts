@@ -3,15 +3,12 @@ import { after, before, describe, it } from 'node:test';
 
 import type { LdapSourceConfig } from '../../core/config-types.ts';
 import { CallsignError } from '../../core/errors.ts';
-import { findSlapd, generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
+import { generateLabPeople, startSlapd, type SlapdLab } from '../../lab/slapd.ts';
 import { makeTestCa, type TestCa } from '../../lab/test-ca.ts';
 import { LdapSource } from './ldap-source.ts';
+import { labSourceConfig, slapdSkip } from './testing/slapd-kit.ts';
 
-const installed = findSlapd() !== undefined;
-const skip = installed ? false : 'slapd is not installed (apt-get install slapd ldap-utils)';
-if (!installed && process.env.CI === 'true') {
-  it('needs slapd in CI', () => assert.fail('CI=true but slapd/slapadd were not found'));
-}
+const skip = slapdSkip();
 
 describe('LDAPS and StartTLS with a CA the test makes', { skip }, () => {
   let ca: TestCa;
@@ -19,26 +16,9 @@ describe('LDAPS and StartTLS with a CA the test makes', { skip }, () => {
   let lab: SlapdLab;
 
   const source = (overrides: Partial<LdapSourceConfig>) =>
-    new LdapSource(
-      {
-        name: 'corp',
-        type: 'ldap',
-        url: lab.url,
-        bindDn: lab.serviceDn,
-        password: 'env:CORP_LDAP_PASSWORD',
-        baseDn: lab.peopleDn,
-        filter: '(objectClass=inetOrgPerson)',
-        pageSize: 50,
-        idAttribute: 'entryUUID',
-        attributes: { username: 'uid' },
-        writeBack: {},
-        timeoutMs: 3000,
-        delta: 'timestamp',
-        fullEverySeconds: 3600,
-        ...overrides,
-      },
-      { password: lab.servicePassword },
-    );
+    new LdapSource(labSourceConfig(lab, { delta: 'timestamp', ...overrides }), {
+      password: lab.servicePassword,
+    });
 
   async function refusal(work: Promise<unknown>): Promise<CallsignError> {
     const err = await work.then(
