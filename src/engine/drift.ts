@@ -26,7 +26,11 @@ export async function dropDrifted(
   const busy = new Set(unfinished.map((op) => idOf(op)));
   const all = [...links.values()]
     .flat()
-    .filter((l) => engine.targets.get(l.target)?.remembers !== false)
+    // Write-back and inventory links name no target: they are not read back.
+    .filter((l) => {
+      const target = engine.targets.get(l.target);
+      return target !== undefined && target.remembers !== false;
+    })
     .filter((l) => !busy.has(idOf(l)) && !isForward(l))
     .sort((a, b) => (idOf(a) < idOf(b) ? -1 : 1));
   if (all.length === 0) return [];
