@@ -8,7 +8,9 @@
 import http from 'node:http';
 import https from 'node:https';
 
+import type { ContactCenterTargetConfig } from '../../core/config-types.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
+import { readCa } from '../target-config.ts';
 import { type RestCall, statusError } from './cisco-rest-errors.ts';
 import { type XmlNode, buildXml, parseXml } from './cisco-xml.ts';
 
@@ -34,6 +36,24 @@ export interface CallSubject {
 
 /** The largest answer read. */
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** The client of a UCCE or UCCX target, as its configuration describes it. */
+export function contactCenterRest(
+  config: ContactCenterTargetConfig,
+  product: 'UCCE' | 'UCCX',
+  password: string,
+): CiscoRestClient {
+  return new CiscoRestClient({
+    target: config.name,
+    product,
+    url: config.url,
+    username: config.username,
+    password,
+    ...(config.tlsCa === undefined ? {} : { ca: readCa(config) }),
+    timeoutMs: config.timeoutMs ?? 30_000,
+    maxSockets: config.concurrency,
+  });
+}
 
 export class CiscoRestClient {
   readonly #options: CiscoRestOptions;

@@ -11,9 +11,9 @@ import type { ContactCenterTargetConfig } from '../../core/config-types.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type { TargetChange, TargetConnector, TargetPace, TargetResult } from '../types.ts';
-import { CiscoRestClient } from './cisco-rest.ts';
+import { contactCenterRest, type CiscoRestClient } from './cisco-rest.ts';
 import { type UcceContext, applyAgent, readAgent } from './ucce-agent.ts';
-import { paceOf, readCa } from '../target-config.ts';
+import { paceOf } from '../target-config.ts';
 
 export const UcceResourceType = { Agent: 'ucce-agent' } as const;
 
@@ -36,16 +36,7 @@ export class UcceTarget implements TargetConnector {
   constructor(config: ContactCenterTargetConfig, options: UcceTargetOptions) {
     this.name = config.name;
     this.pace = paceOf(config);
-    this.rest = new CiscoRestClient({
-      target: config.name,
-      product: 'UCCE',
-      url: config.url,
-      username: config.username,
-      password: options.password,
-      ...(config.tlsCa === undefined ? {} : { ca: readCa(config) }),
-      timeoutMs: config.timeoutMs ?? 30_000,
-      maxSockets: config.concurrency,
-    });
+    this.rest = contactCenterRest(config, 'UCCE', options.password);
     const log = (options.log ?? pino({ level: 'silent' })).child({ target: config.name });
     this.#ctx = { target: config.name, rest: this.rest, log, pageSize: options.pageSize ?? 100 };
   }

@@ -11,10 +11,10 @@ import type { ContactCenterTargetConfig } from '../../core/config-types.ts';
 import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type { TargetChange, TargetConnector, TargetPace, TargetResult } from '../types.ts';
-import { CiscoRestClient } from '../ucce/cisco-rest.ts';
+import { contactCenterRest, type CiscoRestClient } from '../ucce/cisco-rest.ts';
 import { type UccxContext, applyAgent, readAgent } from './uccx-agent.ts';
 import { UccxCatalog } from './uccx-catalog.ts';
-import { paceOf, readCa } from '../target-config.ts';
+import { paceOf } from '../target-config.ts';
 
 export const UccxResourceType = { Agent: 'uccx-agent' } as const;
 
@@ -38,16 +38,7 @@ export class UccxTarget implements TargetConnector {
   constructor(config: ContactCenterTargetConfig, options: UccxTargetOptions) {
     this.name = config.name;
     this.pace = paceOf(config);
-    this.rest = new CiscoRestClient({
-      target: config.name,
-      product: 'UCCX',
-      url: config.url,
-      username: config.username,
-      password: options.password,
-      ...(config.tlsCa === undefined ? {} : { ca: readCa(config) }),
-      timeoutMs: config.timeoutMs ?? 30_000,
-      maxSockets: config.concurrency,
-    });
+    this.rest = contactCenterRest(config, 'UCCX', options.password);
     const log = (options.log ?? pino({ level: 'silent' })).child({ target: config.name });
     const catalog = new UccxCatalog({
       target: config.name,
