@@ -124,6 +124,23 @@ const TARGET_KEYS: Record<string, readonly string[]> = {
 /** AXL schema versions Unified CM serves (there was no 13). */
 const AXL_VERSIONS = ['11.0', '11.5', '12.0', '12.5', '14.0', '15.0'] as const;
 
+type HrRead = { name: string | undefined; baseDir: string; correlation: string[] };
+
+/** HR source types: the keys each accepts and its reader (one way of reading for all). */
+const HR_READERS: Record<
+  string,
+  { keys: readonly string[]; read: (view: MapView, o: HrRead) => SourceConfig }
+> = {
+  'hr-file': { keys: HR_FILE_KEYS, read: readHrFile },
+  'hr-https': { keys: HR_HTTPS_KEYS, read: readHrHttps },
+  'hr-push': { keys: HR_PUSH_KEYS, read: readHrPush },
+  workday: { keys: HR_API_KEYS.workday, read: (view, o) => readHrApi(view, 'workday', o) },
+  successfactors: {
+    keys: HR_API_KEYS.successfactors,
+    read: (view, o) => readHrApi(view, 'successfactors', o),
+  },
+};
+
 /** Reads the `sources` list. */
 export function readSources(ctx: SystemsContext): SourceConfig[] {
   const items = ctx.reader.list(ctx.top.value('sources'), 'sources', ctx.top.keyLine('sources'));
@@ -136,36 +153,14 @@ export function readSources(ctx: SystemsContext): SourceConfig[] {
       if (view !== undefined) out.push(readScim(ctx, view));
       continue;
     }
-    if (type === 'hr-file') {
-      const view = ctx.reader.map(item.node, item.path, item.line, HR_FILE_KEYS);
+    const hr =
+      typeof type === 'string' && Object.hasOwn(HR_READERS, type) ? HR_READERS[type] : undefined;
+    if (hr !== undefined) {
+      const view = ctx.reader.map(item.node, item.path, item.line, hr.keys);
       if (view === undefined) continue;
       const correlation = plainStrings(ctx.top.value('correlation'));
       const name = uniqueName(ctx, view);
-      out.push(readHrFile(view, { name, baseDir: ctx.baseDir, correlation }));
-      continue;
-    }
-    if (type === 'hr-https') {
-      const view = ctx.reader.map(item.node, item.path, item.line, HR_HTTPS_KEYS);
-      if (view === undefined) continue;
-      const correlation = plainStrings(ctx.top.value('correlation'));
-      const name = uniqueName(ctx, view);
-      out.push(readHrHttps(view, { name, baseDir: ctx.baseDir, correlation }));
-      continue;
-    }
-    if (type === 'hr-push') {
-      const view = ctx.reader.map(item.node, item.path, item.line, HR_PUSH_KEYS);
-      if (view === undefined) continue;
-      const correlation = plainStrings(ctx.top.value('correlation'));
-      const name = uniqueName(ctx, view);
-      out.push(readHrPush(view, { name, baseDir: ctx.baseDir, correlation }));
-      continue;
-    }
-    if (type === 'workday' || type === 'successfactors') {
-      const view = ctx.reader.map(item.node, item.path, item.line, HR_API_KEYS[type]);
-      if (view === undefined) continue;
-      const correlation = plainStrings(ctx.top.value('correlation'));
-      const name = uniqueName(ctx, view);
-      out.push(readHrApi(view, type, { name, baseDir: ctx.baseDir, correlation }));
+      out.push(hr.read(view, { name, baseDir: ctx.baseDir, correlation }));
       continue;
     }
     if (type === 'servicenow') {
