@@ -61,3 +61,16 @@ export function tlsTrustProblem(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** A change or read for a resource type the target does not take: refused, naming the types. */
+export function unknownResourceType(
+  target: { name: string; resourceTypes: readonly string[] },
+  type: string,
+): CallsignError {
+  const known = target.resourceTypes.join(', ');
+  return new CallsignError(
+    ErrorCode.Rejected,
+    `Target '${target.name}' has no resource type '${type}' (${known})`,
+    { details: { target: target.name, type } },
+  );
+}

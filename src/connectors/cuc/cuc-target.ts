@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 
 import type { CucTargetConfig } from '../../core/config-types.ts';
-import { CallsignError, ErrorCode } from '../../core/errors.ts';
+import { CallsignError } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type {
   PlatformNumber,
@@ -26,7 +26,7 @@ import {
   listExtensions,
   readMailbox,
 } from './cuc-mailbox.ts';
-import { paceOf, readCa } from '../target-config.ts';
+import { paceOf, readCa, unknownResourceType } from '../target-config.ts';
 
 export const CucResourceType = {
   /**
@@ -80,11 +80,11 @@ export class CucTarget implements TargetConnector {
 
   async read(type: string, key: string): Promise<Attributes | null> {
     if (type === CucResourceType.Mailbox) return readMailbox(this.#ctx, key);
-    throw unknownType(this.name, type);
+    throw unknownResourceType(this, type);
   }
 
   async apply(change: TargetChange): Promise<TargetResult> {
-    if (change.type !== CucResourceType.Mailbox) throw unknownType(this.name, change.type);
+    if (change.type !== CucResourceType.Mailbox) throw unknownResourceType(this, change.type);
     const result = await applyMailbox(this.#ctx, change);
 
     this.#ctx.log.info(
@@ -113,12 +113,4 @@ export class CucTarget implements TargetConnector {
   async close(): Promise<void> {
     this.cupi.close();
   }
-}
-
-function unknownType(target: string, type: string): CallsignError {
-  return new CallsignError(
-    ErrorCode.Rejected,
-    `Target '${target}' has no resource type '${type}' (cuc-mailbox)`,
-    { details: { target, type } },
-  );
 }

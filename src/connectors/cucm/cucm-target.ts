@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 
 import type { CucmTargetConfig } from '../../core/config-types.ts';
-import { CallsignError, ErrorCode } from '../../core/errors.ts';
+import { CallsignError } from '../../core/errors.ts';
 import type { Attributes, Link } from '../../core/model.ts';
 import type {
   PlatformNumber,
@@ -32,7 +32,7 @@ import { applyLine, lineExists, readLine } from './cucm-line.ts';
 import { applyPhone, readPhone } from './cucm-phone.ts';
 import { applyRemoteDestination, readRemoteDestination } from './cucm-remote-destination.ts';
 import { applyUser, readUser } from './cucm-user.ts';
-import { readCa } from '../target-config.ts';
+import { readCa, unknownResourceType } from '../target-config.ts';
 
 /** Resource types, in the order a joiner needs them. */
 export const CucmResourceType = {
@@ -103,7 +103,7 @@ export class CucmTarget implements TargetConnector {
     if (type === CucmResourceType.Phone) return readPhone(this.#ctx, key);
     if (type === CucmResourceType.RemoteDestination) return readRemoteDestination(this.#ctx, key);
     if (type === CucmResourceType.Forward) return readForward(this.#ctx, key);
-    throw unknownType(this.name, type);
+    throw unknownResourceType(this, type);
   }
 
   async apply(change: TargetChange): Promise<TargetResult> {
@@ -115,7 +115,7 @@ export class CucmTarget implements TargetConnector {
       result = await applyRemoteDestination(this.#ctx, change);
     } else if (change.type === CucmResourceType.Forward) {
       result = await applyForward(this.#ctx, change, this.#forwardCss);
-    } else throw unknownType(this.name, change.type);
+    } else throw unknownResourceType(this, change.type);
 
     this.#ctx.log.info(
       { type: change.type, key: change.key, action: change.action, outcome: result.outcome },
@@ -156,14 +156,4 @@ export class CucmTarget implements TargetConnector {
   async close(): Promise<void> {
     this.axl.close();
   }
-}
-
-const TYPE_LIST = Object.values(CucmResourceType).join(', ');
-
-function unknownType(target: string, type: string): CallsignError {
-  return new CallsignError(
-    ErrorCode.Rejected,
-    `Target '${target}' has no resource type '${type}' (${TYPE_LIST})`,
-    { details: { target, type } },
-  );
 }

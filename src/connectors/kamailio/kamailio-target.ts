@@ -7,7 +7,6 @@
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { KamailioTargetConfig } from '../../core/config-types.ts';
-import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type {
   PlatformNumber,
@@ -21,7 +20,7 @@ import { applyForward, readForward } from './forward-rows.ts';
 import { KamailioDb } from './kamailio-db.ts';
 import { KamailioRpc } from './kamailio-rpc.ts';
 import { applySubscriber, readSubscriber } from './subscriber-rows.ts';
-import { paceOf } from '../target-config.ts';
+import { paceOf, unknownResourceType } from '../target-config.ts';
 
 export const KamailioResourceType = {
   Subscriber: 'sip-subscriber',
@@ -79,7 +78,7 @@ export class KamailioTarget implements TargetConnector {
     if (type === KamailioResourceType.Subscriber) return readSubscriber(context, key);
     if (type === KamailioResourceType.Alias) return readAlias(context, key);
     if (type === KamailioResourceType.Forward) return readForward(context, key);
-    throw unknownType(this.name, type);
+    throw unknownResourceType(this, type);
   }
 
   async apply(change: TargetChange): Promise<TargetResult> {
@@ -92,7 +91,7 @@ export class KamailioTarget implements TargetConnector {
     } else if (change.type === KamailioResourceType.Forward) {
       result = applyForward(context, change);
     } else {
-      throw unknownType(this.name, change.type);
+      throw unknownResourceType(this, change.type);
     }
 
     // Fixed message, data in fields; the change's secret is never part of it.
@@ -156,12 +155,4 @@ export interface KamailioContext {
 
 function optionalFetch(impl: typeof fetch | undefined): { fetch?: typeof fetch } {
   return impl === undefined ? {} : { fetch: impl };
-}
-
-function unknownType(target: string, type: string): CallsignError {
-  return new CallsignError(
-    ErrorCode.Rejected,
-    `Target '${target}' has no resource type '${type}' (sip-subscriber, sip-alias, did-forward)`,
-    { details: { target, type } },
-  );
 }

@@ -8,12 +8,11 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 
 import type { ContactCenterTargetConfig } from '../../core/config-types.ts';
-import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type { TargetChange, TargetConnector, TargetPace, TargetResult } from '../types.ts';
 import { contactCenterRest, type CiscoRestClient } from './cisco-rest.ts';
 import { type UcceContext, applyAgent, readAgent } from './ucce-agent.ts';
-import { paceOf } from '../target-config.ts';
+import { paceOf, unknownResourceType } from '../target-config.ts';
 
 export const UcceResourceType = { Agent: 'ucce-agent' } as const;
 
@@ -43,11 +42,11 @@ export class UcceTarget implements TargetConnector {
 
   async read(type: string, key: string): Promise<Attributes | null> {
     if (type === UcceResourceType.Agent) return readAgent(this.#ctx, key);
-    throw unknownType(this.name, type);
+    throw unknownResourceType(this, type);
   }
 
   async apply(change: TargetChange): Promise<TargetResult> {
-    if (change.type !== UcceResourceType.Agent) throw unknownType(this.name, change.type);
+    if (change.type !== UcceResourceType.Agent) throw unknownResourceType(this, change.type);
     const result = await applyAgent(this.#ctx, change);
     this.#ctx.log.info(
       { type: change.type, key: change.key, action: change.action, outcome: result.outcome },
@@ -59,12 +58,4 @@ export class UcceTarget implements TargetConnector {
   async close(): Promise<void> {
     this.rest.close();
   }
-}
-
-function unknownType(target: string, type: string): CallsignError {
-  return new CallsignError(
-    ErrorCode.Rejected,
-    `Target '${target}' has no resource type '${type}' (ucce-agent)`,
-    { details: { target, type } },
-  );
 }

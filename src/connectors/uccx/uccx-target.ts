@@ -8,13 +8,12 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 
 import type { ContactCenterTargetConfig } from '../../core/config-types.ts';
-import { CallsignError, ErrorCode } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type { TargetChange, TargetConnector, TargetPace, TargetResult } from '../types.ts';
 import { contactCenterRest, type CiscoRestClient } from '../ucce/cisco-rest.ts';
 import { type UccxContext, applyAgent, readAgent } from './uccx-agent.ts';
 import { UccxCatalog } from './uccx-catalog.ts';
-import { paceOf } from '../target-config.ts';
+import { paceOf, unknownResourceType } from '../target-config.ts';
 
 export const UccxResourceType = { Agent: 'uccx-agent' } as const;
 
@@ -51,11 +50,11 @@ export class UccxTarget implements TargetConnector {
 
   async read(type: string, key: string): Promise<Attributes | null> {
     if (type === UccxResourceType.Agent) return readAgent(this.#ctx, key);
-    throw unknownType(this.name, type);
+    throw unknownResourceType(this, type);
   }
 
   async apply(change: TargetChange): Promise<TargetResult> {
-    if (change.type !== UccxResourceType.Agent) throw unknownType(this.name, change.type);
+    if (change.type !== UccxResourceType.Agent) throw unknownResourceType(this, change.type);
     const result = await applyAgent(this.#ctx, change);
     this.#ctx.log.info(
       { type: change.type, key: change.key, action: change.action, outcome: result.outcome },
@@ -67,12 +66,4 @@ export class UccxTarget implements TargetConnector {
   async close(): Promise<void> {
     this.rest.close();
   }
-}
-
-function unknownType(target: string, type: string): CallsignError {
-  return new CallsignError(
-    ErrorCode.Rejected,
-    `Target '${target}' has no resource type '${type}' (uccx-agent)`,
-    { details: { target, type } },
-  );
 }

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 
 import type { WebexTargetConfig } from '../../core/config-types.ts';
-import { CallsignError, ErrorCode } from '../../core/errors.ts';
+import { CallsignError } from '../../core/errors.ts';
 import type { Attributes } from '../../core/model.ts';
 import type {
   PlatformNumber,
@@ -21,7 +21,7 @@ import { WebexClient, type WebexClientOptions } from './webex-client.ts';
 import type { WebexContext } from './webex-context.ts';
 import { listNumbers, numberInUse } from './webex-numbers.ts';
 import { applyPerson, readPerson } from './webex-person.ts';
-import { paceOf, readCa } from '../target-config.ts';
+import { paceOf, readCa, unknownResourceType } from '../target-config.ts';
 
 /** Resource types, in the order a joiner needs them. */
 export const WebexResourceType = {
@@ -74,11 +74,11 @@ export class WebexTarget implements TargetConnector {
 
   async read(type: string, key: string): Promise<Attributes | null> {
     if (type === WebexResourceType.Person) return readPerson(this.#ctx, key);
-    throw unknownType(this.name, type);
+    throw unknownResourceType(this, type);
   }
 
   async apply(change: TargetChange): Promise<TargetResult> {
-    if (change.type !== WebexResourceType.Person) throw unknownType(this.name, change.type);
+    if (change.type !== WebexResourceType.Person) throw unknownResourceType(this, change.type);
     const result = await applyPerson(this.#ctx, change);
     this.#ctx.log.info(
       { type: change.type, key: change.key, action: change.action, outcome: result.outcome },
@@ -99,12 +99,4 @@ export class WebexTarget implements TargetConnector {
   async close(): Promise<void> {
     // fetch keeps no state of ours open.
   }
-}
-
-function unknownType(target: string, type: string): CallsignError {
-  return new CallsignError(
-    ErrorCode.Rejected,
-    `Target '${target}' has no resource type '${type}' (webex-person)`,
-    { details: { target, type } },
-  );
 }
