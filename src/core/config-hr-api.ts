@@ -41,7 +41,10 @@ export const API_ATTRIBUTES: Readonly<Record<string, string>> = {
 /** What the Workday and SuccessFactors sources share (src/connectors/hr/hr-api.ts). */
 export interface HrApiSourceConfig extends HrTiming {
   name: string;
-  /** Workday: `https://HOST/ccx/service/TENANT/Human_Resources/VERSION`; SF: `https://HOST/odata/v2`. */
+  /**
+   * Workday: `https://HOST/ccx/service/TENANT/Human_Resources/VERSION`;
+   * SuccessFactors: `https://HOST/odata/v2`.
+   */
   url: string;
   /** Workers per page; default 100. */
   pageSize: number;

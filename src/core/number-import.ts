@@ -1,9 +1,10 @@
 /**
  * Checking a CSV of existing number assignments before it is imported. Columns: `pool`,
  * `number`, `state` (assigned, reserved or blocked), `person` (a Callsign person id, or a
- * value of one of the configuration's correlation keys, any case), `note`. The file must be UTF-8 with exactly that
- * header, else nothing is read; each row is then checked on its own and a bad one is named by
- * line and field, while the good ones go on to be imported together (one transaction).
+ * value of one of the configuration's correlation keys, any case), `note`. The file must be
+ * UTF-8 with exactly that header, else nothing is read; each row is then checked on its own and
+ * a bad one is named by line and field, while the good ones go on to be imported together (one
+ * transaction).
  */
 import { normalizeKey } from './correlate.ts';
 import type { PoolConfig } from './config-types.ts';

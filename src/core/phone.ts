@@ -138,7 +138,8 @@ export function regionFault(e164: string, region: string | undefined): string | 
     const code = getCountryCallingCode(wanted as CountryCode);
     return parsed.countryCallingCode === code
       ? undefined
-      : `has country code +${parsed.countryCallingCode}, not +${code} of the pool's region ${region}`;
+      : `has country code +${parsed.countryCallingCode}, ` +
+          `not +${code} of the pool's region ${region}`;
   }
   return `is a number of region ${parsed.country}, not the pool's region ${region}`;
 }

@@ -106,7 +106,8 @@ export function warnIfSecretsReachNobody(engine: Engine, err: (line: string) => 
   );
   err(
     'callsign: warning: profiles generate secrets (SIP passwords) but no `credentials` ' +
-      'notification rule mails them; hand each out once with `callsign people credentials <person>`',
+      'notification rule mails them; hand each out once with ' +
+      '`callsign people credentials <person>`',
   );
 }
 

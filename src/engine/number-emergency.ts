@@ -9,7 +9,10 @@ import type { CallsignConfig } from '../core/config-types.ts';
 import type { HeldNumber } from '../core/model.ts';
 import type { Store } from '../store/types.ts';
 
-/** Each number with its emergency data; `fresh` numbers (just allocated) are read from the store. */
+/**
+ * Each number with its emergency data; `fresh` numbers (just allocated) are read from the
+ * store.
+ */
 export async function withEmergency(
   config: Pick<CallsignConfig, 'pools'>,
   store: Pick<Store, 'searchNumbers'>,

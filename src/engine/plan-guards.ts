@@ -68,7 +68,8 @@ export function withoutBlindLeave(
         source: 'engine',
         record: plan.label,
         field: 'status',
-        message: `not removed: source ${sources} was not read completely, so nothing shows they left`,
+        message:
+          `not removed: source ${sources} was not read completely, ` + 'so nothing shows they left',
       },
     ],
   };

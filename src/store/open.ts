@@ -33,7 +33,8 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   if (options.mustExist && target.dialect === 'sqlite' && !sqliteExists(target.path)) {
     throw new CallsignError(
       ErrorCode.NotFound,
-      `No store at ${target.display}: run 'callsign sync' first, or check 'store' in the configuration`,
+      `No store at ${target.display}: ` +
+        "run 'callsign sync' first, or check 'store' in the configuration",
       { details: { dialect: 'sqlite', store: target.display, field: 'store' } },
     );
   }

@@ -56,7 +56,8 @@ export async function getFeed(get: FeedGet, signal?: AbortSignal): Promise<Incom
   const text = await head(res, 2048);
   throw new CallsignError(
     codeOf(status),
-    `${get.label}: GET ${shown(get.url)} answered ${status}${text === '' ? '' : `: ${text}`}; nothing read`,
+    `${get.label}: GET ${shown(get.url)} answered ${status}` +
+      `${text === '' ? '' : `: ${text}`}; nothing read`,
     { details: { status } },
   );
 }

@@ -64,7 +64,9 @@ export async function acceptPush(
         source: config.name,
         record: `${mapped.where} (worker ${mapped.workerId})`,
         field: 'workerId',
-        message: `worker id ${mapped.workerId} is on ${same.length} entries (${same.join(', ')}); all refused`,
+        message:
+          `worker id ${mapped.workerId} is on ${same.length} entries ` +
+          `(${same.join(', ')}); all refused`,
         outcome: 'held',
       });
       continue;

@@ -287,7 +287,8 @@ export class LdapSource implements SourceConnector {
     const { pages } = read;
     const entries = read.records.length;
     const which = failed > 1 ? ` (${failed} partitions failed)` : '';
-    const message = `Read stopped after ${pages} pages and ${entries} entries${which}: ${error.message}`;
+    const stopped = `Read stopped after ${pages} pages and ${entries} entries${which}`;
+    const message = `${stopped}: ${error.message}`;
     read.problems.push({ source: this.name, record: this.#config.baseDn, message });
     this.#log?.warn({ source: this.name, pages, entries, err: error }, 'ldap read cut short');
   }

@@ -186,7 +186,10 @@ class Cursor {
   }
 }
 
-/** Attributes whose values stay bytes; `known` caches the answer per name as the server spells it. */
+/**
+ * Attributes whose values stay bytes; `known` caches the answer per name as the server spells
+ * it.
+ */
 interface BinaryTypes {
   names: Set<string>;
   known: Map<string, boolean>;

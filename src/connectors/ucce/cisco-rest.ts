@@ -81,7 +81,10 @@ export class CiscoRestClient {
     return path.startsWith(basePath) ? path.slice(basePath.length) : path.replace(/^\/+/, '');
   }
 
-  /** The absolute URL of a path relative to the base (`skill/2` → `https://uccx/adminapi/skill/2`). */
+  /**
+   * The absolute URL of a path relative to the base
+   * (`skill/2` → `https://uccx/adminapi/skill/2`).
+   */
   url(path: string): string {
     return new URL(path, this.#base).toString();
   }

@@ -284,7 +284,8 @@ export async function search(
   exact: (node: XmlNode) => boolean,
 ): Promise<XmlNode | undefined> {
   for (let start = 0; ; start += ctx.pageSize) {
-    const path = `${kind}?q=${encodeURIComponent(q)}&startIndex=${start}&resultsPerPage=${ctx.pageSize}`;
+    const query = `q=${encodeURIComponent(q)}&startIndex=${start}&resultsPerPage=${ctx.pageSize}`;
+    const path = `${kind}?${query}`;
     const doc = await ctx.rest.get(path, { subject: `${kind} ${q}` });
     const results = child(doc ?? undefined, 'results');
     const page = list(child(results, plural), single);

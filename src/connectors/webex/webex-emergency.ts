@@ -36,7 +36,8 @@ export async function ensureEmergency(
   const elin = attributes.emergencyElin;
   if (callback === undefined && elin === undefined) return false;
 
-  const path = `/v1/telephony/config/people/${encodeURIComponent(personId)}/emergencyCallbackNumber`;
+  const person = encodeURIComponent(personId);
+  const path = `/v1/telephony/config/people/${person}/emergencyCallbackNumber`;
   const query = ctx.orgId === undefined ? undefined : { orgId: ctx.orgId };
   const subject = { subject: `person ${email}`, fields: { emergencyCallback: callback ?? '' } };
   const current = ((await ctx.client.call({ method: 'GET', path, query }, subject)) ??

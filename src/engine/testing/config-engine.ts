@@ -35,7 +35,10 @@ export interface ConfigEngine {
   restart(): Promise<Engine>;
 }
 
-/** Runs `body` against an engine opened on `options.config`, then closes it and removes its folder. */
+/**
+ * Runs `body` against an engine opened on `options.config`, then closes it and removes its
+ * folder.
+ */
 export async function withConfigEngine(
   options: ConfigEngineOptions,
   body: (fixture: ConfigEngine) => Promise<void>,
